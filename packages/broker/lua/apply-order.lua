@@ -1,0 +1,54 @@
+-- Applies a whole order or none of it: every item in stock, then one dish.sold event per item; final per orderId.
+-- KEYS[1] event stream, KEYS[2] last-id key, KEYS[3] order outcomes hash, KEYS[4] sales bucket index (zset),
+-- KEYS[5..] one dish hash per item (ids unique)
+-- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] orderId, ARGV[4] sales bucket key prefix,
+-- ARGV[5] bucket size ms, ARGV[6] sales retention ms, ARGV[7..] dishId, qty pairs aligned with KEYS[5..]
+-- Returns {'new' | 'existing', outcome json}
+
+local existing = redis.call('HGET', KEYS[3], ARGV[3])
+if existing then return {'existing', existing} end
+
+local ts = now_ms()
+local ts_str = int_str(ts)
+local order_id = cjson.encode(ARGV[3])
+local dishes = {}
+for k = 5, #KEYS do
+  local i = 7 + (k - 5) * 2
+  local dish_id, qty = ARGV[i], tonumber(ARGV[i + 1])
+  local dish = read_hash(KEYS[k])
+  local reason = nil
+  if not dish then reason = 'unknown_dish'
+  elseif tonumber(dish.stock) < qty then reason = 'out_of_stock' end
+  if reason then
+    local outcome = '{"orderId":' .. order_id .. ',"status":"rejected","reason":"' .. reason .. '","dishId":' ..
+      cjson.encode(dish_id) .. ',"at":' .. ts_str .. '}'
+    redis.call('HSET', KEYS[3], ARGV[3], outcome)
+    return {'new', outcome}
+  end
+  dishes[#dishes + 1] = { key = KEYS[k], dish = dish, qty = qty }
+end
+
+local bucket = ts - (ts % tonumber(ARGV[5]))
+local bucket_key = ARGV[4] .. int_str(bucket)
+local items, events = {}, {}
+for _, item in ipairs(dishes) do
+  local dish, qty = item.dish, item.qty
+  dish.stock = int_str(tonumber(dish.stock) - qty)
+  dish.sold = int_str(tonumber(dish.sold) + qty)
+  dish.version = int_str(tonumber(dish.version) + 1)
+  dish.updatedAt = ts_str
+  redis.call('HSET', item.key, 'stock', dish.stock, 'sold', dish.sold, 'version', dish.version, 'updatedAt', ts_str)
+  redis.call('HINCRBY', bucket_key, 'total', int_str(qty))
+  redis.call('HINCRBY', bucket_key, 'c:' .. dish.category, int_str(qty))
+  local data = '{"dish":' .. dish_json(dish) .. ',"qty":' .. int_str(qty) .. ',"orderId":' .. order_id .. '}'
+  events[#events + 1] = '"' .. emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 'dish.sold', ts_str, data) .. '"'
+  items[#items + 1] = '{"dishId":' .. cjson.encode(dish.id) .. ',"qty":' .. int_str(qty) .. '}'
+end
+redis.call('PEXPIRE', bucket_key, ARGV[6])
+redis.call('ZADD', KEYS[4], int_str(bucket), int_str(bucket))
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. int_str(ts - tonumber(ARGV[6])))
+
+local outcome = '{"orderId":' .. order_id .. ',"status":"applied","items":[' .. table.concat(items, ',') ..
+  '],"events":[' .. table.concat(events, ',') .. '],"at":' .. ts_str .. '}'
+redis.call('HSET', KEYS[3], ARGV[3], outcome)
+return {'new', outcome}

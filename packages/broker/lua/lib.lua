@@ -1,0 +1,36 @@
+-- Shared helpers, prepended to every script of this folder when it is loaded.
+-- Numbers travel as the decimal strings Redis stores; they are never round-tripped through cjson as floats.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function int_str(n)
+  return string.format('%d', n)
+end
+
+-- HGETALL reply -> table, or nil when the hash does not exist.
+local function read_hash(key)
+  local flat = redis.call('HGETALL', key)
+  if #flat == 0 then return nil end
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return h
+end
+
+local function dish_json(h)
+  return '{"id":' .. cjson.encode(h.id) .. ',"name":' .. cjson.encode(h.name) ..
+    ',"category":' .. cjson.encode(h.category) .. ',"price":' .. h.price .. ',"stock":' .. h.stock ..
+    ',"sold":' .. h.sold .. ',"version":' .. h.version .. ',"updatedAt":' .. h.updatedAt .. '}'
+end
+
+-- Appends one event to the stream, records it as the last id and publishes the envelope with its id and prev.
+local function emit(stream, last_key, channel, maxlen, type, ts, data_json)
+  local prev = redis.call('GET', last_key) or '0-0'
+  local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, 'ts', ts, 'prev', prev, 'data', data_json)
+  redis.call('SET', last_key, id)
+  redis.call('PUBLISH', channel,
+    '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}')
+  return id
+end

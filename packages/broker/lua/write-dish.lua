@@ -1,0 +1,36 @@
+-- Creates, updates or deletes one dish and emits its event, atomically.
+-- KEYS[1] dish hash, KEYS[2] dish id set, KEYS[3] event stream, KEYS[4] last-id key
+-- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] op: create | update | delete, ARGV[4] dish id,
+-- ARGV[5] expected version ('' for any), ARGV[6..] field, value pairs (name, category, price, stock)
+-- Returns {'ok', dish json (or deleted data json), event id} | {'not_found'} | {'exists'} | {'conflict', current version}
+
+local op, id, expected = ARGV[3], ARGV[4], ARGV[5]
+local ts = int_str(now_ms())
+local dish = read_hash(KEYS[1])
+
+if op == 'create' then
+  if dish then return {'exists'} end
+  dish = { id = id, sold = '0', version = '0' }
+else
+  if not dish then return {'not_found'} end
+  if expected ~= '' and expected ~= dish.version then return {'conflict', dish.version} end
+end
+
+if op == 'delete' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], id)
+  local data = '{"id":' .. cjson.encode(id) .. ',"category":' .. cjson.encode(dish.category) .. '}'
+  local event_id = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], 'dish.deleted', ts, data)
+  return {'ok', data, event_id}
+end
+
+for i = 6, #ARGV, 2 do dish[ARGV[i]] = ARGV[i + 1] end
+dish.version = int_str(tonumber(dish.version) + 1)
+dish.updatedAt = ts
+redis.call('HSET', KEYS[1], 'id', dish.id, 'name', dish.name, 'category', dish.category, 'price', dish.price,
+  'stock', dish.stock, 'sold', dish.sold, 'version', dish.version, 'updatedAt', dish.updatedAt)
+redis.call('SADD', KEYS[2], id)
+local json = dish_json(dish)
+local type = op == 'create' and 'dish.created' or 'dish.updated'
+local event_id = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], type, ts, '{"dish":' .. json .. '}')
+return {'ok', json, event_id}

@@ -1,0 +1,34 @@
+// Turns Redis replies (flat hashes, stream entries) into typed dishes, events and sales buckets.
+import type { Dish, DishEvent, SalesBucket } from '@dish-live/protocol';
+
+export function flatToRecord(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+export function dishFromHash(h: Record<string, string>): Dish {
+  return {
+    id: h.id ?? '',
+    name: h.name ?? '',
+    category: h.category ?? '',
+    price: Number(h.price),
+    stock: Number(h.stock),
+    sold: Number(h.sold),
+    version: Number(h.version),
+    updatedAt: Number(h.updatedAt),
+  };
+}
+
+export type StreamEntry = [id: string, fields: string[]];
+
+export function eventFromEntry([id, fields]: StreamEntry): DishEvent {
+  const f = flatToRecord(fields);
+  return { id, prev: f.prev ?? '0-0', type: f.type, ts: Number(f.ts), data: JSON.parse(f.data ?? '{}') } as DishEvent;
+}
+
+export function bucketFromHash(t: number, h: Record<string, string>): SalesBucket {
+  const byCategory: Record<string, number> = {};
+  for (const [field, value] of Object.entries(h)) if (field.startsWith('c:')) byCategory[field.slice(2)] = Number(value);
+  return { t, total: Number(h.total ?? 0), byCategory };
+}

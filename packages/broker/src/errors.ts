@@ -1,0 +1,25 @@
+// Typed errors of the event log, for the edge to map to HTTP statuses.
+export class DishNotFoundError extends Error {
+  constructor(readonly dishId: string) {
+    super(`dish ${dishId} does not exist`);
+    this.name = 'DishNotFoundError';
+  }
+}
+
+export class DishExistsError extends Error {
+  constructor(readonly dishId: string) {
+    super(`dish ${dishId} already exists`);
+    this.name = 'DishExistsError';
+  }
+}
+
+export class VersionConflictError extends Error {
+  constructor(
+    readonly dishId: string,
+    readonly expected: number,
+    readonly current: number,
+  ) {
+    super(`dish ${dishId} is at version ${current}, not ${expected}`);
+    this.name = 'VersionConflictError';
+  }
+}

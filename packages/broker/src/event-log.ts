@@ -1,0 +1,188 @@
+// The event log: every write (dish state + stream + publish in one script call) and every read of it.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  compareStreamIds,
+  isStreamId,
+  ZERO_ID,
+  type ChatInput,
+  type CreateDish,
+  type Dish,
+  type DishEvent,
+  type OrderItem,
+  type PatchDish,
+  type SalesHistory,
+  type Snapshot,
+} from '@dish-live/protocol';
+import { bucketFromHash, dishFromHash, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
+import { DishExistsError, DishNotFoundError, VersionConflictError } from './errors.js';
+import { brokerKeys, type BrokerKeys } from './keys.js';
+import { defineScripts, type Reply, type ScriptClient } from './scripts.js';
+
+export interface EventLogOptions {
+  prefix?: string;
+  /** Approximate number of events the stream keeps (`MAXLEN ~`). */
+  streamMaxLen?: number;
+  /** Width of a sales bucket of the line chart. */
+  salesBucketMs?: number;
+  /** How long sales buckets are kept. */
+  salesRetentionMs?: number;
+}
+
+export type OrderOutcome =
+  | { orderId: string; status: 'applied'; items: OrderItem[]; events: string[]; at: number }
+  | { orderId: string; status: 'rejected'; reason: 'unknown_dish' | 'out_of_stock'; dishId: string; at: number };
+
+export type ReplayResult =
+  | { recovered: true; events: DishEvent[]; last: string; more: boolean }
+  | { recovered: false; last: string };
+
+export const DEFAULT_STREAM_MAXLEN = 10_000;
+export const DEFAULT_SALES_BUCKET_MS = 10_000;
+export const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
+
+export class EventLog {
+  readonly keys: BrokerKeys;
+  readonly streamMaxLen: number;
+  readonly salesBucketMs: number;
+  readonly salesRetentionMs: number;
+  readonly #redis: ScriptClient;
+
+  constructor(redis: Redis, options: EventLogOptions = {}) {
+    this.keys = brokerKeys(options.prefix);
+    this.streamMaxLen = options.streamMaxLen ?? DEFAULT_STREAM_MAXLEN;
+    this.salesBucketMs = options.salesBucketMs ?? DEFAULT_SALES_BUCKET_MS;
+    this.salesRetentionMs = options.salesRetentionMs ?? DEFAULT_SALES_RETENTION_MS;
+    this.#redis = defineScripts(redis);
+  }
+
+  async createDish(input: CreateDish): Promise<Dish> {
+    const id = input.id ?? randomUUID().slice(0, 8);
+    const reply = await this.#writeDish('create', id, '', [
+      'name', input.name, 'category', input.category, 'price', String(input.price), 'stock', String(input.stock),
+    ]);
+    return dishFromJson(reply);
+  }
+
+  async updateDish(id: string, patch: PatchDish, ifVersion?: number): Promise<Dish> {
+    const fields: string[] = [];
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) fields.push(key, String(value));
+    return dishFromJson(await this.#writeDish('update', id, ifVersion === undefined ? '' : String(ifVersion), fields));
+  }
+
+  async deleteDish(id: string, ifVersion?: number): Promise<void> {
+    await this.#writeDish('delete', id, ifVersion === undefined ? '' : String(ifVersion), []);
+  }
+
+  /** Applies a whole order or none of it; the outcome for an orderId is final. Items of the same dish are summed. */
+  async applyOrder(orderId: string, items: readonly OrderItem[]): Promise<{ outcome: OrderOutcome; replayed: boolean }> {
+    const qtyByDish = new Map<string, number>();
+    for (const { dishId, qty } of items) qtyByDish.set(dishId, (qtyByDish.get(dishId) ?? 0) + qty);
+    const k = this.keys;
+    const dishKeys = [...qtyByDish.keys()].map((id) => k.dish(id));
+    const pairs = [...qtyByDish].flatMap(([id, qty]) => [id, String(qty)]);
+    const reply = (await this.#redis.dishLiveApplyOrder(
+      4 + dishKeys.length,
+      k.events, k.last, k.orders, k.salesIndex, ...dishKeys,
+      k.channel, this.streamMaxLen, orderId, `${k.prefix}sales:`, this.salesBucketMs, this.salesRetentionMs, ...pairs,
+    )) as [string, string];
+    return { outcome: JSON.parse(reply[1]) as OrderOutcome, replayed: reply[0] === 'existing' };
+  }
+
+  async orderOutcome(orderId: string): Promise<OrderOutcome | undefined> {
+    const json = await this.#redis.hget(this.keys.orders, orderId);
+    return json ? (JSON.parse(json) as OrderOutcome) : undefined;
+  }
+
+  async appendChat(chat: ChatInput): Promise<DishEvent> {
+    const data = { author: chat.author, text: chat.text };
+    const [id, ts] = (await this.#redis.dishLiveAppendEvent(
+      this.keys.events, this.keys.last, this.keys.channel, this.streamMaxLen, 'chat.message', JSON.stringify(data),
+    )) as [string, string];
+    // prev is whatever the script saw; read it back from the entry so the returned event equals the logged one.
+    const [entry] = (await this.#redis.xrange(this.keys.events, id, id)) as StreamEntry[];
+    return entry ? eventFromEntry(entry) : { id, prev: ZERO_ID, type: 'chat.message', ts: Number(ts), data };
+  }
+
+  async getDish(id: string): Promise<Dish | undefined> {
+    const h = await this.#redis.hgetall(this.keys.dish(id));
+    return h.id ? dishFromHash(h) : undefined;
+  }
+
+  async lastId(): Promise<string> {
+    return (await this.#redis.get(this.keys.last)) ?? ZERO_ID;
+  }
+
+  /** Dishes, sales history and the id of the last event they include, read atomically. */
+  async snapshot(now = Date.now()): Promise<Snapshot> {
+    const k = this.keys;
+    const oldest = now - this.salesRetentionMs;
+    const [last, dishes, sales] = (await this.#redis.dishLiveReadSnapshot(
+      k.last, k.dishIndex, k.salesIndex, `${k.prefix}dish:`, `${k.prefix}sales:`, String(oldest),
+    )) as [string, string[][], (string | string[])[]];
+    const buckets = [];
+    for (let i = 0; i + 1 < sales.length; i += 2) {
+      buckets.push(bucketFromHash(Number(sales[i]), flatToRecord(sales[i + 1] as string[])));
+    }
+    return {
+      id: last,
+      dishes: dishes.map((flat) => dishFromHash(flatToRecord(flat))).sort(byId),
+      sales: { bucketMs: this.salesBucketMs, buckets } satisfies SalesHistory,
+    };
+  }
+
+  /**
+   * The events after `since`, up to `limit`. Recovered when `since` is the current last id, an id still in the
+   * stream, or "0-0" while the stream still starts at the first event ever written; anything else is not.
+   */
+  async replay(since: string, limit = 1000): Promise<ReplayResult> {
+    const last = await this.lastId();
+    if (!isStreamId(since)) return { recovered: false, last };
+    if (since === last) return { recovered: true, events: [], last, more: false };
+    if (compareStreamIds(since, last) > 0) return { recovered: false, last };
+    // One read, inclusive of `since`: its presence proves the window still covers it.
+    const entries = (await this.#redis.xrange(this.keys.events, since, '+', 'COUNT', limit + 1)) as StreamEntry[];
+    const first = entries[0];
+    if (!first) return { recovered: false, last };
+    let events: DishEvent[];
+    if (since === ZERO_ID) {
+      const firstEvent = eventFromEntry(first);
+      if (firstEvent.prev !== ZERO_ID) return { recovered: false, last };
+      events = entries.map(eventFromEntry);
+    } else {
+      if (first[0] !== since) return { recovered: false, last };
+      events = entries.slice(1).map(eventFromEntry);
+    }
+    const more = events.length > limit;
+    if (more) events = events.slice(0, limit);
+    return { recovered: true, events, last: events.at(-1)?.id ?? since, more };
+  }
+
+  /** Sales buckets newer than `fromMs`, oldest first. */
+  async salesHistory(fromMs = Date.now() - this.salesRetentionMs): Promise<SalesHistory> {
+    return (await this.snapshot(fromMs + this.salesRetentionMs)).sales;
+  }
+
+  async #writeDish(op: 'create' | 'update' | 'delete', id: string, ifVersion: string, fields: string[]): Promise<string> {
+    const k = this.keys;
+    const reply = (await this.#redis.dishLiveWriteDish(
+      k.dish(id), k.dishIndex, k.events, k.last, k.channel, this.streamMaxLen, op, id, ifVersion, ...fields,
+    )) as Reply[];
+    switch (reply[0]) {
+      case 'ok':
+        return reply[1] as string;
+      case 'not_found':
+        throw new DishNotFoundError(id);
+      case 'exists':
+        throw new DishExistsError(id);
+      default:
+        throw new VersionConflictError(id, Number(ifVersion), Number(reply[1]));
+    }
+  }
+}
+
+const byId = (a: Dish, b: Dish) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function dishFromJson(json: string): Dish {
+  return JSON.parse(json) as Dish;
+}

@@ -1,0 +1,33 @@
+// Every Redis key and channel name of the event log, under one optional prefix (tests and tenants use their own).
+export interface BrokerKeys {
+  prefix: string;
+  /** The event stream (the truth): `dish:events`. */
+  events: string;
+  /** The id of the newest event: `dish:last`. */
+  last: string;
+  /** The pub/sub channel events are published on. */
+  channel: string;
+  /** The set of dish ids. */
+  dishIndex: string;
+  /** Order outcomes by orderId (hash). */
+  orders: string;
+  /** Sorted set of sales bucket start times. */
+  salesIndex: string;
+  dish(id: string): string;
+  /** Hash of one sales bucket: `total` and `c:<category>`. */
+  salesBucket(t: number): string;
+}
+
+export function brokerKeys(prefix = ''): BrokerKeys {
+  return {
+    prefix,
+    events: `${prefix}dish:events`,
+    last: `${prefix}dish:last`,
+    channel: `${prefix}dish:events`,
+    dishIndex: `${prefix}dishes`,
+    orders: `${prefix}orders`,
+    salesIndex: `${prefix}sales:buckets`,
+    dish: (id) => `${prefix}dish:${id}`,
+    salesBucket: (t) => `${prefix}sales:${t}`,
+  };
+}

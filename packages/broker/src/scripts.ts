@@ -1,0 +1,33 @@
+// Loads the Lua scripts of ../lua (each with lib.lua prepended) onto an ioredis client with defineCommand.
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const luaFile = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), 'utf8');
+
+const SCRIPTS = {
+  dishLiveWriteDish: { file: 'write-dish', numberOfKeys: 4 },
+  dishLiveApplyOrder: { file: 'apply-order' },
+  dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 2 },
+  dishLiveReadSnapshot: { file: 'read-snapshot', numberOfKeys: 3 },
+} as const;
+
+type Reply = string | number | null | Reply[];
+type ScriptName = keyof typeof SCRIPTS;
+export type ScriptClient = Redis & Record<ScriptName, (...args: (string | number)[]) => Promise<Reply>>;
+
+let sources: Record<ScriptName, string> | undefined;
+
+export function defineScripts(redis: Redis): ScriptClient {
+  sources ??= Object.fromEntries(
+    Object.entries(SCRIPTS).map(([name, { file }]) => [name, `${luaFile('lib')}\n${luaFile(file)}`]),
+  ) as Record<ScriptName, string>;
+  const client = redis as ScriptClient;
+  for (const [name, spec] of Object.entries(SCRIPTS) as [ScriptName, (typeof SCRIPTS)[ScriptName]][]) {
+    if (typeof client[name] === 'function') continue;
+    // A script without a fixed key count takes it as its first argument (apply-order: 4 + one per item).
+    redis.defineCommand(name, 'numberOfKeys' in spec ? { lua: sources[name], numberOfKeys: spec.numberOfKeys } : { lua: sources[name] });
+  }
+  return client;
+}
+
+export type { Reply };

@@ -1,0 +1,79 @@
+// Every message of the wire contract: server → client and WebSocket client → server.
+import { z } from 'zod';
+import { chatAuthorSchema, chatTextSchema, dishSchema } from './dish.js';
+import { ERROR_CODES } from './codes.js';
+import { chatMessageSchema, dishEventSchema, streamIdSchema, type DishEvent } from './events.js';
+import { LIMITS } from './limits.js';
+import { salesHistorySchema } from './sales.js';
+
+export const snapshotSchema = z.object({
+  type: z.literal('snapshot'),
+  id: streamIdSchema,
+  dishes: z.array(dishSchema),
+  sales: salesHistorySchema,
+  recovered: z.literal(false),
+  instance: z.string(),
+});
+export type SnapshotMessage = z.infer<typeof snapshotSchema>;
+/** A snapshot as the dish service's polling endpoint answers it (no gateway instance). */
+export type Snapshot = Omit<SnapshotMessage, 'type' | 'recovered' | 'instance'>;
+
+export const resumedSchema = z.object({
+  type: z.literal('resumed'),
+  id: streamIdSchema,
+  recovered: z.literal(true),
+  instance: z.string(),
+});
+export type ResumedMessage = z.infer<typeof resumedSchema>;
+
+export const deletedDishSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+export const stateSchema = z.object({
+  type: z.literal('state'),
+  id: streamIdSchema,
+  dishes: z.array(z.union([dishSchema, deletedDishSchema])),
+  chat: z.array(chatMessageSchema),
+});
+export type StateMessage = z.infer<typeof stateSchema>;
+
+export const errorSchema = z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() });
+export type ErrorMessage = z.infer<typeof errorSchema>;
+
+export const pongSchema = z.object({ type: z.literal('pong'), t: z.number().optional(), serverTime: z.number() });
+export type PongMessage = z.infer<typeof pongSchema>;
+
+export const serverMessageSchema = z.union([
+  snapshotSchema,
+  resumedSchema,
+  stateSchema,
+  errorSchema,
+  pongSchema,
+  dishEventSchema,
+]);
+export type ServerMessage = SnapshotMessage | ResumedMessage | StateMessage | ErrorMessage | PongMessage | DishEvent;
+
+export const categoriesSchema = z
+  .array(z.string().min(1).max(LIMITS.category.max))
+  .max(LIMITS.categoriesPerFilter);
+export const maxRateSchema = z.number().int().min(LIMITS.maxRate.min).max(LIMITS.maxRate.max);
+
+export const helloSchema = z.strictObject({
+  op: z.literal('hello'),
+  since: z.string().max(64).optional(),
+  maxRate: maxRateSchema.optional(),
+  categories: categoriesSchema.optional(),
+  token: z.string().max(8192).optional(),
+});
+export const pingSchema = z.strictObject({ op: z.literal('ping'), t: z.number().optional() });
+export const chatSchema = z.strictObject({ op: z.literal('chat'), author: chatAuthorSchema, text: chatTextSchema });
+
+export const CLIENT_OPS = ['hello', 'ping', 'chat'] as const;
+export const clientMessageSchema = z.discriminatedUnion('op', [helloSchema, pingSchema, chatSchema]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type HelloMessage = z.infer<typeof helloSchema>;
+export type PingMessage = z.infer<typeof pingSchema>;
+export type ChatMessage = z.infer<typeof chatSchema>;
+
+/** What the polling endpoint answers. */
+export type PollResponse =
+  | { recovered: true; events: DishEvent[]; last: string; more: boolean }
+  | { recovered: false; snapshot: Snapshot };

@@ -1,0 +1,22 @@
+import { Redis } from 'ioredis';
+import { spawnRedisServer } from '@dish-live/local-redis';
+import { EventLog, LiveFeed } from '@dish-live/broker';
+const srv = await spawnRedisServer();
+const redis = new Redis(srv.url);
+const log = new EventLog(redis, { prefix: 'x:' });
+const got: string[] = [];
+const feed = new LiveFeed({ log, redis, subscriber: redis.duplicate(), from: '0-0', onEvent: (e) => got.push(e.id + ' ' + e.type) });
+await feed.start();
+const d = await log.createDish({ id: 'gbjd', name: '宫保鸡丁', category: '川菜', price: 3800, stock: 10 });
+console.log(d);
+console.log(await log.updateDish('gbjd', { price: 4000 }, 1));
+try { await log.updateDish('gbjd', { price: 1 }, 1); } catch (e) { console.log((e as Error).message); }
+console.log(await log.applyOrder('o1', [{ dishId: 'gbjd', qty: 3 }]));
+console.log(await log.applyOrder('o1', [{ dishId: 'gbjd', qty: 3 }]));
+console.log(await log.applyOrder('o2', [{ dishId: 'gbjd', qty: 30 }]));
+console.log(await log.appendChat({ author: 'a', text: 'hi "there"' }));
+console.log(JSON.stringify(await log.snapshot()));
+console.log(await log.replay('0-0'));
+await feed.idle(); await new Promise(r => setTimeout(r, 100));
+console.log(got);
+await feed.stop(); redis.disconnect(); await srv.stop();

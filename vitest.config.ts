@@ -1,0 +1,25 @@
+// Test runner configuration: every workspace's tests in one run, against one real Redis per run.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@dish-live/protocol': src('protocol'),
+      '@dish-live/broker': src('broker'),
+      '@dish-live/local-redis': src('local-redis'),
+      '@dish-live/fanout': src('fanout'),
+      '@dish-live/client': src('client'),
+      '@dish-live/test-support': fileURLToPath(new URL('./tests/support/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    globalSetup: ['./vitest.global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
