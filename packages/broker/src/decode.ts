@@ -24,7 +24,8 @@ export type StreamEntry = [id: string, fields: string[]];
 
 export function eventFromEntry([id, fields]: StreamEntry): DishEvent {
   const f = flatToRecord(fields);
-  return { id, prev: f.prev ?? '0-0', type: f.type, ts: Number(f.ts), data: JSON.parse(f.data ?? '{}') } as DishEvent;
+  const data: unknown = JSON.parse(f.data ?? '{}');
+  return { id, prev: f.prev ?? '0-0', type: f.type, ts: Number(f.ts), data } as DishEvent;
 }
 
 export function bucketFromHash(t: number, h: Record<string, string>): SalesBucket {

@@ -140,8 +140,9 @@ export class EventLog {
     if (!isStreamId(since)) return { recovered: false, last };
     if (since === last) return { recovered: true, events: [], last, more: false };
     if (compareStreamIds(since, last) > 0) return { recovered: false, last };
-    // One read, inclusive of `since`: its presence proves the window still covers it.
-    const entries = (await this.#redis.xrange(this.keys.events, since, '+', 'COUNT', limit + 1)) as StreamEntry[];
+    // One read, inclusive of `since` (its presence proves the window still covers it) and one past the limit (`more`).
+    const count = since === ZERO_ID ? limit + 1 : limit + 2;
+    const entries = (await this.#redis.xrange(this.keys.events, since, '+', 'COUNT', count)) as StreamEntry[];
     const first = entries[0];
     if (!first) return { recovered: false, last };
     let events: DishEvent[];

@@ -119,7 +119,7 @@ export class LiveFeed {
       while (this.#queue.length > 0 && !this.#stopped) {
         const work = this.#queue[0]!;
         if (work.kind === 'catch-up') await this.#fillAfter(undefined);
-        else this.#message(work.json) || (await this.#fillAfter(work.json));
+        else if (!this.#message(work.json)) await this.#fillAfter(work.json);
         this.#queue.shift();
       }
     } catch (err) {

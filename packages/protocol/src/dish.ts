@@ -47,8 +47,17 @@ export const orderSchema = z.strictObject({
 export type OrderInput = z.infer<typeof orderSchema>;
 export type OrderItem = z.infer<typeof orderItemSchema>;
 
-/** Control characters other than tab and newline are refused in chat so no client's parser or terminal is upset. */
-const printable = (value: string) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value);
+/**
+ * Control characters other than tab and newline are refused in chat so no client's parser or terminal is upset;
+ * that includes C1 (U+0080–U+009F), where U+009B is a terminal's CSI.
+ */
+function printable(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
+}
 
 export const chatAuthorSchema = text(LIMITS.chatAuthor).refine(printable, 'control characters are not allowed');
 export const chatTextSchema = text(LIMITS.chatText).refine(printable, 'control characters are not allowed');

@@ -58,7 +58,8 @@ export const maxRateSchema = z.number().int().min(LIMITS.maxRate.min).max(LIMITS
 
 export const helloSchema = z.strictObject({
   op: z.literal('hello'),
-  since: z.string().max(64).optional(),
+  // Any string: an unusable since means a fresh snapshot, never an error (the frame size limit bounds it).
+  since: z.string().optional(),
   maxRate: maxRateSchema.optional(),
   categories: categoriesSchema.optional(),
   token: z.string().max(8192).optional(),

@@ -56,18 +56,23 @@ export class SseParser {
   #data = '';
   #hasData = false;
   #event = '';
+  /** The spec's "last event ID buffer": set by `id:` lines, committed to #lastEventId only when an event is dispatched. */
+  #idBuffer = '';
   #lastEventId = '';
   #sawBom = false;
   #pendingCr = false;
 
   constructor(private readonly handlers: SseParserHandlers) {}
 
+  /** The id a reconnect sends: the spec's "last event ID string", which an unfinished frame does not change. */
   get lastEventId(): string {
     return this.#lastEventId;
   }
 
   feed(chunk: string): void {
-    if (!this.#sawBom && chunk.length > 0) {
+    // An empty chunk must not forget a CR that ended the previous one.
+    if (chunk.length === 0) return;
+    if (!this.#sawBom) {
       this.#sawBom = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
@@ -109,7 +114,7 @@ export class SseParser {
         this.#hasData = true;
         break;
       case 'id':
-        if (!value.includes('\0')) this.#lastEventId = value;
+        if (!value.includes('\0')) this.#idBuffer = value;
         break;
       case 'retry':
         if (/^\d+$/.test(value)) this.handlers.onRetry?.(Number(value));
@@ -120,6 +125,8 @@ export class SseParser {
   }
 
   #dispatch(): void {
+    // Per spec the id is committed on every blank line, even one that dispatches nothing.
+    this.#lastEventId = this.#idBuffer;
     if (!this.#hasData) {
       this.#event = '';
       return;

@@ -1,0 +1,40 @@
+// One client's delivery state: where it stands in its chain and how it is being fed.
+import type { DishEvent, SubscriptionOptions } from '@dish-live/protocol';
+import type { Conflation } from './conflation.js';
+import type { Group } from './group.js';
+import type { Sink } from './transport.js';
+
+/**
+ * replaying: a replay is being read from Redis; live events wait in `pending`.
+ * catching-up: events are written one by one until the chain meets the group's, then the client joins it.
+ * live: a full-rate member of its group.
+ * conflating: events fold into a `state`, flushed when drained or at the client's maxRate.
+ */
+export type ConnectionMode = 'replaying' | 'catching-up' | 'live' | 'conflating' | 'closed';
+
+export class Connection<S extends Sink = Sink> {
+  mode: ConnectionMode = 'catching-up';
+  group: Group | undefined;
+  options: SubscriptionOptions = {};
+  /** The id the client's chain ends at: the `prev` its next event must carry. */
+  lastChain = '0-0';
+  /** Events up to this id are already covered (a replay from Redis may run ahead of this process's feed). */
+  floor = '0-0';
+  pending: DishEvent[] = [];
+  /** Frames for this connection alone, written at the end of the turn. */
+  readonly out: string[] = [];
+  conflation: Conflation | undefined;
+  lastFlush = 0;
+  memberIndex = -1;
+  /** Bumped by every re-subscription, so a replay started for older options is dropped. */
+  epoch = 0;
+
+  constructor(
+    readonly id: number,
+    readonly sink: S,
+  ) {}
+
+  get closed(): boolean {
+    return this.mode === 'closed';
+  }
+}

@@ -1,0 +1,59 @@
+// A filter set's group: its clients, the chain of events that pass its filter, and this turn's frames.
+import { eventCategory, filterKey, type DishEvent } from '@dish-live/protocol';
+import type { Connection } from './connection.js';
+
+export class Group {
+  readonly key: string;
+  /** Topic name for transports that broadcast by topic (uWS). */
+  readonly topic: string;
+  readonly categories: ReadonlySet<string> | undefined;
+  /** Full-rate connections, written to by one publish per turn. */
+  readonly members: Connection[] = [];
+  /** Connections that get events one by one: resuming, catching up, conflated. */
+  readonly others = new Set<Connection>();
+  /** The last event that passed this filter (the `prev` of the next one); the view's last id at creation. */
+  lastPassed: string;
+  /** Frames of this turn, not yet published, and their events' publish times. */
+  readonly batch: string[] = [];
+  readonly batchTs: number[] = [];
+  snapshotCache: { id: string; frame: string } | undefined;
+
+  constructor(categories: readonly string[] | undefined, lastId: string) {
+    this.key = filterKey(categories);
+    this.topic = `g:${this.key}`;
+    this.categories = categories ? new Set(categories) : undefined;
+    this.lastPassed = lastId;
+  }
+
+  get size(): number {
+    return this.members.length + this.others.size;
+  }
+
+  passes(event: DishEvent): boolean {
+    if (!this.categories) return true;
+    const category = eventCategory(event);
+    // Chat passes every filter; a deletion without a category cannot be placed, so nobody misses it.
+    return category === undefined || this.categories.has(category);
+  }
+
+  /** The event's JSON for this group: as published when `prev` agrees, else with `prev` rewritten to this filter's chain. */
+  json(event: DishEvent, json: string, prev: string): string {
+    return prev === event.prev ? json : JSON.stringify({ ...event, prev });
+  }
+
+  addMember(conn: Connection): void {
+    conn.memberIndex = this.members.length;
+    this.members.push(conn);
+  }
+
+  removeMember(conn: Connection): void {
+    const i = conn.memberIndex;
+    if (i < 0 || this.members[i] !== conn) return;
+    const last = this.members.pop()!;
+    if (last !== conn) {
+      this.members[i] = last;
+      last.memberIndex = i;
+    }
+    conn.memberIndex = -1;
+  }
+}

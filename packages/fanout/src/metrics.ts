@@ -1,0 +1,58 @@
+// The gateway's Prometheus metrics, one Registry per process; label values bound once so hot paths do no lookups.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface FanoutMetrics {
+  registry: Registry;
+  connections: Gauge;
+  eventsDelivered: Counter;
+  bytesSent: Counter;
+  stateMessages: Counter;
+  conflatedEvents: Counter;
+  disconnects: Counter<'transport' | 'reason'>;
+  feedGapsFilled: Counter;
+  publishLatency: Histogram;
+  bound: {
+    connections: ReturnType<Gauge['labels']>;
+    eventsDelivered: ReturnType<Counter['labels']>;
+    bytesSent: ReturnType<Counter['labels']>;
+    publishLatency: ReturnType<Histogram['labels']>;
+  };
+  transport: string;
+}
+
+export function createMetrics(transport: string): FanoutMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: `${transport}-gateway` });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const connections = new Gauge({ name: 'dish_live_connections', help: 'Open client connections', labelNames: ['transport'], registers });
+  const eventsDelivered = new Counter({
+    name: 'dish_live_events_delivered_total', help: 'Event frames written to clients (one per client per event)', labelNames: ['transport'], registers,
+  });
+  const bytesSent = new Counter({ name: 'dish_live_bytes_sent_total', help: 'Bytes of frames written to clients', labelNames: ['transport'], registers });
+  const stateMessages = new Counter({ name: 'dish_live_state_messages_total', help: 'Conflated `state` messages sent', labelNames: ['transport'], registers });
+  const conflatedEvents = new Counter({
+    name: 'dish_live_conflated_events_total', help: 'Events folded into `state` messages instead of sent one by one', labelNames: ['transport'], registers,
+  });
+  const disconnects = new Counter({
+    name: 'dish_live_disconnects_total', help: 'Connections ended, by reason', labelNames: ['transport', 'reason'], registers,
+  });
+  const feedGapsFilled = new Counter({ name: 'dish_live_feed_gaps_filled_total', help: 'Gaps in the pub/sub feed filled from the stream', registers });
+  const publishLatency = new Histogram({
+    name: 'dish_live_publish_to_write_seconds',
+    help: 'From the event timestamp to the write of its frame to clients',
+    labelNames: ['transport'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  return {
+    registry, connections, eventsDelivered, bytesSent, stateMessages, conflatedEvents, disconnects, feedGapsFilled, publishLatency,
+    bound: {
+      connections: connections.labels(transport),
+      eventsDelivered: eventsDelivered.labels(transport),
+      bytesSent: bytesSent.labels(transport),
+      publishLatency: publishLatency.labels(transport),
+    },
+    transport,
+  };
+}

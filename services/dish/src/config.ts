@@ -1,0 +1,101 @@
+// The dish service's configuration: environment variables validated with zod, a bad one named in the error.
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v.trim()), `expected an integer from ${min} to ${max}`)
+    .transform((v) => Number(v.trim()))
+    .refine((n) => n >= min && n <= max, `expected an integer from ${min} to ${max}`);
+
+const envSchema = z.object({
+  PORT: int(0, 65_535, 3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), 'expected a redis:// or rediss:// URL'),
+  /** Comma-separated bearer tokens allowed to write; none means every write is refused. */
+  DISH_API_TOKENS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((t) => t.trim()).filter((t) => t.length > 0)),
+  SIM_RATE: z
+    .string()
+    .default('0')
+    .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 1000, 'expected a number of events per second from 0 to 1000')
+    .transform(Number),
+  STREAM_MAXLEN: int(100, 10_000_000, 10_000),
+  SALES_BUCKET_MS: int(1000, 3_600_000, 10_000),
+  KEY_PREFIX: z.string().max(100).default(''),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ORDER_CONCURRENCY: int(1, 256, 8),
+  CHAT_REQUIRES_TOKEN: bool(false),
+  SEED_MENU: bool(true),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl: string;
+  apiTokens: string[];
+  simRate: number;
+  streamMaxLen: number;
+  salesBucketMs: number;
+  keyPrefix: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  orderConcurrency: number;
+  chatRequiresToken: boolean;
+  seedMenu: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration; throws a ConfigError naming every bad variable. Empty values count as unset. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    apiTokens: e.DISH_API_TOKENS,
+    simRate: e.SIM_RATE,
+    streamMaxLen: e.STREAM_MAXLEN,
+    salesBucketMs: e.SALES_BUCKET_MS,
+    keyPrefix: e.KEY_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    orderConcurrency: e.ORDER_CONCURRENCY,
+    chatRequiresToken: e.CHAT_REQUIRES_TOKEN,
+    seedMenu: e.SEED_MENU,
+  };
+}
+
+/** For the entry point: a bad configuration is one line on stderr naming the variables, then exit code 2. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${JSON.stringify({ level: 60, msg: err.message, problems: err.problems })}\n`);
+    process.exit(2);
+  }
+}

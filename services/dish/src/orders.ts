@@ -1,0 +1,117 @@
+// Orders: accepted over HTTP into a BullMQ queue (jobId from the orderId, so a duplicate is queued once), applied by a worker.
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { EventLog, OrderOutcome } from '@dish-live/broker';
+import type { OrderInput, OrderItem } from '@dish-live/protocol';
+import { countOrder, type Metrics } from './metrics.js';
+import { RedisUnavailableError } from './problem.js';
+import { workerConnectionOptions } from './redis.js';
+
+export const ORDER_QUEUE = 'dish-orders';
+
+export interface OrderJob {
+  orderId: string;
+  items: OrderItem[];
+}
+
+export type OrderStatus =
+  | { kind: 'done'; outcome: OrderOutcome }
+  | { kind: 'queued'; state: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'unknown' };
+
+export type SubmitResult = { orderId: string; outcome?: OrderOutcome };
+
+/** BullMQ refuses integer-looking ids and ':' in custom ids; percent-encoding keeps the mapping one-to-one. */
+export function jobIdFor(orderId: string): string {
+  return `order-${encodeURIComponent(orderId)}`;
+}
+
+/** The BullMQ key prefix: under the service's own key prefix, so tests and tenants do not share queues. */
+export function bullPrefix(keyPrefix: string): string {
+  return `${keyPrefix}bull`;
+}
+
+export class Orders {
+  #queue: Queue<OrderJob> | undefined;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly redis: Redis,
+  ) {}
+
+  /** The queue exists once Redis has been reached; until then orders are refused with a 503. */
+  attach(queue: Queue<OrderJob>): void {
+    this.#queue = queue;
+  }
+
+  /** Queues an order, or returns the final outcome when its id has one already (nothing is queued again). */
+  async submit(input: OrderInput): Promise<SubmitResult> {
+    const orderId = input.orderId ?? randomUUID();
+    const outcome = await this.log.orderOutcome(orderId);
+    if (outcome) return { orderId, outcome };
+    const queue = this.#ready();
+    await queue.add('order', { orderId, items: input.items }, { jobId: jobIdFor(orderId) });
+    return { orderId };
+  }
+
+  async status(orderId: string): Promise<OrderStatus> {
+    const outcome = await this.log.orderOutcome(orderId);
+    if (outcome) return { kind: 'done', outcome };
+    const job = await this.#ready().getJob(jobIdFor(orderId));
+    if (!job) {
+      // The job may have completed between the two reads.
+      const late = await this.log.orderOutcome(orderId);
+      return late ? { kind: 'done', outcome: late } : { kind: 'unknown' };
+    }
+    const state = await job.getState();
+    if (state === 'failed') return { kind: 'failed', reason: job.failedReason };
+    return { kind: 'queued', state };
+  }
+
+  #ready(): Queue<OrderJob> {
+    if (!this.#queue || this.redis.status !== 'ready') throw new RedisUnavailableError();
+    return this.#queue;
+  }
+}
+
+export function createOrderQueue(redis: Redis, keyPrefix: string): Queue<OrderJob> {
+  return new Queue<OrderJob>(ORDER_QUEUE, {
+    connection: redis,
+    prefix: bullPrefix(keyPrefix),
+    defaultJobOptions: {
+      // The apply is idempotent by orderId, so a retry after a Redis hiccup cannot apply an order twice.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 200 },
+      // Kept for a day so a duplicate submitted meanwhile finds its job instead of queueing another.
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+export interface OrderWorkerDeps {
+  redis: Redis;
+  eventLog: EventLog;
+  metrics: Metrics;
+  logger: Logger;
+  keyPrefix: string;
+  concurrency: number;
+}
+
+export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderOutcome> {
+  const worker = new Worker<OrderJob, OrderOutcome>(
+    ORDER_QUEUE,
+    async (job) => {
+      const { outcome, replayed } = await deps.eventLog.applyOrder(job.data.orderId, job.data.items);
+      if (!replayed) countOrder(deps.metrics, 'api', outcome);
+      return outcome;
+    },
+    { connection: workerConnectionOptions(deps.redis), prefix: bullPrefix(deps.keyPrefix), concurrency: deps.concurrency },
+  );
+  worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'order worker error'));
+  worker.on('failed', (job, err) => deps.logger.warn({ orderId: job?.data.orderId, err: err.message }, 'order attempt failed'));
+  return worker;
+}

@@ -1,0 +1,139 @@
+// Errors as application/problem+json (RFC 9457): the typed errors handlers throw and the one middleware that maps them.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { DishExistsError, DishNotFoundError, VersionConflictError } from '@dish-live/broker';
+import { LIMITS } from '@dish-live/protocol';
+import { isRedisUnavailable } from './redis.js';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/** Seconds a client should wait before retrying while Redis is away. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** An error that already knows its HTTP answer. Handlers throw these; only the error middleware formats them. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly options: { errors?: FieldError[]; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+}
+
+export class RedisUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('Redis is unreachable', { cause });
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) =>
+  new HttpProblem(400, 'validation', 'Invalid request', detail, errors ? { errors } : {});
+
+export const notFound = (detail: string) => new HttpProblem(404, 'not-found', 'Not found', detail);
+
+const problemType = (slug: string) => `urn:dish-live:problem:${slug}`;
+
+/** zod issues as {path, message}; an unknown field is reported at its own path. */
+export function fieldErrors(err: ZodError): FieldError[] {
+  return err.issues.flatMap((issue) => {
+    const base = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field' }));
+    }
+    return [{ path: base.join('.'), message: issue.message }];
+  });
+}
+
+/** body-parser marks its errors with a `type` and a 4xx `status`. */
+function bodyParserProblem(err: unknown): HttpProblem | undefined {
+  if (typeof err !== 'object' || err === null || !('type' in err) || typeof err.type !== 'string') return undefined;
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new HttpProblem(400, 'bad-json', 'Malformed JSON', 'the request body is not valid JSON');
+    case 'entity.too.large':
+      return new HttpProblem(413, 'too-large', 'Payload too large', `JSON bodies are at most ${LIMITS.jsonBodyBytes} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new HttpProblem(400, 'bad-body', 'Bad request body', 'the request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+function toProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof ZodError) return badRequest('the request does not match the expected shape', fieldErrors(err));
+  if (err instanceof DishNotFoundError) return new HttpProblem(404, 'dish-not-found', 'Dish not found', err.message);
+  if (err instanceof DishExistsError) return new HttpProblem(409, 'dish-exists', 'Dish exists', err.message);
+  if (err instanceof VersionConflictError) {
+    return new HttpProblem(409, 'version-conflict', 'Version conflict', err.message, {
+      extensions: { currentVersion: err.current },
+    });
+  }
+  if (err instanceof RedisUnavailableError || isRedisUnavailable(err)) {
+    return new HttpProblem(503, 'redis-unavailable', 'Service unavailable', 'the event store is unreachable; retry shortly', {
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+  }
+  return bodyParserProblem(err);
+}
+
+/** The one place an error becomes an HTTP answer. Anything unknown is a logged 500 that reveals nothing. */
+export function problemHandler(log: Logger, redisDown: () => boolean): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    let problem = toProblem(err);
+    // An unexpected failure while Redis is down is Redis being down, whatever the client library called it.
+    if (!problem && redisDown()) problem = toProblem(new RedisUnavailableError(err));
+    if (!problem) {
+      log.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+      problem = new HttpProblem(500, 'internal', 'Internal server error', 'the server failed to answer; it has been logged');
+    } else if (problem.status >= 500) {
+      log.warn({ err, method: req.method, url: req.originalUrl, status: problem.status }, problem.detail);
+    }
+    const body: ProblemBody = {
+      ...problem.options.extensions,
+      type: problemType(problem.slug),
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail,
+      ...(problem.options.errors ? { errors: problem.options.errors } : {}),
+    };
+    res.status(problem.status).set(problem.options.headers ?? {}).type('application/problem+json').json(body);
+  };
+}
+
+export const routeNotFound: RequestHandler = (req) => {
+  throw new HttpProblem(404, 'route-not-found', 'Not found', `no route for ${req.method} ${req.path}`);
+};
+
+/** For a path that exists under other methods. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  return (req) => {
+    throw new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed here`, {
+      headers: { Allow: allowed.join(', ') },
+    });
+  };
+}
