@@ -3,4 +3,5 @@ export { EventLog, DEFAULT_STREAM_MAXLEN, DEFAULT_SALES_BUCKET_MS, DEFAULT_SALES
 export type { EventLogOptions, OrderOutcome, ReplayResult } from './event-log.js';
 export { LiveFeed, type LiveFeedOptions } from './feed.js';
 export { brokerKeys, type BrokerKeys } from './keys.js';
+export { RateLimiter, type RateLimit, type RateDecision } from './rate-limiter.js';
 export { DishExistsError, DishNotFoundError, VersionConflictError } from './errors.js';

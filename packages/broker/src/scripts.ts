@@ -9,6 +9,7 @@ const SCRIPTS = {
   dishLiveApplyOrder: { file: 'apply-order' },
   dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 2 },
   dishLiveReadSnapshot: { file: 'read-snapshot', numberOfKeys: 3 },
+  dishLiveRateLimit: { file: 'rate-limit', numberOfKeys: 1 },
 } as const;
 
 type Reply = string | number | null | Reply[];

@@ -1,0 +1,38 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testRedis } from '@dish-live/test-support';
+import { RateLimiter } from './index.js';
+
+const { url, prefix } = testRedis('rate-limiter');
+const redis = new Redis(url);
+const other = new Redis(url);
+afterAll(async () => {
+  await Promise.all([redis.quit(), other.quit()]);
+});
+
+describe('rate limiter', () => {
+  it('allows the burst, then refuses with the time until the next token, shared by two replicas', async () => {
+    const a = new RateLimiter(redis, prefix);
+    const b = new RateLimiter(other, prefix);
+    const limit = { burst: 5, perSecond: 2 };
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await a.take('chat:ip:1', limit));
+    decisions.push(await b.take('chat:ip:1', limit));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    const refused = await b.take('chat:ip:1', limit);
+    expect(refused.allowed).toBe(false);
+    expect(!refused.allowed && refused.retryAfterMs).toBeGreaterThan(0);
+    expect(!refused.allowed && refused.retryAfterMs).toBeLessThanOrEqual(500);
+    expect((await a.take('chat:ip:2', limit)).allowed).toBe(true);
+  });
+
+  it('refills over time', async () => {
+    const limiter = new RateLimiter(redis, prefix);
+    const limit = { burst: 1, perSecond: 50 };
+    expect((await limiter.take('refill', limit)).allowed).toBe(true);
+    const refused = await limiter.take('refill', limit);
+    expect(refused.allowed).toBe(false);
+    await new Promise((r) => setTimeout(r, (refused.allowed ? 0 : refused.retryAfterMs) + 5));
+    expect((await limiter.take('refill', limit)).allowed).toBe(true);
+  });
+});
