@@ -7,6 +7,8 @@ const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`,
 export default defineConfig({
   resolve: {
     alias: {
+      // More specific first: vite matches aliases by prefix.
+      '@dish-live/client/node': fileURLToPath(new URL('./packages/client/src/node.ts', import.meta.url)),
       '@dish-live/protocol': src('protocol'),
       '@dish-live/broker': src('broker'),
       '@dish-live/local-redis': src('local-redis'),
@@ -16,7 +18,13 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'web/src/**/*.test.ts',
+      'bench/src/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,0 +1,9 @@
+// The Dish Live client for browsers and Node: connect over WebSocket, SSE or polling, and the state it keeps.
+export { connect, type ClientEvents, type ClientStats, type ClientStatus, type ConnectOptions, type ConnectionState, type DishClient, type SnapshotInfo } from './connect.js';
+export { DishStore, type ApplyResult } from './store.js';
+export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { LatencyTracker, percentile, type LatencySummary } from './latency.js';
+export type { TransportKind } from './transport.js';
+export type { WebSocketConstructor, WebSocketLike } from './ws-transport.js';
+export type { EventSourceConstructor, EventSourceLike } from './sse-transport.js';
+export type { FetchLike } from './poll-transport.js';
