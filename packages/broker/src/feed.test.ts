@@ -33,7 +33,7 @@ async function streamIds(log: EventLog) {
 
 /** Kills exactly this feed's subscriber connection, as `CLIENT KILL TYPE pubsub` would, without touching other test files' clients. */
 async function killSubscriber(subscriber: Redis) {
-  const list = (await redis.client('LIST', 'TYPE', 'pubsub')) as string;
+  const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
   const name = subscriber.options.connectionName!;
   const line = list.split('\n').find((l) => l.includes(` name=${name} `));
   const clientId = line ? /^id=(\d+)/.exec(line)?.[1] : undefined;

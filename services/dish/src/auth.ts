@@ -3,7 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { HttpProblem } from './problem.js';
 
-export type TokenVerdict = 'ok' | 'missing' | 'invalid';
+/** `disabled`: no token is configured, so no write can be authorized. */
+export type TokenVerdict = 'ok' | 'missing' | 'invalid' | 'disabled';
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
@@ -14,6 +15,7 @@ const digest = (token: string) => createHash('sha256').update(token, 'utf8').dig
 export function createTokenCheck(tokens: readonly string[]): (authorization: string | undefined) => TokenVerdict {
   const digests = tokens.map(digest);
   return (authorization) => {
+    if (digests.length === 0) return 'disabled';
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return 'missing';
     const offered = digest(match[1]!);
@@ -30,6 +32,10 @@ export function requireToken(check: ReturnType<typeof createTokenCheck>): Reques
     switch (check(req.get('authorization'))) {
       case 'ok':
         return next();
+      case 'disabled':
+        throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'writes are disabled: the service has no DISH_API_TOKENS', {
+          headers: { 'WWW-Authenticate': REALM },
+        });
       case 'missing':
         throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'this write needs Authorization: Bearer <token>', {
           headers: { 'WWW-Authenticate': REALM },

@@ -41,6 +41,22 @@ const envSchema = z.object({
   ORDER_CONCURRENCY: int(1, 256, 8),
   CHAT_REQUIRES_TOKEN: bool(false),
   SEED_MENU: bool(true),
+  /** Chat messages one client address may post at once, then CHAT_RATE_PER_SEC more each second; 0 per second is off. */
+  CHAT_RATE_BURST: int(1, 100_000, 10),
+  CHAT_RATE_PER_SEC: z
+    .string()
+    .default('1')
+    .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 100_000, 'expected a number of messages per second (0 is off)')
+    .transform(Number),
+  /** Which proxies' X-Forwarded-For to believe for the client address (express `trust proxy`). */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback, linklocal, uniquelocal')
+    .refine(
+      (v) => /^(true|false|\d+|([\w.:/]+)(\s*,\s*[\w.:/]+)*)$/.test(v.trim()),
+      'expected true, false, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal, uniquelocal',
+    )
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
 });
 
 export interface Config {
@@ -56,6 +72,8 @@ export interface Config {
   orderConcurrency: number;
   chatRequiresToken: boolean;
   seedMenu: boolean;
+  chatRate: { burst: number; perSecond: number };
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +104,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     orderConcurrency: e.ORDER_CONCURRENCY,
     chatRequiresToken: e.CHAT_REQUIRES_TOKEN,
     seedMenu: e.SEED_MENU,
+    chatRate: { burst: e.CHAT_RATE_BURST, perSecond: e.CHAT_RATE_PER_SEC },
+    trustProxy: e.TRUST_PROXY,
   };
 }
 

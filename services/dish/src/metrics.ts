@@ -55,7 +55,8 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const stop = metrics.httpDuration.startTimer();
     res.once('finish', () => {
-      const route = typeof req.route?.path === 'string' ? req.route.path : '(unmatched)';
+      const path = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof path === 'string' ? path : '(unmatched)';
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       stop(labels);

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EventLog, OrderOutcome } from '@dish-live/broker';
 import type { OrderInput, OrderItem } from '@dish-live/protocol';
+import { throttledWarn } from './logger.js';
 import { countOrder, type Metrics } from './metrics.js';
 import { RedisUnavailableError } from './problem.js';
 import { workerConnectionOptions } from './redis.js';
@@ -77,23 +78,28 @@ export class Orders {
   }
 }
 
-export function createOrderQueue(redis: Redis, keyPrefix: string): Queue<OrderJob> {
-  return new Queue<OrderJob>(ORDER_QUEUE, {
+export function createOrderQueue(redis: Redis, keyPrefix: string, logger: Logger): Queue<OrderJob> {
+  const queue = new Queue<OrderJob>(ORDER_QUEUE, {
     connection: redis,
     prefix: bullPrefix(keyPrefix),
     defaultJobOptions: {
-      // The apply is idempotent by orderId, so a retry after a Redis hiccup cannot apply an order twice.
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 200 },
+      // The apply is idempotent by orderId, so a retry after a Redis hiccup cannot apply an order twice;
+      // eight attempts span about a minute of trouble.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 250 },
       // Kept for a day so a duplicate submitted meanwhile finds its job instead of queueing another.
       removeOnComplete: { age: 24 * 3600, count: 100_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });
+  // Without a listener BullMQ prints every connection error to stderr.
+  queue.on('error', throttledWarn(logger, 'order queue error'));
+  return queue;
 }
 
 export interface OrderWorkerDeps {
   redis: Redis;
+  redisUrl: string;
   eventLog: EventLog;
   metrics: Metrics;
   logger: Logger;
@@ -109,9 +115,9 @@ export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderO
       if (!replayed) countOrder(deps.metrics, 'api', outcome);
       return outcome;
     },
-    { connection: workerConnectionOptions(deps.redis), prefix: bullPrefix(deps.keyPrefix), concurrency: deps.concurrency },
+    { connection: workerConnectionOptions(deps.redisUrl), prefix: bullPrefix(deps.keyPrefix), concurrency: deps.concurrency },
   );
-  worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'order worker error'));
+  worker.on('error', throttledWarn(deps.logger, 'order worker error'));
   worker.on('failed', (job, err) => deps.logger.warn({ orderId: job?.data.orderId, err: err.message }, 'order attempt failed'));
   return worker;
 }

@@ -62,10 +62,10 @@ export function fieldErrors(err: ZodError): FieldError[] {
   });
 }
 
-/** body-parser marks its errors with a `type` and a 4xx `status`. */
-function bodyParserProblem(err: unknown): HttpProblem | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err) || typeof err.type !== 'string') return undefined;
-  switch (err.type) {
+/** Errors express and body-parser raise for bad requests: body-parser marks its own with a `type`. */
+function frameworkProblem(err: unknown): HttpProblem | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  switch ('type' in err ? err.type : undefined) {
     case 'entity.parse.failed':
       return new HttpProblem(400, 'bad-json', 'Malformed JSON', 'the request body is not valid JSON');
     case 'entity.too.large':
@@ -78,8 +78,19 @@ function bodyParserProblem(err: unknown): HttpProblem | undefined {
     case 'stream.encoding.set':
       return new HttpProblem(400, 'bad-body', 'Bad request body', 'the request body could not be read');
     default:
-      return undefined;
+      return clientError(err);
   }
+}
+
+/**
+ * Any other 4xx that express or body-parser raise (a malformed percent-encoding in the path, a body that does not
+ * decompress) keeps its status: bad input is never a 5xx.
+ */
+function clientError(err: object): HttpProblem | undefined {
+  const status = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  const expose = 'expose' in err && err.expose === true && err instanceof Error;
+  return new HttpProblem(status, 'bad-request', 'Bad request', expose ? err.message : 'the request could not be read');
 }
 
 function toProblem(err: unknown): HttpProblem | undefined {
@@ -97,7 +108,7 @@ function toProblem(err: unknown): HttpProblem | undefined {
       headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     });
   }
-  return bodyParserProblem(err);
+  return frameworkProblem(err);
 }
 
 /** The one place an error becomes an HTTP answer. Anything unknown is a logged 500 that reveals nothing. */

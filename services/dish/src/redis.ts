@@ -1,5 +1,6 @@
 // Redis connections: the request client fails fast when Redis is away; the worker client waits, as BullMQ requires.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** How long a command may take before the request fails instead of hanging. */
@@ -23,9 +24,15 @@ export function connectRedis(url: string, log: Logger, name = 'dish'): Redis {
 }
 
 /** Options for BullMQ workers, which block on Redis and must retry forever (`maxRetriesPerRequest: null`). */
-export function workerConnectionOptions(redis: Redis): RedisOptions {
-  const { commandTimeout: _timeout, enableOfflineQueue: _offline, ...rest } = redis.options;
-  return { ...rest, connectionName: `${redis.options.connectionName ?? 'dish'}-worker`, maxRetriesPerRequest: null };
+export function workerConnectionOptions(url: string): ConnectionOptions {
+  return { url, connectionName: 'dish-worker', maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) };
+}
+
+/** The URL without its password, for logs. */
+export function redactRedisUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 /** Resolves true once the client is ready, false after `timeoutMs` (Redis may come later; the service runs anyway). */

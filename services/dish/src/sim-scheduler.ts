@@ -4,10 +4,12 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DishNotFoundError, type EventLog } from '@dish-live/broker';
+import { throttledWarn } from './logger.js';
 import { countOrder, type Metrics } from './metrics.js';
 import { bullPrefix } from './orders.js';
 import { workerConnectionOptions } from './redis.js';
-import { planActions, tickPlan, type Random, type SimAction } from './simulator.js';
+import { planActions, tickPlan, type Random, type SimAction, type TickPlan } from './simulator.js';
+import { closeWorker } from './worker-close.js';
 
 export const SIM_QUEUE = 'dish-sim';
 export const SIM_SCHEDULER_ID = 'demo-simulator';
@@ -18,6 +20,7 @@ interface TickJob {
 
 export interface SimulationDeps {
   redis: Redis;
+  redisUrl: string;
   eventLog: EventLog;
   metrics: Metrics;
   logger: Logger;
@@ -28,23 +31,27 @@ export interface SimulationDeps {
 }
 
 export interface Simulation {
-  stop(): Promise<void>;
+  /** Stops this replica's ticks; the schedule stays in Redis for the other replicas. */
+  stop(redisUp: boolean): Promise<void>;
 }
 
 export async function startSimulation(deps: SimulationDeps): Promise<Simulation> {
   const prefix = bullPrefix(deps.keyPrefix);
   const queue = new Queue<TickJob>(SIM_QUEUE, { connection: deps.redis, prefix });
-  if (!(deps.rate > 0)) {
-    await queue.removeJobScheduler(SIM_SCHEDULER_ID);
+  queue.on('error', throttledWarn(deps.logger, 'simulator queue error'));
+  let plan: TickPlan | undefined;
+  try {
+    plan = await schedule(queue, deps.rate);
+  } catch (err) {
+    // The caller retries when Redis is back; this attempt's queue must not linger.
+    await queue.close().catch(() => undefined);
+    throw err;
+  }
+  if (!plan) {
     await queue.close();
     return { stop: async () => {} };
   }
-  const { everyMs, actionsPerTick } = tickPlan(deps.rate);
-  await queue.upsertJobScheduler(
-    SIM_SCHEDULER_ID,
-    { every: everyMs },
-    { name: 'tick', data: { actions: actionsPerTick }, opts: { removeOnComplete: true, removeOnFail: 100 } },
-  );
+  const { everyMs, actionsPerTick } = plan;
   const random = deps.random ?? Math.random;
   const worker = new Worker<TickJob>(
     SIM_QUEUE,
@@ -52,24 +59,43 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
       const { dishes } = await deps.eventLog.snapshot();
       for (const action of planActions(dishes, job.data.actions, random)) await apply(action, deps);
     },
-    { connection: workerConnectionOptions(deps.redis), prefix, concurrency: 1 },
+    { connection: workerConnectionOptions(deps.redisUrl), prefix, concurrency: 1 },
   );
-  worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'simulator worker error'));
+  worker.on('error', throttledWarn(deps.logger, 'simulator worker error'));
   deps.logger.info({ rate: deps.rate, everyMs, actionsPerTick }, 'simulator scheduled');
   return {
-    async stop() {
-      await worker.close();
+    async stop(redisUp) {
+      await closeWorker(worker, redisUp);
       await queue.close();
     },
   };
+}
+
+/** One schedule in Redis for every replica; a rate of 0 removes it. */
+async function schedule(queue: Queue<TickJob>, rate: number): Promise<TickPlan | undefined> {
+  if (!(rate > 0)) {
+    await queue.removeJobScheduler(SIM_SCHEDULER_ID);
+    return undefined;
+  }
+  const plan = tickPlan(rate);
+  await queue.upsertJobScheduler(
+    SIM_SCHEDULER_ID,
+    { every: plan.everyMs },
+    { name: 'tick', data: { actions: plan.actionsPerTick }, opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
+  return plan;
 }
 
 async function apply(action: SimAction, deps: SimulationDeps): Promise<void> {
   try {
     switch (action.kind) {
       case 'order': {
-        const { outcome } = await deps.eventLog.applyOrder(`sim-${randomUUID()}`, action.items);
+        const orderId = `sim-${randomUUID()}`;
+        const { outcome } = await deps.eventLog.applyOrder(orderId, action.items);
         countOrder(deps.metrics, 'simulator', outcome);
+        // Outcomes are kept forever so clients can ask again; nobody asks about a simulated order, and at a few
+        // orders a second they would grow the hash without bound.
+        await deps.redis.hdel(deps.eventLog.keys.orders, orderId);
         return;
       }
       case 'restock':

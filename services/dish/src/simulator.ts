@@ -73,11 +73,16 @@ function priceChange(dish: Dish, random: Random): SimAction {
   return { kind: 'price', dishId: dish.id, price };
 }
 
+export interface TickPlan {
+  everyMs: number;
+  actionsPerTick: number;
+}
+
 /**
  * How often the scheduler fires and how many actions each firing plans for `rate` actions per second: at most ten
  * firings a second, so high rates batch instead of flooding the queue with jobs.
  */
-export function tickPlan(rate: number): { everyMs: number; actionsPerTick: number } {
+export function tickPlan(rate: number): TickPlan {
   if (!(rate > 0)) throw new RangeError('the simulator needs a rate above 0');
   const everyMs = Math.max(100, Math.round(1000 / rate));
   return { everyMs, actionsPerTick: Math.max(1, Math.round((rate * everyMs) / 1000)) };

@@ -1,0 +1,90 @@
+// Configuration from the environment: defaults, and errors that name the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      redisUrl: 'redis://127.0.0.1:6379',
+      apiTokens: [],
+      simRate: 0,
+      streamMaxLen: 10_000,
+      salesBucketMs: 10_000,
+      keyPrefix: '',
+      logLevel: 'info',
+      orderConcurrency: 8,
+      chatRequiresToken: false,
+      seedMenu: true,
+      chatRate: { burst: 10, perSecond: 1 },
+      trustProxy: 'loopback, linklocal, uniquelocal',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'rediss://:secret@redis.internal:6380/2',
+      DISH_API_TOKENS: ' one , two,,',
+      SIM_RATE: '2.5',
+      STREAM_MAXLEN: '5000',
+      SALES_BUCKET_MS: '60000',
+      KEY_PREFIX: 'tenant-a:',
+      LOG_LEVEL: 'debug',
+      ORDER_CONCURRENCY: '4',
+      CHAT_REQUIRES_TOKEN: 'true',
+      SEED_MENU: '0',
+      CHAT_RATE_BURST: '5',
+      CHAT_RATE_PER_SEC: '0.5',
+      TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      apiTokens: ['one', 'two'],
+      simRate: 2.5,
+      streamMaxLen: 5000,
+      keyPrefix: 'tenant-a:',
+      logLevel: 'debug',
+      orderConcurrency: 4,
+      chatRequiresToken: true,
+      seedMenu: false,
+      chatRate: { burst: 5, perSecond: 0.5 },
+      trustProxy: '10.0.0.0/8, 192.168.1.1',
+    });
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', SIM_RATE: '' })).toMatchObject({ port: 3000, simRate: 0 });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['SIM_RATE', '-1'],
+    ['SIM_RATE', 'fast'],
+    ['STREAM_MAXLEN', '10'],
+    ['LOG_LEVEL', 'loud'],
+    ['ORDER_CONCURRENCY', '0'],
+    ['CHAT_REQUIRES_TOKEN', 'maybe'],
+    ['CHAT_RATE_BURST', '0'],
+    ['CHAT_RATE_PER_SEC', 'lots'],
+    ['TRUST_PROXY', 'everyone!'],
+  ])('names %s when it is %j', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    try {
+      loadConfig({ [variable]: value });
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.variable)).toEqual([variable]);
+      expect((err as Error).message).toContain(`${variable}: `);
+    }
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT: .*; LOG_LEVEL: /);
+  });
+});

@@ -1,0 +1,60 @@
+// The dishes resource: list, read, create, patch (If-Match on the version), delete. Writes need a token.
+import { Router, type RequestHandler, type Response } from 'express';
+import { DishNotFoundError, type EventLog } from '@dish-live/broker';
+import { createDishSchema, dishIdSchema, patchDishSchema, type Dish } from '@dish-live/protocol';
+import { ifMatchVersion, jsonBody, jsonParser } from './input.js';
+import { methodNotAllowed, notFound } from './problem.js';
+
+const etag = (dish: Dish) => `"${dish.version}"`;
+
+/** A malformed id names no dish, so it is a 404 like any unknown one (not echoed: it may be anything). */
+function dishId(raw: string | string[] | undefined): string {
+  const id = String(raw);
+  if (!dishIdSchema.safeParse(id).success) throw notFound('no dish has this id');
+  return id;
+}
+
+function sendDish(res: Response, status: number, dish: Dish): void {
+  res.status(status).set('ETag', etag(dish)).json(dish);
+}
+
+export function dishRoutes(eventLog: EventLog, requireWrite: RequestHandler): Router {
+  const router = Router();
+
+  router
+    .route('/api/dishes')
+    .get(async (_req, res) => {
+      const { dishes } = await eventLog.snapshot();
+      res.json(dishes);
+    })
+    .post(requireWrite, jsonParser, async (req, res) => {
+      const input = createDishSchema.parse(jsonBody(req));
+      const dish = await eventLog.createDish(input);
+      res.location(`/api/dishes/${encodeURIComponent(dish.id)}`);
+      sendDish(res, 201, dish);
+    })
+    .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
+
+  router
+    .route('/api/dishes/:id')
+    .get(async (req, res) => {
+      const id = dishId(req.params.id);
+      const dish = await eventLog.getDish(id);
+      if (!dish) throw new DishNotFoundError(id);
+      sendDish(res, 200, dish);
+    })
+    .patch(requireWrite, jsonParser, async (req, res) => {
+      const id = dishId(req.params.id);
+      const version = ifMatchVersion(req);
+      const patch = patchDishSchema.parse(jsonBody(req));
+      sendDish(res, 200, await eventLog.updateDish(id, patch, version));
+    })
+    .delete(requireWrite, async (req, res) => {
+      const id = dishId(req.params.id);
+      await eventLog.deleteDish(id, ifMatchVersion(req));
+      res.status(204).end();
+    })
+    .all(methodNotAllowed(['GET', 'HEAD', 'PATCH', 'DELETE']));
+
+  return router;
+}

@@ -1,0 +1,65 @@
+// Reading the log over HTTP (snapshot, polling, sales history) and writing chat messages to it.
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { EventLog } from '@dish-live/broker';
+import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol';
+import { jsonBody, jsonParser } from './input.js';
+import { methodNotAllowed } from './problem.js';
+
+const pollQuerySchema = z.object({
+  // Any `since` is accepted: one that is not usable answers a snapshot, never an error.
+  since: z.unknown().optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,6}$/, `an integer from 1 to ${LIMITS.pollLimit.max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(LIMITS.pollLimit.max))
+    .default(LIMITS.pollLimit.default),
+});
+
+/** `chatGuards` run before a chat body is read: the token check when chat needs one, and the rate limit. */
+export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[]): Router {
+  const router = Router();
+
+  router
+    .route('/api/snapshot')
+    .get(async (_req, res) => {
+      res.set('Cache-Control', 'no-store').json(await eventLog.snapshot());
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/api/events')
+    .get(async (req, res) => {
+      const { since, limit } = pollQuerySchema.parse(req.query);
+      res.set('Cache-Control', 'no-store');
+      if (typeof since === 'string' && since !== '') {
+        const replay = await eventLog.replay(since, limit);
+        if (replay.recovered) {
+          const body: PollResponse = { recovered: true, events: replay.events, last: replay.last, more: replay.more };
+          res.json(body);
+          return;
+        }
+      }
+      const body: PollResponse = { recovered: false, snapshot: await eventLog.snapshot() };
+      res.json(body);
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/api/sales/history')
+    .get(async (_req, res) => {
+      res.set('Cache-Control', 'no-store').json(await eventLog.salesHistory());
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/api/chat')
+    .post(...chatGuards, jsonParser, async (req, res) => {
+      const input = chatInputSchema.parse(jsonBody(req));
+      res.status(201).json(await eventLog.appendChat(input));
+    })
+    .all(methodNotAllowed(['POST']));
+
+  return router;
+}

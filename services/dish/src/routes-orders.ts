@@ -1,0 +1,48 @@
+// The orders resource: POST queues an order (202), GET tells its outcome (200), that it waits (202), or nothing (404).
+import { Router, type RequestHandler } from 'express';
+import { orderSchema } from '@dish-live/protocol';
+import { jsonBody, jsonParser } from './input.js';
+import type { Orders } from './orders.js';
+import { HttpProblem, methodNotAllowed, notFound } from './problem.js';
+
+const location = (orderId: string) => `/api/orders/${encodeURIComponent(orderId)}`;
+
+export function orderRoutes(orders: Orders, requireWrite: RequestHandler): Router {
+  const router = Router();
+
+  router
+    .route('/api/orders')
+    .post(requireWrite, jsonParser, async (req, res) => {
+      const input = orderSchema.parse(jsonBody(req));
+      const { orderId, outcome } = await orders.submit(input);
+      res.location(location(orderId));
+      // An orderId with a final outcome changes nothing again and answers with that outcome.
+      if (outcome) res.status(200).json(outcome);
+      else res.status(202).json({ orderId, status: 'queued' });
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/api/orders/:id')
+    .get(async (req, res) => {
+      const orderId = String(req.params.id);
+      const parsed = orderSchema.shape.orderId.safeParse(orderId);
+      if (!parsed.success) throw notFound('no order has this id');
+      const status = await orders.status(orderId);
+      switch (status.kind) {
+        case 'done':
+          res.json(status.outcome);
+          return;
+        case 'queued':
+          res.status(202).set('Retry-After', '1').json({ orderId, status: 'queued' });
+          return;
+        case 'failed':
+          throw new HttpProblem(500, 'order-failed', 'Order processing failed', `order ${orderId} could not be applied: ${status.reason}`);
+        case 'unknown':
+          throw notFound(`no order ${orderId}`);
+      }
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  return router;
+}
