@@ -1,0 +1,242 @@
+// Browser-test harness: the real services as child processes, the built dashboard behind the local proxy, Chromium.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from '@dish-live/local-redis';
+import { startLocalWeb } from '../../scripts/local-web.js';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Missing Chromium skips these tests on a developer machine; under CI a missing prerequisite is a failure. */
+export function chromiumSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM) || process.env.CI === 'true') return undefined;
+  return `${CHROMIUM} is missing (Debian: apt-get install -y chromium); browser tests skipped`;
+}
+
+/** Polls `check` until it is truthy or `ms` pass; the failure names what was awaited and what was seen last. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, seen?: () => unknown): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen()).slice(0, 500)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export type ServiceName = 'dish' | 'ws-gateway' | 'sse-gateway';
+
+export interface Service {
+  name: ServiceName;
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<void>;
+  /** SIGTERM, then SIGKILL after 5 s. */
+  stop(): Promise<void>;
+  /** A crash: SIGKILL, resolved once the process is gone. */
+  crash(): Promise<void>;
+}
+
+/**
+ * Starts a service from source as one process (`node --import tsx`, not the tsx CLI, whose wrapper would leave the
+ * real server running when killed) and resolves once its /readyz answers 200.
+ */
+export async function startService(name: ServiceName, env: Record<string, string>, port?: number): Promise<Service> {
+  const listenPort = port ?? (await freePort());
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+    cwd: root,
+    env: { ...process.env, TSX_TSCONFIG_PATH: `${root}tsconfig.json`, HOST: '127.0.0.1', PORT: String(listenPort), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const ready = async () => {
+    if (gone) throw new Error(`${name} exited before it was ready:\n${output}`);
+    try {
+      return (await fetch(`http://127.0.0.1:${listenPort}/readyz`)).status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const service: Service = {
+    name,
+    port: listenPort,
+    child,
+    exited,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+    async crash() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  try {
+    await waitFor(`${name} /readyz on :${listenPort}`, ready, 40_000, () => output.slice(-400));
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
+  return service;
+}
+
+function newestMtime(path: string): number {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** Builds web/dist when it is missing or older than its sources (the dashboard, the client, the protocol). */
+export async function ensureWebBuild(): Promise<void> {
+  const index = `${root}web/dist/index.html`;
+  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'packages/client/src', 'packages/protocol/src'].map((p) => `${root}${p}`);
+  if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map(newestMtime))) return;
+  const child = spawn(`${root}node_modules/.bin/vite`, ['build', '--logLevel', 'warn'], { cwd: `${root}web`, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`vite build of web/ failed (${code}):\n${output}`);
+}
+
+export interface Stack {
+  dish: Service;
+  ws: Service;
+  sse: Service;
+  web: Server;
+  /** The page origin: static dashboard, /config.json, and /api, /ws, /sse proxied. */
+  url: string;
+  token: string;
+  /** Direct URL of the dish service's API (the test's own writes skip the proxy). */
+  api: string;
+  restart(name: 'ws-gateway' | 'sse-gateway'): Promise<Service>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(redis: { url: string; prefix: string }, pollIntervalMs = 250): Promise<Stack> {
+  const token = `browser-test-${Math.random().toString(36).slice(2)}`;
+  const env = { REDIS_URL: redis.url, KEY_PREFIX: redis.prefix };
+  const started: Service[] = [];
+  try {
+    const dish = await startService('dish', { ...env, DISH_API_TOKENS: token, SIM_RATE: '0' });
+    started.push(dish);
+    // The gateways share two cores with everything else: one after the other keeps start-up within its bounds.
+    const ws = await startService('ws-gateway', env);
+    started.push(ws);
+    const sse = await startService('sse-gateway', env);
+    started.push(sse);
+    const webPort = await freePort();
+    const local = (port: number) => ({ host: '127.0.0.1', port });
+    const web = await startLocalWeb({
+      port: webPort,
+      host: '127.0.0.1',
+      webRoot: `${root}web/dist`,
+      api: local(dish.port),
+      ws: local(ws.port),
+      sse: local(sse.port),
+      config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs },
+    });
+    const stack: Stack = {
+      dish,
+      ws,
+      sse,
+      web,
+      url: `http://127.0.0.1:${webPort}`,
+      token,
+      api: `http://127.0.0.1:${dish.port}/api`,
+      async restart(name) {
+        const key = name === 'ws-gateway' ? 'ws' : 'sse';
+        await stack[key].stop();
+        // Same port: the proxy in front knows only that one, as nginx would know a fixed upstream.
+        stack[key] = await startService(name, env, stack[key].port);
+        return stack[key];
+      },
+      async stop() {
+        await new Promise<void>((resolve) => {
+          web.closeAllConnections();
+          web.close(() => resolve());
+        });
+        await Promise.all([stack.ws.stop(), stack.sse.stop()]);
+        await dish.stop();
+      },
+    };
+    return stack;
+  } catch (err) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw err;
+  }
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Playwright gives every launch a fresh temporary user-data-dir and removes it on close.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** The dashboard's own view of its state, read through the debug handle it puts on window. */
+export interface PageState {
+  lastId: string;
+  snapshots: number;
+  dishes: number;
+}
+
+export function pageState(page: Page): Promise<PageState> {
+  return page.evaluate(() => {
+    const d = (window as unknown as { __dishLive: { store: { lastId: string; dishes: Map<string, unknown> }; snapshots: number } }).__dishLive;
+    return { lastId: d.store.lastId, snapshots: d.snapshots, dishes: d.store.dishes.size };
+  });
+}
+
+export async function waitLive(page: Page, timeout = 15_000): Promise<void> {
+  try {
+    await page.locator('[data-testid="status-state"][data-state="live"]').waitFor({ timeout });
+  } catch (err) {
+    const status = await page
+      .evaluate(() => JSON.stringify((window as unknown as { __dishLive?: { status: { value: unknown } } }).__dishLive?.status.value))
+      .catch((e: unknown) => String(e));
+    throw new Error(`${page.url()} not live after ${timeout} ms; dashboard status: ${status}`, { cause: err });
+  }
+}
+
+/** Non-transparent pixels of the first canvas inside a container: a drawn chart has many, a blank one none. */
+export function paintedPixels(page: Page, testId: string): Promise<number> {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"] canvas`);
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx || canvas.width === 0 || canvas.height === 0) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+    return painted;
+  }, testId);
+}
+
+export interface BarLayout {
+  id: string;
+  value: number;
+  y: number;
+  width: number;
+}
+
+export function barLayouts(page: Page): Promise<BarLayout[]> {
+  return page.evaluate(() => (window as unknown as { __dishLiveBars: () => BarLayout[] }).__dishLiveBars());
+}

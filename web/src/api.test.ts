@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, describeError, DishApi, NetworkError } from './api.js';
+
+function recordingFetch(answer: Response | Error) {
+  const calls: { url: string; init: RequestInit }[] = [];
+  const fn = ((url: string, init: RequestInit) => {
+    calls.push({ url, init });
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  }) as unknown as typeof fetch;
+  return { calls, fn };
+}
+
+describe('DishApi', () => {
+  it('sends PATCH with If-Match and the bearer token', async () => {
+    const dish = { id: 'a', name: 'A', category: 'c', price: 100, stock: 5, sold: 0, version: 4, updatedAt: 1 };
+    const f = recordingFetch(new Response(JSON.stringify(dish), { status: 200 }));
+    const api = new DishApi('http://h/api', () => 'secret', f.fn);
+    await expect(api.patchDish('a', { stock: 5 }, 3)).resolves.toEqual(dish);
+    const { url, init } = f.calls[0]!;
+    expect(url).toBe('http://h/api/dishes/a');
+    expect(init.method).toBe('PATCH');
+    expect(init.headers).toMatchObject({ 'if-match': '"3"', authorization: 'Bearer secret', 'content-type': 'application/json' });
+    expect(JSON.parse(init.body as string)).toEqual({ stock: 5 });
+  });
+
+  it('turns problem+json into an ApiError with title, detail and field errors', async () => {
+    const body = { type: 'urn:x', title: 'Invalid request', status: 400, detail: 'bad shape', errors: [{ path: 'price', message: 'too big' }] };
+    const f = recordingFetch(new Response(JSON.stringify(body), { status: 400, headers: { 'content-type': 'application/problem+json' } }));
+    const err = await new DishApi('http://h/api', () => undefined, f.fn).createDish({ name: 'x', category: 'c', price: 1e9, stock: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(describeError(err, (d) => d)).toEqual(['Invalid request (400): bad shape', 'price: too big']);
+    expect(f.calls[0]!.init.headers).not.toHaveProperty('authorization');
+  });
+
+  it('says when the server could not be reached', async () => {
+    const f = recordingFetch(new TypeError('Failed to fetch'));
+    const err = await new DishApi('http://h/api', () => undefined, f.fn).listDishes().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(describeError(err, (d) => `offline: ${d}`)).toEqual(['offline: Failed to fetch']);
+  });
+
+  it('accepts an empty 204', async () => {
+    const f = recordingFetch(new Response(null, { status: 204 }));
+    await expect(new DishApi('http://h/api', () => 't', f.fn).deleteDish('a', 2)).resolves.toBeUndefined();
+  });
+});

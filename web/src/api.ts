@@ -1,0 +1,124 @@
+// The dish service's REST API as the dashboard uses it: typed calls, bearer token, problem+json errors kept whole.
+import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, SalesHistory } from '@dish-live/protocol';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An HTTP answer that was not 2xx, with what problem+json said about it (RFC 9457). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly errors: FieldError[],
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+  }
+}
+
+/** The request never got an HTTP answer (server down, DNS, CORS, aborted). */
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+}
+
+export interface OrderResult {
+  orderId: string;
+  status: string;
+  [field: string]: unknown;
+}
+
+export class DishApi {
+  constructor(
+    private readonly base: string,
+    private readonly token: () => string | undefined,
+    private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
+  ) {}
+
+  listDishes(): Promise<Dish[]> {
+    return this.#call<Dish[]>('GET', '/dishes');
+  }
+
+  salesHistory(): Promise<SalesHistory> {
+    return this.#call<SalesHistory>('GET', '/sales/history');
+  }
+
+  createDish(input: CreateDish): Promise<Dish> {
+    return this.#call<Dish>('POST', '/dishes', { body: input, auth: true });
+  }
+
+  /** `version` is the one the user edited: a concurrent change answers 409 instead of being overwritten. */
+  patchDish(id: string, patch: PatchDish, version: number): Promise<Dish> {
+    return this.#call<Dish>('PATCH', `/dishes/${encodeURIComponent(id)}`, { body: patch, auth: true, ifMatch: version });
+  }
+
+  deleteDish(id: string, version: number): Promise<void> {
+    return this.#call<void>('DELETE', `/dishes/${encodeURIComponent(id)}`, { auth: true, ifMatch: version });
+  }
+
+  placeOrder(items: OrderItem[], orderId = newOrderId()): Promise<OrderResult> {
+    return this.#call<OrderResult>('POST', '/orders', { body: { orderId, items }, auth: true });
+  }
+
+  postChat(message: ChatInput): Promise<unknown> {
+    return this.#call<unknown>('POST', '/chat', { body: message, auth: true });
+  }
+
+  async #call<T>(method: string, path: string, opts: { body?: unknown; auth?: boolean; ifMatch?: number } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.ifMatch !== undefined) headers['if-match'] = `"${opts.ifMatch}"`;
+    const token = opts.auth ? this.token() : undefined;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}${path}`, {
+        method,
+        headers,
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      });
+    } catch (err) {
+      throw new NetworkError((err as Error).message);
+    }
+    if (!res.ok) throw await problemFrom(res);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+}
+
+/** Reads a problem+json body when there is one; otherwise the status line stands in for the title. */
+export async function problemFrom(res: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  const p = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const title = typeof p.title === 'string' ? p.title : res.statusText || `HTTP ${res.status}`;
+  const detail = typeof p.detail === 'string' ? p.detail : undefined;
+  const errors = Array.isArray(p.errors)
+    ? p.errors
+        .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+        .map((e) => ({ path: typeof e.path === 'string' ? e.path : '', message: typeof e.message === 'string' ? e.message : String(e.message) }))
+    : [];
+  return new ApiError(res.status, title, detail, errors);
+}
+
+/** An order id the server can deduplicate on, so a retried click cannot sell twice. */
+export function newOrderId(): string {
+  return `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** An error as lines a person can read: title and detail, then one line per field error. */
+export function describeError(err: unknown, networkLine: (detail: string) => string): string[] {
+  if (err instanceof ApiError) {
+    const head = err.detail ? `${err.title} (${err.status}): ${err.detail}` : `${err.title} (${err.status})`;
+    return [head, ...err.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))];
+  }
+  if (err instanceof NetworkError) return [networkLine(err.message)];
+  return [err instanceof Error ? err.message : String(err)];
+}

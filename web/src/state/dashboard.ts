@@ -1,0 +1,236 @@
+// The dashboard controller: one live connection feeding the plain store, one frame loop redrawing what changed.
+import { shallowRef, type ShallowRef } from 'vue';
+import { connect, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
+import { DishApi } from '../api.js';
+import type { RuntimeConfig } from '../config.js';
+import { clientOptions } from './connection.js';
+import { createFrameScheduler } from './frame-scheduler.js';
+import { LatencyWindow } from './latency.js';
+import { savedToken, saveToken } from './preferences.js';
+import { RateMeter } from './rate-meter.js';
+import { FrameListeners, type FrameListener } from './frame-listeners.js';
+import { DashboardStore } from './store.js';
+import type { TransportChoice } from './url-state.js';
+
+export interface StatusView {
+  state: ConnectionState;
+  /** Seconds until the next attempt, while reconnecting. */
+  retryInS: number | undefined;
+  transport: TransportChoice['transport'];
+  pollIntervalMs: number;
+  instance: string | undefined;
+  lastId: string;
+  eventsPerSecond: number;
+  p50: number | undefined;
+  p99: number | undefined;
+  requests: number;
+  bytes: number;
+  reason: string | undefined;
+}
+
+/** How often the status bar's figures refresh: often enough to read as live, rarely enough to cost nothing. */
+const STATUS_REFRESH_MS = 250;
+
+/** What the dashboard asks the gateways for: more than a screen can show is conflated server-side. */
+export const DASHBOARD_MAX_RATE = 60;
+
+export class Dashboard {
+  readonly store = new DashboardStore();
+  readonly api: DishApi;
+  /** Bumped once per frame that changed anything: a cheap reactive signal for views that list the dishes. */
+  readonly version = shallowRef(0);
+  readonly status: ShallowRef<StatusView>;
+  readonly choice: ShallowRef<TransportChoice>;
+  readonly token = shallowRef<string | undefined>(savedToken());
+  readonly latency = new LatencyWindow();
+  readonly #rate = new RateMeter();
+  readonly #listeners = new FrameListeners();
+  #deferred: ReturnType<typeof setTimeout> | undefined;
+  readonly #frames = createFrameScheduler(() => this.#render());
+  #client: DishClient | undefined;
+  #clientStatus: ClientStatus | undefined;
+  /** When the client said it would retry: the status bar counts down to it. */
+  #retryAt: number | undefined;
+  #statusTimer: ReturnType<typeof setInterval> | undefined;
+  #instance: string | undefined;
+  /** Frame timings of the render loop itself (ms), for the browser test and the report. */
+  readonly renderTimes: number[] = [];
+  /** Snapshots taken since the page opened: a transport switch or a reconnect that resumed adds none. */
+  snapshots = 0;
+
+  constructor(
+    readonly config: RuntimeConfig,
+    choice: TransportChoice,
+  ) {
+    this.api = new DishApi(config.apiBase, () => this.token.value);
+    this.choice = shallowRef(choice);
+    this.status = shallowRef(this.#statusView());
+  }
+
+  start(): void {
+    this.#open();
+    this.#statusTimer = setInterval(() => this.#refreshStatus(), STATUS_REFRESH_MS);
+  }
+
+  stop(): void {
+    const old = this.#client;
+    this.#client = undefined;
+    old?.close();
+    this.#frames.cancel();
+    if (this.#deferred !== undefined) clearTimeout(this.#deferred);
+    if (this.#statusTimer !== undefined) clearInterval(this.#statusTimer);
+  }
+
+  /** Changes transport at run time: the store stays, the new connection resumes from its last id. */
+  switchTransport(choice: TransportChoice): void {
+    this.choice.value = choice;
+    const old = this.#client;
+    this.#client = undefined;
+    old?.close();
+    this.#instance = undefined;
+    this.#open();
+    this.#refreshStatus();
+  }
+
+  /** After the client gave up (a refusal it will not retry by itself): the same transport, resumed by hand. */
+  reconnect(): void {
+    this.switchTransport(this.choice.value);
+  }
+
+  /**
+   * Calls `listener` in the frame after something changed, at most once per `minIntervalMs`: a chart whose update
+   * animates for N ms gains nothing from being told more often, and each update costs it a full layout.
+   */
+  onFrame(listener: FrameListener, minIntervalMs = 0): () => void {
+    return this.#listeners.add(listener, minIntervalMs);
+  }
+
+  /** Asks for a redraw even without new events (a control changed, the sales window slid). */
+  requestFrame(): void {
+    this.#frames.schedule();
+  }
+
+  setToken(token: string | undefined): void {
+    this.token.value = token && token.trim() !== '' ? token.trim() : undefined;
+    saveToken(this.token.value);
+  }
+
+  /**
+   * Over WebSocket the line goes on the socket; otherwise (or when the socket is not open) through the API,
+   * whose problem+json answer then reaches the user in words.
+   */
+  async sendChat(author: string, text: string): Promise<void> {
+    if (this.choice.value.transport === 'ws' && this.#client) {
+      try {
+        await this.#client.sendChat(author, text);
+        return;
+      } catch {
+        // the socket is between connections: the API still takes the line
+      }
+    }
+    await this.api.postChat({ author, text });
+  }
+
+  #open(): void {
+    const choice = this.choice.value;
+    const hasState = this.store.dishes.size > 0 || this.store.lastId !== '0-0';
+    const client = connect(
+      clientOptions(this.config, {
+        transport: choice.transport,
+        pollIntervalMs: choice.pollIntervalMs ?? this.config.pollIntervalMs,
+        since: hasState ? this.store.lastId : undefined,
+        maxRate: DASHBOARD_MAX_RATE,
+      }),
+    );
+    this.#client = client;
+    this.#clientStatus = client.status;
+    // A replaced client's late callbacks (its own close() reports 'offline') must not touch the current state.
+    const current = () => this.#client === client;
+    client.on('snapshot', (snapshot) => {
+      if (!current()) return;
+      this.snapshots++;
+      if (snapshot.instance !== undefined) this.#instance = snapshot.instance;
+      this.store.applySnapshot({ id: snapshot.id, dishes: snapshot.dishes, sales: snapshot.sales ?? { bucketMs: this.store.bucketMs, buckets: [] } });
+      if (!snapshot.sales) void this.#loadSalesHistory();
+      this.#frames.schedule();
+    });
+    client.on('resumed', (resumed) => {
+      if (!current()) return;
+      this.#instance = resumed.instance;
+      this.#refreshStatus();
+    });
+    // A conflated state comes first, then its chat as events: the store ignores those (their ids are not newer).
+    client.on('state', (state) => {
+      if (!current()) return;
+      this.store.applyState(state);
+      this.#frames.schedule();
+    });
+    client.on('event', (event) => {
+      if (current() && this.store.applyEvent(event)) this.#frames.schedule();
+    });
+    client.on('status', (status) => {
+      if (!current()) return;
+      this.#clientStatus = status;
+      if (status.instance !== undefined) this.#instance = status.instance;
+      this.#retryAt = status.state === 'reconnecting' && status.delayMs !== undefined ? Date.now() + status.delayMs : undefined;
+      this.#refreshStatus();
+    });
+    client.on('error', (error) => console.warn(`[dish-live] the gateway answered ${error.code}: ${error.message}`));
+  }
+
+  /** A snapshot without sales (none in this deployment's poll answer): the line chart still starts from history. */
+  async #loadSalesHistory(): Promise<void> {
+    try {
+      this.store.applySalesHistory(await this.api.salesHistory());
+      this.#frames.schedule();
+    } catch (err) {
+      console.warn('[dish-live] sales history unavailable', err);
+    }
+  }
+
+  #render(): void {
+    const started = performance.now();
+    const changes = this.store.takeChanges();
+    const now = Date.now();
+    const nextDue = this.#listeners.dispatch(changes, now);
+    // A listener that skipped this frame with changes pending gets a frame when its interval is over.
+    if (nextDue !== undefined && this.#deferred === undefined) {
+      this.#deferred = setTimeout(() => {
+        this.#deferred = undefined;
+        this.#frames.schedule();
+      }, nextDue - now);
+    }
+    const rendered = Date.now();
+    for (const ts of changes.eventTs) this.latency.add(rendered - ts);
+    this.#rate.add(changes.eventCount, rendered);
+    this.version.value++;
+    const took = performance.now() - started;
+    if (this.renderTimes.length >= 4096) this.renderTimes.shift();
+    this.renderTimes.push(took);
+  }
+
+  #refreshStatus(): void {
+    this.status.value = this.#statusView();
+  }
+
+  #statusView(): StatusView {
+    const now = Date.now();
+    const choice = this.choice.value;
+    const stats = this.#client?.stats();
+    const status = this.#clientStatus;
+    return {
+      state: status?.state ?? 'connecting',
+      retryInS: this.#retryAt !== undefined ? Math.max(0, Math.ceil((this.#retryAt - now) / 1000)) : undefined,
+      transport: choice.transport,
+      pollIntervalMs: choice.pollIntervalMs ?? this.config.pollIntervalMs,
+      instance: this.#instance,
+      lastId: this.store.lastId,
+      eventsPerSecond: this.#rate.rate(now),
+      p50: this.latency.percentile(50),
+      p99: this.latency.percentile(99),
+      requests: stats?.requests ?? 0,
+      bytes: stats?.bytes ?? 0,
+      reason: status?.reason,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { FrameListeners } from './frame-listeners.js';
+import { emptyChanges, type Changes } from './store.js';
+
+const changed = (id: string, field: 'stock' | 'price' = 'stock'): Changes => ({ ...emptyChanges(), dishes: new Map([[id, new Set([field])]]) });
+
+describe('FrameListeners', () => {
+  it('calls an unthrottled listener every frame and a throttled one at most once per interval', () => {
+    const set = new FrameListeners();
+    const every: number[] = [];
+    const slow: number[] = [];
+    set.add((_c, now) => every.push(now));
+    set.add((_c, now) => slow.push(now), 500);
+    for (let t = 1000; t < 2000; t += 100) set.dispatch(changed('a'), t);
+    expect(every).toHaveLength(10);
+    expect(slow).toEqual([1000, 1500]);
+  });
+
+  it('folds the changes of skipped frames into the next call, and says when that is due', () => {
+    const set = new FrameListeners();
+    const seen: Changes[] = [];
+    set.add((c) => seen.push(c), 500);
+    expect(set.dispatch(changed('a'), 1000)).toBeUndefined();
+    expect(set.dispatch(changed('b', 'price'), 1100)).toBe(1500);
+    expect(set.dispatch({ ...emptyChanges(), sales: true }, 1200)).toBe(1500);
+    expect(set.dispatch(emptyChanges(), 1500)).toBeUndefined();
+    expect(seen).toHaveLength(2);
+    const folded = seen[1]!;
+    expect([...folded.dishes.keys()]).toEqual(['b']);
+    expect(folded.sales).toBe(true);
+  });
+
+  it('asks for no frame while a throttled listener has nothing pending', () => {
+    const set = new FrameListeners();
+    set.add(() => undefined, 500);
+    set.dispatch(changed('a'), 1000);
+    expect(set.dispatch(emptyChanges(), 1100)).toBeUndefined();
+  });
+
+  it('stops calling a removed listener', () => {
+    const set = new FrameListeners();
+    let calls = 0;
+    const remove = set.add(() => calls++);
+    set.dispatch(changed('a'), 1);
+    remove();
+    set.dispatch(changed('a'), 2);
+    expect(calls).toBe(1);
+  });
+});

@@ -1,0 +1,48 @@
+// The renderers a frame calls, each at most once per its own interval, none losing a change it skipped.
+import { emptyChanges, mergeChanges, type Changes } from './store.js';
+
+export type FrameListener = (changes: Changes, now: number) => void;
+
+interface Registration {
+  listener: FrameListener;
+  minIntervalMs: number;
+  lastRun: number;
+  /** Changes collected over the frames this listener skipped. */
+  pending: Changes | undefined;
+}
+
+export class FrameListeners {
+  readonly #registrations = new Set<Registration>();
+
+  /** Adds a listener called at most once per `minIntervalMs`; the returned function removes it. */
+  add(listener: FrameListener, minIntervalMs = 0): () => void {
+    const registration: Registration = { listener, minIntervalMs, lastRun: Number.NEGATIVE_INFINITY, pending: undefined };
+    this.#registrations.add(registration);
+    return () => this.#registrations.delete(registration);
+  }
+
+  /**
+   * Hands one frame's changes to every listener that is due (with whatever it skipped folded in) and keeps them for
+   * the others. Returns when the next skipped-with-changes listener falls due, or undefined when none waits.
+   */
+  dispatch(changes: Changes, now: number): number | undefined {
+    let nextDue: number | undefined;
+    for (const r of this.#registrations) {
+      const due = r.lastRun + r.minIntervalMs;
+      if (now >= due) {
+        const merged = r.pending ? mergeChanges(r.pending, changes) : changes;
+        r.pending = undefined;
+        r.lastRun = now;
+        r.listener(merged, now);
+      } else if (r.pending || hasChanges(changes)) {
+        r.pending = mergeChanges(r.pending ?? emptyChanges(), changes);
+        nextDue = nextDue === undefined ? due : Math.min(nextDue, due);
+      }
+    }
+    return nextDue;
+  }
+}
+
+function hasChanges(c: Changes): boolean {
+  return c.structure || c.sales || c.chat || c.dishes.size > 0;
+}

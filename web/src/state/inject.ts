@@ -1,0 +1,19 @@
+// How components reach the dashboard controller and the translator without prop-drilling.
+import { inject, type InjectionKey, type Ref } from 'vue';
+import type { Translate } from '../i18n.js';
+import type { Dashboard } from './dashboard.js';
+import type { Theme } from './preferences.js';
+
+export const DASHBOARD: InjectionKey<Dashboard> = Symbol('dashboard');
+export const TRANSLATE: InjectionKey<Ref<Translate>> = Symbol('translate');
+export const THEME: InjectionKey<Ref<Theme>> = Symbol('theme');
+
+function required<T>(key: InjectionKey<T>, what: string): T {
+  const value = inject(key);
+  if (value === undefined) throw new Error(`${what} is not provided; mount the component inside App`);
+  return value;
+}
+
+export const useDashboard = () => required(DASHBOARD, 'the dashboard');
+export const useTranslate = () => required(TRANSLATE, 'the translator');
+export const useTheme = () => required(THEME, 'the theme');

@@ -1,0 +1,54 @@
+// Vite build of the dashboard: workspace packages resolved from source, and a dev server that stands in for nginx.
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+
+const fromRoot = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+const env = process.env;
+const target = (variable: string, fallback: string) => env[variable] ?? fallback;
+
+/** In production nginx (or `npm start`) serves /config.json; the dev server answers it the same way. */
+function devRuntimeConfig(): Plugin {
+  return {
+    name: 'dish-live-dev-config',
+    configureServer(server) {
+      server.middlewares.use('/config.json', (_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('cache-control', 'no-store');
+        res.end(
+          JSON.stringify({
+            apiBase: '/api',
+            wsUrl: '/ws',
+            sseUrl: '/sse',
+            writeTokenRequired: true,
+            pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 1000),
+          }),
+        );
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [vue(), devRuntimeConfig()],
+  resolve: {
+    alias: {
+      '@dish-live/client': fromRoot('packages/client/src/index.ts'),
+      '@dish-live/protocol': fromRoot('packages/protocol/src/index.ts'),
+    },
+  },
+  build: {
+    target: 'es2022',
+    // echarts (tree-shaken) dominates the bundle; the warning's default limit is below it by design.
+    chunkSizeWarningLimit: 1200,
+  },
+  server: {
+    proxy: {
+      '/api': target('DISH_API_URL', 'http://localhost:3000'),
+      '/ws': { target: target('WS_GATEWAY_URL', 'ws://localhost:8081'), ws: true },
+      '/sse': target('SSE_GATEWAY_URL', 'http://localhost:8082'),
+    },
+  },
+});
