@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export interface FanoutMetrics {
   registry: Registry;
   connections: Gauge;
+  conflating: Gauge;
   eventsDelivered: Counter;
   bytesSent: Counter;
   stateMessages: Counter;
@@ -13,6 +14,7 @@ export interface FanoutMetrics {
   publishLatency: Histogram;
   bound: {
     connections: ReturnType<Gauge['labels']>;
+    conflating: ReturnType<Gauge['labels']>;
     eventsDelivered: ReturnType<Counter['labels']>;
     bytesSent: ReturnType<Counter['labels']>;
     publishLatency: ReturnType<Histogram['labels']>;
@@ -26,6 +28,9 @@ export function createMetrics(transport: string): FanoutMetrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const connections = new Gauge({ name: 'dish_live_connections', help: 'Open client connections', labelNames: ['transport'], registers });
+  const conflating = new Gauge({
+    name: 'dish_live_conflating_connections', help: 'Connections currently conflated (slow, or capped by maxRate)', labelNames: ['transport'], registers,
+  });
   const eventsDelivered = new Counter({
     name: 'dish_live_events_delivered_total', help: 'Event frames written to clients (one per client per event)', labelNames: ['transport'], registers,
   });
@@ -46,9 +51,10 @@ export function createMetrics(transport: string): FanoutMetrics {
     registers,
   });
   return {
-    registry, connections, eventsDelivered, bytesSent, stateMessages, conflatedEvents, disconnects, feedGapsFilled, publishLatency,
+    registry, connections, conflating, eventsDelivered, bytesSent, stateMessages, conflatedEvents, disconnects, feedGapsFilled, publishLatency,
     bound: {
       connections: connections.labels(transport),
+      conflating: conflating.labels(transport),
       eventsDelivered: eventsDelivered.labels(transport),
       bytesSent: bytesSent.labels(transport),
       publishLatency: publishLatency.labels(transport),

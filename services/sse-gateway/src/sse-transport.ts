@@ -1,0 +1,52 @@
+// Server-Sent Events as a fanout Transport: frames are `event:/id:/data:` blocks; a group is reached by a loop of res.write.
+import type { ServerResponse } from 'node:http';
+import type { ServerMessage } from '@dish-live/protocol';
+import type { CloseReason, Group, Sink, Transport } from '@dish-live/fanout';
+
+export const jitter = (min: number, max: number) => min + Math.floor(Math.random() * (Math.max(max, min) - min + 1));
+
+export class SseSink implements Sink {
+  ended = false;
+
+  constructor(
+    readonly res: ServerResponse,
+    private readonly restartRetryMs: () => number,
+  ) {}
+
+  buffered(): number {
+    return this.res.writableLength;
+  }
+
+  /** The one thing a full-rate client costs per turn. */
+  write(payload: string): void {
+    this.res.write(payload);
+  }
+
+  send(frames: readonly string[]): void {
+    this.res.write(frames.length === 1 ? frames[0]! : frames.join(''));
+  }
+
+  close(reason: CloseReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    // A restart asks for a quick, spread-out reconnect; a slow client just ends and its EventSource retries as usual.
+    if (reason === 'restart') this.res.write(`retry: ${this.restartRetryMs()}\n\n`);
+    this.res.end();
+  }
+}
+
+export const sseTransport: Transport = {
+  name: 'sse',
+  encode(message: ServerMessage, json: string): string {
+    // JSON.stringify never emits a raw line break, so `data:` is one line.
+    const id = message.type === 'resumed' || !('id' in message) ? undefined : message.id;
+    return id === undefined ? `event: ${message.type}\ndata: ${json}\n\n` : `event: ${message.type}\nid: ${id}\ndata: ${json}\n\n`;
+  },
+  join() {},
+  leave() {},
+  publish(group: Group, frames: readonly string[]): void {
+    const payload = frames.length === 1 ? frames[0]! : frames.join('');
+    const members = group.members;
+    for (let i = 0; i < members.length; i++) (members[i]!.sink as SseSink).write(payload);
+  },
+};

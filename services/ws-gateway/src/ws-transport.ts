@@ -1,0 +1,55 @@
+// WebSocket as a fanout Transport: a frame is the JSON text; a group is a uWS topic reached by one app.publish per frame.
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import { CLOSE_CODES, type ServerMessage } from '@dish-live/protocol';
+import type { CloseReason, Connection, Group, Sink, Transport } from '@dish-live/fanout';
+
+export class WsSink implements Sink {
+  /** Set by the close handler: uWS forbids any call on a closed socket. */
+  closed = false;
+
+  constructor(readonly ws: WebSocket<unknown>) {}
+
+  buffered(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  send(frames: readonly string[]): void {
+    if (this.closed) return;
+    if (frames.length === 1) this.ws.send(frames[0]!);
+    else this.ws.cork(() => { for (const frame of frames) this.ws.send(frame); });
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason === 'slow') this.ws.end(CLOSE_CODES.slowConsumer, 'slow consumer: resume with your last id');
+    else this.ws.end(CLOSE_CODES.restarting, 'server restarting: reconnect');
+  }
+}
+
+export class WsTransport implements Transport {
+  readonly name = 'ws';
+  app: TemplatedApp | undefined;
+
+  encode(_message: ServerMessage, json: string): string {
+    return json;
+  }
+
+  join(conn: Connection, group: Group): void {
+    const sink = conn.sink as WsSink;
+    if (!sink.closed) sink.ws.subscribe(group.topic);
+  }
+
+  leave(conn: Connection, group: Group): void {
+    const sink = conn.sink as WsSink;
+    if (sink.closed) return;
+    // uWS holds this turn's publishes until the loop drains them and an unsubscribe discards what is held for the
+    // socket; a ping drains them first (a send would too), so leaving a topic never loses an event.
+    sink.ws.ping();
+    sink.ws.unsubscribe(group.topic);
+  }
+
+  publish(group: Group, frames: readonly string[]): void {
+    for (const frame of frames) this.app!.publish(group.topic, frame);
+  }
+}
