@@ -26,6 +26,8 @@ export default defineConfig({
       'tests/**/*.test.ts',
     ],
     globalSetup: ['./vitest.global-setup.ts'],
+    // The reliability report (faults, losses, bad inputs, RSS per connection) is printed after the run.
+    reporters: ['default', './tests/support/figures-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -5,16 +5,18 @@ import type { Logger } from 'pino';
 import { RateLimiter, type EventLog } from '@dish-live/broker';
 import { createTokenCheck, requireToken } from './auth.js';
 import type { Config } from './config.js';
+import { cors } from './cors.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import type { Orders } from './orders.js';
 import { problemHandler, RETRY_AFTER_SECONDS, routeNotFound } from './problem.js';
-import { byClientAddress, rateLimit } from './rate-limit.js';
+import { byClientAddress, byToken, rateLimit } from './rate-limit.js';
 import { dishRoutes } from './routes-dishes.js';
 import { eventRoutes } from './routes-events.js';
 import { orderRoutes } from './routes-orders.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'apiTokens' | 'chatRequiresToken' | 'chatRate' | 'trustProxy' | 'keyPrefix'>;
+  config: Pick<Config, 'apiTokens' | 'chatRequiresToken' | 'chatRate' | 'writeRate' | 'allowedOrigins' | 'trustProxy' | 'keyPrefix'>;
   eventLog: EventLog;
   redis: Redis;
   orders: Orders;
@@ -29,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   app.use(httpMetrics(deps.metrics));
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -45,11 +48,24 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  const requireWrite = requireToken(createTokenCheck(deps.config.apiTokens));
-  const chatLimit = rateLimit(new RateLimiter(deps.redis, deps.config.keyPrefix), byClientAddress('chat'), deps.config.chatRate);
-  const chatGuards: RequestHandler[] = deps.config.chatRequiresToken ? [requireWrite, chatLimit] : [chatLimit];
-  app.use(dishRoutes(deps.eventLog, requireWrite));
-  app.use(orderRoutes(deps.orders, requireWrite));
+  app.use('/api', cors(deps.config.allowedOrigins));
+
+  // Each write counts against its client address first (so guessing tokens is limited too), then, once the token
+  // is known good, against the token: one budget per token however many addresses share it.
+  const limiter = new RateLimiter(deps.redis, deps.config.keyPrefix);
+  const tokenCheck = requireToken(createTokenCheck(deps.config.apiTokens));
+  const { writeRate, chatRate } = deps.config;
+  const writeGuards: RequestHandler[] = [
+    rateLimit(limiter, byClientAddress('write'), writeRate, 'writes'),
+    tokenCheck,
+    rateLimit(limiter, byToken('write'), writeRate, 'writes'),
+  ];
+  const chatLimit = rateLimit(limiter, byClientAddress('chat'), chatRate, 'messages');
+  const chatGuards: RequestHandler[] = deps.config.chatRequiresToken
+    ? [chatLimit, tokenCheck, rateLimit(limiter, byToken('chat'), chatRate, 'messages')]
+    : [chatLimit];
+  app.use(dishRoutes(deps.eventLog, writeGuards));
+  app.use(orderRoutes(deps.orders, writeGuards));
   app.use(eventRoutes(deps.eventLog, chatGuards));
 
   app.use(routeNotFound);

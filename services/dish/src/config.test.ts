@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       chatRequiresToken: false,
       seedMenu: true,
       chatRate: { burst: 10, perSecond: 1 },
+      writeRate: { burst: 200, perSecond: 50 },
+      allowedOrigins: [],
+      orderLockMs: 30_000,
       trustProxy: 'loopback, linklocal, uniquelocal',
     });
   });
@@ -38,6 +41,10 @@ describe('loadConfig', () => {
       SEED_MENU: '0',
       CHAT_RATE_BURST: '5',
       CHAT_RATE_PER_SEC: '0.5',
+      WRITE_RATE_BURST: '20',
+      WRITE_RATE_PER_SEC: '2.5',
+      ALLOWED_ORIGINS: 'https://Dash.example.com, http://localhost:5173',
+      ORDER_LOCK_MS: '2000',
       TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
     });
     expect(config).toMatchObject({
@@ -51,8 +58,14 @@ describe('loadConfig', () => {
       chatRequiresToken: true,
       seedMenu: false,
       chatRate: { burst: 5, perSecond: 0.5 },
+      writeRate: { burst: 20, perSecond: 2.5 },
+      allowedOrigins: ['https://dash.example.com', 'http://localhost:5173'],
+      orderLockMs: 2000,
       trustProxy: '10.0.0.0/8, 192.168.1.1',
     });
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, *' }).allowedOrigins).toBe('*');
+    const hashed = `sha256:${'ab'.repeat(32)}`;
+    expect(loadConfig({ DISH_API_TOKENS: `plain, ${hashed}` }).apiTokens).toEqual(['plain', hashed]);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
@@ -74,6 +87,13 @@ describe('loadConfig', () => {
     ['CHAT_RATE_BURST', '0'],
     ['CHAT_RATE_PER_SEC', 'lots'],
     ['TRUST_PROXY', 'everyone!'],
+    ['DISH_API_TOKENS', 'good, sha256:abc'],
+    ['DISH_API_TOKENS', `sha256:${'g'.repeat(64)}`],
+    ['WRITE_RATE_BURST', '0'],
+    ['WRITE_RATE_PER_SEC', '-2'],
+    ['ALLOWED_ORIGINS', 'https://a.example/path'],
+    ['ALLOWED_ORIGINS', 'a.example'],
+    ['ORDER_LOCK_MS', '10'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {

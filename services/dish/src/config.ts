@@ -17,6 +17,27 @@ const int = (min: number, max: number, fallback: number) =>
     .transform((v) => Number(v.trim()))
     .refine((n) => n >= min && n <= max, `expected an integer from ${min} to ${max}`);
 
+/** A number of tokens per second; 0 turns a limit off. */
+const perSecond = (fallback: number, what: string) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 100_000, `expected a number of ${what} per second (0 is off)`)
+    .transform(Number);
+
+const HASHED_TOKEN = /^sha256:[0-9a-f]{64}$/i;
+
+/** Origins a browser may call the API from: none (same origin only), `*`, or a list of exact origins. */
+const origins = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+  .refine(
+    (list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s?#]+$/.test(o)),
+    'expected *, or comma-separated origins such as https://app.example.com (scheme, host, optional port; no path)',
+  )
+  .transform((list): '*' | string[] => (list.includes('*') ? '*' : list.map((o) => o.toLowerCase())));
+
 const envSchema = z.object({
   PORT: int(0, 65_535, 3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -24,11 +45,15 @@ const envSchema = z.object({
     .string()
     .default('redis://127.0.0.1:6379')
     .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), 'expected a redis:// or rediss:// URL'),
-  /** Comma-separated bearer tokens allowed to write; none means every write is refused. */
+  /** Comma-separated bearer tokens allowed to write, each plain or `sha256:<64 hex>`; none means every write is refused. */
   DISH_API_TOKENS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((t) => t.trim()).filter((t) => t.length > 0)),
+    .transform((v) => v.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .refine(
+      (tokens) => tokens.every((t) => !/^sha256:/i.test(t) || HASHED_TOKEN.test(t)),
+      'a hashed entry is sha256: followed by 64 hex digits (the SHA-256 of the token)',
+    ),
   SIM_RATE: z
     .string()
     .default('0')
@@ -43,11 +68,14 @@ const envSchema = z.object({
   SEED_MENU: bool(true),
   /** Chat messages one client address may post at once, then CHAT_RATE_PER_SEC more each second; 0 per second is off. */
   CHAT_RATE_BURST: int(1, 100_000, 10),
-  CHAT_RATE_PER_SEC: z
-    .string()
-    .default('1')
-    .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 100_000, 'expected a number of messages per second (0 is off)')
-    .transform(Number),
+  CHAT_RATE_PER_SEC: perSecond(1, 'messages'),
+  /** Writes (dishes, orders) one token may make at once, then WRITE_RATE_PER_SEC more each second; the same budget
+   * applies separately to each client address. */
+  WRITE_RATE_BURST: int(1, 100_000, 200),
+  WRITE_RATE_PER_SEC: perSecond(50, 'writes'),
+  ALLOWED_ORIGINS: origins,
+  /** How long a worker holds an order job before another worker may take it over (it renews the lock at half). */
+  ORDER_LOCK_MS: int(1000, 600_000, 30_000),
   /** Which proxies' X-Forwarded-For to believe for the client address (express `trust proxy`). */
   TRUST_PROXY: z
     .string()
@@ -73,6 +101,10 @@ export interface Config {
   chatRequiresToken: boolean;
   seedMenu: boolean;
   chatRate: { burst: number; perSecond: number };
+  writeRate: { burst: number; perSecond: number };
+  /** `*`, or the exact origins (lower-case) allowed to call the API from a browser; empty: same origin only. */
+  allowedOrigins: '*' | string[];
+  orderLockMs: number;
   trustProxy: boolean | number | string;
 }
 
@@ -105,6 +137,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     chatRequiresToken: e.CHAT_REQUIRES_TOKEN,
     seedMenu: e.SEED_MENU,
     chatRate: { burst: e.CHAT_RATE_BURST, perSecond: e.CHAT_RATE_PER_SEC },
+    writeRate: { burst: e.WRITE_RATE_BURST, perSecond: e.WRITE_RATE_PER_SEC },
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    orderLockMs: e.ORDER_LOCK_MS,
     trustProxy: e.TRUST_PROXY,
   };
 }

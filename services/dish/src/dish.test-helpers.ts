@@ -20,6 +20,8 @@ export function testConfig(redis: TestRedis, overrides: Partial<Config> = {}): C
     seedMenu: false,
     // Tests post many chat messages from one address; the limit has a test of its own.
     chatRate: { burst: 10, perSecond: 0 },
+    // Likewise writes: the write limits have tests of their own (security.test.ts).
+    writeRate: { burst: 10, perSecond: 0 },
     logLevel: (process.env.DISH_TEST_LOG_LEVEL as Config['logLevel'] | undefined) ?? 'silent',
     ...overrides,
   };

@@ -15,7 +15,7 @@ import type { Random } from './simulator.js';
 import { closeWorker } from './worker-close.js';
 
 export interface JobsDeps {
-  config: Pick<Config, 'keyPrefix' | 'orderConcurrency' | 'seedMenu' | 'simRate' | 'redisUrl'>;
+  config: Pick<Config, 'keyPrefix' | 'orderConcurrency' | 'orderLockMs' | 'seedMenu' | 'simRate' | 'redisUrl'>;
   redis: Redis;
   eventLog: EventLog;
   orders: Orders;
@@ -52,6 +52,7 @@ export class BackgroundJobs {
         orders.attach(this.#queue);
         this.#worker = startOrderWorker({
           redis, redisUrl: config.redisUrl, eventLog, metrics, logger, keyPrefix: config.keyPrefix, concurrency: config.orderConcurrency,
+          lockMs: config.orderLockMs,
         });
       }
       if (config.seedMenu && !this.#seeded) {

@@ -105,7 +105,17 @@ export interface OrderWorkerDeps {
   logger: Logger;
   keyPrefix: string;
   concurrency: number;
+  /** ORDER_LOCK_MS: how long a job stays with a worker that stopped renewing its lock (a killed process). */
+  lockMs: number;
 }
+
+/**
+ * A job whose worker died is found by another worker's stalled check once its lock has lapsed and is applied
+ * again; `applyOrder` is final per orderId, so a second run returns the first outcome instead of selling twice.
+ * That makes re-running safe, so a job may stall a few times (worker crashes, long event-loop stalls) before it is
+ * given up as failed.
+ */
+const MAX_STALLED = 5;
 
 export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderOutcome> {
   const worker = new Worker<OrderJob, OrderOutcome>(
@@ -115,7 +125,14 @@ export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderO
       if (!replayed) countOrder(deps.metrics, 'api', outcome);
       return outcome;
     },
-    { connection: workerConnectionOptions(deps.redisUrl), prefix: bullPrefix(deps.keyPrefix), concurrency: deps.concurrency },
+    {
+      connection: workerConnectionOptions(deps.redisUrl),
+      prefix: bullPrefix(deps.keyPrefix),
+      concurrency: deps.concurrency,
+      lockDuration: deps.lockMs,
+      stalledInterval: deps.lockMs,
+      maxStalledCount: MAX_STALLED,
+    },
   );
   worker.on('error', throttledWarn(deps.logger, 'order worker error'));
   worker.on('failed', (job, err) => deps.logger.warn({ orderId: job?.data.orderId, err: err.message }, 'order attempt failed'));

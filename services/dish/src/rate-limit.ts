@@ -1,19 +1,47 @@
-// Per-client rate limits on open writes (chat), counted in Redis so every replica shares one budget per client.
+// Per-client rate limits on writes and chat, counted in Redis so every replica shares one budget per client.
 import type { Request, RequestHandler } from 'express';
-import type { RateLimit, RateLimiter } from '@dish-live/broker';
+import type { RateDecision, RateLimit, RateLimiter } from '@dish-live/broker';
+import { tokenId } from './auth.js';
 import { HttpProblem } from './problem.js';
+import { isRedisUnavailable } from './redis.js';
 
-/** A limit of 0 per second turns the check off. */
-export function rateLimit(limiter: RateLimiter, bucket: (req: Request) => string, limit: RateLimit): RequestHandler {
+/** Names the bucket a request counts against; undefined: this limit does not apply to the request. */
+export type Bucket = (req: Request) => string | undefined;
+
+/**
+ * A limit of 0 per second turns the check off. Over the limit: 429 with `Retry-After` in whole seconds, rounded
+ * up. While Redis is away the budget cannot be counted, and nothing can be written either: the request goes on, so
+ * bad input is still told apart (400) and a well-formed write meets the Redis call that answers it with 503.
+ */
+export function rateLimit(limiter: RateLimiter, bucket: Bucket, limit: RateLimit, what: string): RequestHandler {
   if (!(limit.perSecond > 0)) return (_req, _res, next) => next();
   return async (req, _res, next) => {
-    const decision = await limiter.take(bucket(req), limit);
+    const name = bucket(req);
+    if (name === undefined) return next();
+    let decision: RateDecision;
+    try {
+      decision = await limiter.take(name, limit);
+    } catch (err) {
+      if (isRedisUnavailable(err)) return next();
+      throw err;
+    }
     if (decision.allowed) return next();
-    throw new HttpProblem(429, 'rate-limited', 'Too many requests', 'slow down: this client sent too many messages', {
+    throw new HttpProblem(429, 'rate-limited', 'Too many requests', `slow down: this client sent too many ${what}`, {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) },
     });
   };
 }
 
 /** The client address as express sees it behind the trusted proxies (TRUST_PROXY). */
-export const byClientAddress = (scope: string) => (req: Request) => `${scope}:ip:${req.ip ?? 'unknown'}`;
+export const byClientAddress =
+  (scope: string): Bucket =>
+  (req) =>
+    `${scope}:ip:${req.ip ?? 'unknown'}`;
+
+/** The bearer token, by its SHA-256 (the token itself never reaches Redis); no token, no bucket. */
+export const byToken =
+  (scope: string): Bucket =>
+  (req) => {
+    const id = tokenId(req);
+    return id === undefined ? undefined : `${scope}:token:${id}`;
+  };

@@ -1,4 +1,4 @@
-// The dishes resource: list, read, create, patch (If-Match on the version), delete. Writes need a token.
+// The dishes resource: list, read, create, patch (If-Match on the version), delete. Writes pass the write guards (rate limits, token).
 import { Router, type RequestHandler, type Response } from 'express';
 import { DishNotFoundError, type EventLog } from '@dish-live/broker';
 import { createDishSchema, dishIdSchema, patchDishSchema, type Dish } from '@dish-live/protocol';
@@ -18,7 +18,7 @@ function sendDish(res: Response, status: number, dish: Dish): void {
   res.status(status).set('ETag', etag(dish)).json(dish);
 }
 
-export function dishRoutes(eventLog: EventLog, requireWrite: RequestHandler): Router {
+export function dishRoutes(eventLog: EventLog, writeGuards: RequestHandler[]): Router {
   const router = Router();
 
   router
@@ -27,7 +27,7 @@ export function dishRoutes(eventLog: EventLog, requireWrite: RequestHandler): Ro
       const { dishes } = await eventLog.snapshot();
       res.json(dishes);
     })
-    .post(requireWrite, jsonParser, async (req, res) => {
+    .post(...writeGuards, jsonParser, async (req, res) => {
       const input = createDishSchema.parse(jsonBody(req));
       const dish = await eventLog.createDish(input);
       res.location(`/api/dishes/${encodeURIComponent(dish.id)}`);
@@ -43,13 +43,13 @@ export function dishRoutes(eventLog: EventLog, requireWrite: RequestHandler): Ro
       if (!dish) throw new DishNotFoundError(id);
       sendDish(res, 200, dish);
     })
-    .patch(requireWrite, jsonParser, async (req, res) => {
+    .patch(...writeGuards, jsonParser, async (req, res) => {
       const id = dishId(req.params.id);
       const version = ifMatchVersion(req);
       const patch = patchDishSchema.parse(jsonBody(req));
       sendDish(res, 200, await eventLog.updateDish(id, patch, version));
     })
-    .delete(requireWrite, async (req, res) => {
+    .delete(...writeGuards, async (req, res) => {
       const id = dishId(req.params.id);
       await eventLog.deleteDish(id, ifMatchVersion(req));
       res.status(204).end();

@@ -7,12 +7,12 @@ import { HttpProblem, methodNotAllowed, notFound } from './problem.js';
 
 const location = (orderId: string) => `/api/orders/${encodeURIComponent(orderId)}`;
 
-export function orderRoutes(orders: Orders, requireWrite: RequestHandler): Router {
+export function orderRoutes(orders: Orders, writeGuards: RequestHandler[]): Router {
   const router = Router();
 
   router
     .route('/api/orders')
-    .post(requireWrite, jsonParser, async (req, res) => {
+    .post(...writeGuards, jsonParser, async (req, res) => {
       const input = orderSchema.parse(jsonBody(req));
       const { orderId, outcome } = await orders.submit(input);
       res.location(location(orderId));

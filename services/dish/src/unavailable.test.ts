@@ -27,7 +27,9 @@ describe('start failures', () => {
 describe('Redis unreachable', () => {
   it('answers 503 + Retry-After for what needs Redis, 200 for /healthz, 400 for bad input, and stops promptly', async () => {
     const port = await freePort();
-    const service = await startTestService(testConfig({ url: `redis://127.0.0.1:${port}`, prefix: 'down:' }), { redisWaitMs: 200 });
+    // Rate limits on: they cannot be counted without Redis, and must neither turn bad input into a 503 nor hang.
+    const limits = { writeRate: { burst: 5, perSecond: 1 }, chatRate: { burst: 5, perSecond: 1 } };
+    const service = await startTestService(testConfig({ url: `redis://127.0.0.1:${port}`, prefix: 'down:' }, limits), { redisWaitMs: 200 });
     try {
       const requests: [string, string, unknown?][] = [
         ['GET', '/api/dishes'],
