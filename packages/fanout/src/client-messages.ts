@@ -1,28 +1,82 @@
 // WebSocket client → server messages (hello, ping, chat) handled against the hub, errors answered as `error` messages.
 import { decodeClientMessage, normalizeCategories, type ChatInput, type SubscriptionOptions } from '@dish-live/protocol';
+import type { RateLimit, RateLimiter } from '@dish-live/broker';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
-import { TokenBucket } from './rate-limit.js';
+import { effectiveCategories, type Grant, type SubscriptionAuth } from './subscription-auth.js';
 
 export interface ClientMessageOptions {
   hub: Hub;
   appendChat(chat: ChatInput): Promise<unknown>;
   logger: Logger;
-  /** Chat messages per second per connection, and the burst allowed. */
-  chatRate: number;
-  chatBurst: number;
+  /**
+   * Chat budget kept in Redis per client address, so every replica (and every connection of one address) shares
+   * it: `burst` at once, then `perSecond`.
+   */
+  chatLimiter: RateLimiter;
+  chatRate: RateLimit;
+  auth: SubscriptionAuth;
 }
 
 export interface ClientSession {
   conn: Connection;
-  chatBucket: TokenBucket;
+  /** The client's address (behind a trusted proxy, the one it forwarded). */
+  ip: string;
+  /** What the connection's token allows; a hello with a new token replaces it. */
+  grant: Grant;
+  /** The options the client asked for, before its grant narrowed them. */
+  requested: SubscriptionOptions;
+  /** Hellos seen; a re-authentication answers only if no hello came after it. */
+  hellos: number;
+}
+
+/** The subscription a grant allows for what was asked: categories narrowed to the allowed ones. */
+export function grantedOptions(requested: SubscriptionOptions, grant: Grant): SubscriptionOptions {
+  if (grant.categories === undefined) return requested;
+  return { ...requested, categories: effectiveCategories(requested.categories, grant.categories)! };
 }
 
 export function createClientMessageHandler(o: ClientMessageOptions) {
+  const chatRefused = `at most ${o.chatRate.burst} chat messages at once, then ${o.chatRate.perSecond} per second, per client address`;
+
+  const chat = async (session: ClientSession, input: ChatInput): Promise<void> => {
+    const { conn } = session;
+    let decision;
+    try {
+      decision = await o.chatLimiter.take(`chat:ip:${session.ip}`, o.chatRate);
+    } catch (err) {
+      o.logger.warn({ err: (err as Error).message }, 'chat rate limit unavailable');
+      return o.hub.send(conn, { type: 'error', code: 'bad_message', message: 'chat could not be stored; try again' });
+    }
+    if (!decision.allowed) {
+      return o.hub.send(conn, { type: 'error', code: 'rate_limited', message: `${chatRefused}; retry in ${decision.retryAfterMs} ms` });
+    }
+    // The chat comes back to every client, this one included, through the feed like any event.
+    try {
+      await o.appendChat(input);
+    } catch (err) {
+      o.logger.warn({ err: (err as Error).message }, 'chat append failed');
+      o.hub.send(conn, { type: 'error', code: 'bad_message', message: 'chat could not be stored; try again' });
+    }
+  };
+
+  const reauthenticate = async (session: ClientSession, token: string, options: SubscriptionOptions, hello: number): Promise<void> => {
+    const result = await o.auth.verify(token);
+    // A later hello (or the end of the socket) overtook this one: its answer stands.
+    if (session.conn.closed || session.hellos !== hello) return;
+    if (!result.ok) {
+      return o.hub.send(session.conn, { type: 'error', code: 'unauthorized', message: `${result.message}; the subscription is unchanged` });
+    }
+    session.grant = result.grant;
+    o.hub.expireAt(session.conn, result.grant.expiresAt);
+    session.requested = options;
+    o.hub.subscribe(session.conn, grantedOptions(options, result.grant));
+  };
+
   return {
-    session(conn: Connection): ClientSession {
-      return { conn, chatBucket: new TokenBucket(o.chatRate, o.chatBurst) };
+    session(conn: Connection, ip: string, grant: Grant, requested: SubscriptionOptions): ClientSession {
+      return { conn, ip, grant, requested, hellos: 0 };
     },
     handle(session: ClientSession, frame: ArrayBuffer | string, isBinary: boolean): void {
       const { conn } = session;
@@ -33,6 +87,7 @@ export function createClientMessageHandler(o: ClientMessageOptions) {
         case 'ping':
           return o.hub.send(conn, { type: 'pong', ...(message.t !== undefined ? { t: message.t } : {}), serverTime: Date.now() });
         case 'hello': {
+          const hello = ++session.hellos;
           const options: SubscriptionOptions = {};
           if (message.since !== undefined && message.since !== '') options.since = message.since;
           if (message.maxRate !== undefined) options.maxRate = message.maxRate;
@@ -41,19 +96,17 @@ export function createClientMessageHandler(o: ClientMessageOptions) {
             if (!categories.ok) return o.hub.send(conn, { type: 'error', code: 'bad_message', message: categories.message });
             if (categories.categories) options.categories = categories.categories;
           }
-          return o.hub.subscribe(conn, options);
-        }
-        case 'chat': {
-          if (!session.chatBucket.take()) {
-            return o.hub.send(conn, { type: 'error', code: 'rate_limited', message: `at most ${o.chatRate} chat messages per second` });
+          if (message.token !== undefined && message.token !== '') {
+            // Verification is asynchronous: until it answers, the connection keeps its current subscription.
+            void reauthenticate(session, message.token, options, hello);
+            return;
           }
-          // The chat comes back to every client, this one included, through the feed like any event.
-          o.appendChat({ author: message.author, text: message.text }).catch((err: Error) => {
-            o.logger.warn({ err: err.message }, 'chat append failed');
-            o.hub.send(conn, { type: 'error', code: 'bad_message', message: 'chat could not be stored; try again' });
-          });
-          return;
+          session.requested = options;
+          return o.hub.subscribe(conn, grantedOptions(options, session.grant));
         }
+        case 'chat':
+          void chat(session, { author: message.author, text: message.text });
+          return;
       }
     },
   };

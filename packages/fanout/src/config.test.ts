@@ -1,7 +1,6 @@
 // Configuration errors name the variable; origins and the chat bucket behave as documented.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, gatewayEnv, loadEnv, originAllowed, portEnv } from './config.js';
-import { TokenBucket } from './rate-limit.js';
 
 const shape = { ...gatewayEnv, PORT: portEnv(8081) };
 
@@ -9,6 +8,19 @@ describe('config', () => {
   it('applies documented defaults', () => {
     const config = loadEnv(shape, {});
     expect(config).toMatchObject({ PORT: 8081, RING_SIZE: 10_000, SOFT_LIMIT_BYTES: 262_144, HARD_LIMIT_BYTES: 4_194_304, ALLOWED_ORIGINS: '*', SHUTDOWN_GRACE_MS: 5000 });
+    expect(config).toMatchObject({ MAX_CONNECTIONS: 20_000, MAX_CONNECTIONS_PER_IP: 1000, TRUST_PROXY: 'loopback, linklocal, uniquelocal' });
+    expect(config.SUBSCRIBE_JWT_SECRET).toBeUndefined();
+    expect(config.SUBSCRIBE_TOKEN_REQUIRED).toBeUndefined();
+  });
+
+  it('checks the subscription-token variables', () => {
+    expect(loadEnv(shape, { SUBSCRIBE_TOKEN_REQUIRED: 'false' }).SUBSCRIBE_TOKEN_REQUIRED).toBe(false);
+    expect(loadEnv(shape, { SUBSCRIBE_TOKEN_REQUIRED: '1' }).SUBSCRIBE_TOKEN_REQUIRED).toBe(true);
+    expect(() => loadEnv(shape, { SUBSCRIBE_JWT_SECRET: 'short' })).toThrow(/SUBSCRIBE_JWT_SECRET="short"/);
+    expect(() => loadEnv(shape, { SUBSCRIBE_JWT_PUBLIC_KEY: 'not a pem' })).toThrow(/SUBSCRIBE_JWT_PUBLIC_KEY/);
+    expect(() => loadEnv(shape, { SUBSCRIBE_TOKEN_REQUIRED: 'yes' })).toThrow(/SUBSCRIBE_TOKEN_REQUIRED/);
+    expect(() => loadEnv(shape, { MAX_CONNECTIONS_PER_IP: '0' })).toThrow(/MAX_CONNECTIONS_PER_IP/);
+    expect(() => loadEnv(shape, { TRUST_PROXY: 'a b' })).toThrow(/TRUST_PROXY/);
   });
 
   it('names every bad variable', () => {
@@ -27,14 +39,5 @@ describe('config', () => {
     expect(originAllowed('http://a, http://b', 'http://b')).toBe(true);
     expect(originAllowed('http://a,http://b', 'http://c')).toBe(false);
     expect(originAllowed('http://a', undefined)).toBe(true);
-  });
-
-  it('rate-limits with a token bucket', () => {
-    let now = 0;
-    const bucket = new TokenBucket(5, 10, () => now);
-    const first = Array.from({ length: 12 }, () => bucket.take());
-    expect(first.filter(Boolean).length).toBe(10);
-    now += 1000;
-    expect(Array.from({ length: 6 }, () => bucket.take()).filter(Boolean).length).toBe(5);
   });
 });

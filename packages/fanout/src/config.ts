@@ -18,6 +18,21 @@ export const gatewayEnv = {
   SALES_BUCKET_MS: int(1, 10_000),
   SALES_RETENTION_MS: int(1, 24 * 3600_000),
   TICK_MS: int(1, 25),
+  /** Connections this process holds at most; past it a new one is refused with 503 + Retry-After. */
+  MAX_CONNECTIONS: int(1, 20_000),
+  /** Connections one client address holds at most (loopback too); past it, 429 + Retry-After. */
+  MAX_CONNECTIONS_PER_IP: int(1, 1000),
+  /** Which peers' X-Forwarded-For names the client (per-address limits): true, false, or loopback, linklocal, uniquelocal, addresses. */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback, linklocal, uniquelocal')
+    .refine((v) => /^(true|false|[\w.:]+(\s*,\s*[\w.:]+)*)$/.test(v.trim()), 'true, false, or a comma-separated list of loopback, linklocal, uniquelocal and addresses'),
+  /** HS256 secret for subscription tokens (at least 32 characters). */
+  SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** RS256 public key (PEM, SPKI) for subscription tokens. */
+  SUBSCRIBE_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+  /** Whether a token is needed to subscribe; default: true when a key is set, false otherwise. */
+  SUBSCRIBE_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
 };
 
 export const portEnv = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);

@@ -28,6 +28,8 @@ export class Connection<S extends Sink = Sink> {
   memberIndex = -1;
   /** Bumped by every re-subscription, so a replay started for older options is dropped. */
   epoch = 0;
+  /** Ends the connection when its subscription token expires; cleared when it closes. */
+  expiry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,

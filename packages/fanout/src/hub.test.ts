@@ -192,4 +192,24 @@ describe('Hub', () => {
     expect(clients.map((c) => c.sink.closedWith)).toEqual(['restart', 'restart']);
     expect(hub.connectionCount).toBe(0);
   });
+
+  it('closes a connection with token_expired at its deadline; a new deadline replaces it; a closed one keeps no timer', async () => {
+    const { hub } = await startHub();
+    const soon = connect(hub);
+    const renewed = connect(hub);
+    const gone = connect(hub);
+    hub.expireAt(soon.conn, Date.now() + 50);
+    hub.expireAt(renewed.conn, Date.now() + 50);
+    hub.expireAt(renewed.conn, Date.now() + 60_000);
+    hub.expireAt(gone.conn, Date.now() + 50);
+    hub.disconnect(gone.conn);
+    expect(gone.conn.expiry).toBeUndefined();
+    await until('the expiry', () => soon.sink.closedWith);
+    expect(soon.sink.closedWith).toBe('token_expired');
+    expect(renewed.sink.closedWith).toBeUndefined();
+    expect(gone.sink.closedWith).toBeUndefined();
+    expect(hub.connectionCount).toBe(1);
+    hub.closeAll('restart');
+    expect(renewed.conn.expiry).toBeUndefined();
+  });
 });

@@ -15,7 +15,7 @@ import { Connection } from './connection.js';
 import { Group } from './group.js';
 import type { Logger } from './logger.js';
 import type { FanoutMetrics } from './metrics.js';
-import { RingBuffer } from './ring-buffer.js';
+import { RingBuffer, type RingEntry } from './ring-buffer.js';
 import type { CloseReason, Sink, Transport } from './transport.js';
 import { View } from './view.js';
 
@@ -92,9 +92,9 @@ export class Hub {
     await this.#feed?.stop();
   }
 
-  /** The feed is subscribed and delivering. */
+  /** The feed is subscribed and delivering, and the command connection (replays, gap fills) is up. */
   get ready(): boolean {
-    return this.#feed?.live ?? false;
+    return (this.#feed?.live ?? false) && this.#o.redis.status === 'ready';
   }
 
   get lastId(): string {
@@ -138,7 +138,7 @@ export class Hub {
     const fromRing = compareStreamIds(since, view.last) < 0 ? this.#ring.after(since) : undefined;
     if (fromRing) {
       this.#sendResumed(conn, since);
-      for (const event of fromRing) if (group.passes(event)) this.#sendEvent(conn, event, JSON.stringify(event));
+      for (const entry of fromRing) if (group.passes(entry.event)) this.#sendEvent(conn, entry.event, entry.json, entry);
       return this.#afterSync(conn);
     }
     void this.#replayFromRedis(conn, since, conn.epoch);
@@ -148,6 +148,23 @@ export class Hub {
   send(conn: Connection, message: ServerMessage): void {
     if (conn.closed) return;
     this.#queue(conn, this.#transport.encode(message, JSON.stringify(message)));
+  }
+
+  /**
+   * Closes the connection with `token_expired` at `at` (ms since the epoch), or never when undefined; a later call
+   * (re-authentication) replaces the deadline. One unref'd timer per connection that has a token, none otherwise.
+   */
+  expireAt(conn: Connection, at: number | undefined): void {
+    clearTimeout(conn.expiry);
+    conn.expiry = undefined;
+    if (at === undefined || conn.closed) return;
+    // setTimeout holds at most ~24.8 days; a longer token is looked at again then.
+    const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+    conn.expiry = setTimeout(() => {
+      if (Date.now() >= at) this.close(conn, 'token_expired');
+      else this.expireAt(conn, at);
+    }, delay);
+    conn.expiry.unref();
   }
 
   /** The transport saw the connection end. */
@@ -172,6 +189,8 @@ export class Hub {
   #forget(conn: Connection, reason: string): void {
     // Never touch the socket here: the transport has let go of it or is about to.
     this.#detach(conn, false);
+    clearTimeout(conn.expiry);
+    conn.expiry = undefined;
     conn.mode = 'closed';
     conn.out.length = 0;
     this.#connections.delete(conn);
@@ -207,7 +226,7 @@ export class Hub {
 
   #onEvent(event: DishEvent, json: string): void {
     this.#view!.apply(event);
-    this.#ring.push(event);
+    this.#ring.push(event, json);
     for (const group of this.#groups.values()) {
       if (!group.passes(event)) continue;
       const prev = group.lastPassed;
@@ -244,10 +263,16 @@ export class Hub {
   }
 
   /** One event to one connection, its `prev` the end of this connection's chain. */
-  #sendEvent(conn: Connection, event: DishEvent, json: string): void {
+  #sendEvent(conn: Connection, event: DishEvent, json: string, entry?: RingEntry): void {
     if (!this.#isNew(conn, event.id)) return;
-    const chained = conn.lastChain === event.prev ? json : JSON.stringify({ ...event, prev: conn.lastChain });
-    this.#queue(conn, this.#transport.encode(event, chained));
+    let frame: string;
+    if (conn.lastChain === event.prev) {
+      // The unfiltered chain: one frame per ring entry, whatever the number of clients resuming through it.
+      frame = entry ? (entry.frame ??= this.#transport.encode(event, json)) : this.#transport.encode(event, json);
+    } else {
+      frame = this.#transport.encode(event, JSON.stringify({ ...event, prev: conn.lastChain }));
+    }
+    this.#queue(conn, frame);
     conn.lastChain = event.id;
     this.#o.metrics.bound.eventsDelivered.inc();
     if (conn.mode === 'catching-up') this.#joinable.add(conn);

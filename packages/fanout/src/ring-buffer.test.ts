@@ -12,8 +12,8 @@ describe('RingBuffer', () => {
     const ring = new RingBuffer(3);
     for (let n = 1; n <= 5; n++) ring.push(ev(n));
     expect(ring.size).toBe(3);
-    expect(ring.after('3-0')?.map((e) => e.id)).toEqual(['4-0', '5-0']);
-    expect(ring.after('2-0')?.map((e) => e.id)).toEqual(['3-0', '4-0', '5-0']);
+    expect(ring.after('3-0')?.map((e) => e.event.id)).toEqual(['4-0', '5-0']);
+    expect(ring.after('2-0')?.map((e) => e.event.id)).toEqual(['3-0', '4-0', '5-0']);
     expect(ring.after('5-0')).toEqual([]);
   });
 
@@ -31,5 +31,14 @@ describe('RingBuffer', () => {
     expect(ring.after('0-0')?.length).toBe(3);
     ring.clear();
     expect(ring.after('0-0')).toBeUndefined();
+  });
+
+  it('keeps each event’s JSON, so a resume serializes nothing', () => {
+    const ring = new RingBuffer(3);
+    const e = ev(1);
+    ring.push(e, '{"as":"published"}');
+    ring.push(ev(2));
+    expect(ring.after('0-0')?.map((x) => x.json)).toEqual(['{"as":"published"}', JSON.stringify(ev(2))]);
+    expect(ring.after('0-0')![0]!.event).toBe(e);
   });
 });

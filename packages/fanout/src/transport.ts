@@ -3,7 +3,7 @@ import type { ServerMessage } from '@dish-live/protocol';
 import type { Connection } from './connection.js';
 import type { Group } from './group.js';
 
-export type CloseReason = 'slow' | 'restart';
+export type CloseReason = 'slow' | 'restart' | 'token_expired';
 
 /** One client connection as the hub sees it. */
 export interface Sink {
@@ -11,7 +11,10 @@ export interface Sink {
   buffered(): number;
   /** Writes this connection's frames, in order, in as few writes as the transport allows. */
   send(frames: readonly string[]): void;
-  /** Ends the connection: `slow` past the hard limit (WS 4008), `restart` to make the client reconnect (WS 1012). */
+  /**
+   * Ends the connection: `slow` past the hard limit (WS 4008), `restart` to make the client reconnect (WS 1012),
+   * `token_expired` at the subscription token's `exp` (WS 4001; SSE an `unauthorized` error event, then the end).
+   */
   close(reason: CloseReason): void;
 }
 

@@ -2,7 +2,20 @@
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { parseSubscriptionQuery } from '@dish-live/protocol';
-import { originAllowed, type FanoutMetrics, type Hub, type Logger } from '@dish-live/fanout';
+import {
+  clientAddress,
+  ConnectionLimits,
+  grantedOptions,
+  OPEN_GRANT,
+  originAllowed,
+  parseTrustProxy,
+  SECURITY_HEADERS,
+  type FanoutMetrics,
+  type Grant,
+  type Hub,
+  type Logger,
+  type SubscriptionAuth,
+} from '@dish-live/fanout';
 import type { SseConfig } from './config.js';
 import { sendProblem } from './problem.js';
 import { jitter, SseSink } from './sse-transport.js';
@@ -12,6 +25,7 @@ export interface SseAppOptions {
   config: SseConfig;
   metrics: FanoutMetrics;
   log: Logger;
+  auth: SubscriptionAuth;
 }
 
 export interface SseApp {
@@ -21,13 +35,22 @@ export interface SseApp {
   /** Tells every client to reconnect (short jittered retry) and ends its stream. */
   endAll(): void;
   stopHeartbeats(): void;
+  limits: ConnectionLimits;
 }
 
-export function createSseApp({ hub, config, metrics, log }: SseAppOptions): SseApp {
+export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions): SseApp {
   const app = express();
   app.disable('x-powered-by');
+  app.disable('etag');
   const streams = new Set<SseSink>();
   const restartRetry = () => jitter(100, 1000);
+  const limits = new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP);
+  const trust = parseTrustProxy(config.TRUST_PROXY);
+
+  app.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
 
   const cors = (req: Request, res: Response): boolean => {
     const origin = req.get('origin');
@@ -45,11 +68,11 @@ export function createSseApp({ hub, config, metrics, log }: SseAppOptions): SseA
   app.options('/sse', (req, res) => {
     if (!cors(req, res)) return;
     res.setHeader('Access-Control-Allow-Methods', 'GET');
-    res.setHeader('Access-Control-Allow-Headers', 'Last-Event-ID, Cache-Control');
+    res.setHeader('Access-Control-Allow-Headers', 'Last-Event-ID, Cache-Control, Authorization');
     res.status(204).end();
   });
 
-  app.get('/sse', (req, res) => {
+  app.get('/sse', async (req, res) => {
     if (!cors(req, res)) return;
     const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     const parsed = parseSubscriptionQuery(query);
@@ -58,6 +81,35 @@ export function createSseApp({ hub, config, metrics, log }: SseAppOptions): SseA
     // Last-Event-ID wins over ?since; an unusable one simply yields a snapshot.
     const lastEventId = req.get('last-event-id');
     if (lastEventId !== undefined && lastEventId !== '' && lastEventId.length <= 64) options.since = lastEventId;
+
+    const ip = clientAddress(req.socket.remoteAddress ?? '', req.get('x-forwarded-for'), trust);
+    const admission = limits.acquire(ip);
+    if (!admission.ok) {
+      metrics.disconnects.labels('sse', `refused_${admission.reason}`).inc();
+      res.setHeader('Retry-After', String(admission.retryAfterS));
+      return sendProblem(res, admission.status, admission.status === 503 ? 'Service Unavailable' : 'Too Many Requests', admission.message);
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      limits.release(ip);
+    };
+    res.once('close', release);
+
+    let grant: Grant = OPEN_GRANT;
+    if (auth.enabled) {
+      // The token is checked before the stream opens: without a valid one nothing but a 401 is ever sent.
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+      const result = await auth.verify(query.get('token') || bearer);
+      if (res.destroyed || res.writableEnded) return release();
+      if (!result.ok) {
+        metrics.disconnects.labels('sse', 'refused_unauthorized').inc();
+        res.setHeader('WWW-Authenticate', 'Bearer realm="dish-live"');
+        return sendProblem(res, 401, 'Unauthorized', result.message, { code: 'unauthorized' });
+      }
+      grant = result.grant;
+    }
 
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
@@ -70,7 +122,8 @@ export function createSseApp({ hub, config, metrics, log }: SseAppOptions): SseA
     res.write(`retry: ${jitter(config.RETRY_MIN_MS, config.RETRY_MAX_MS)}\n\n`);
     const sink = new SseSink(res, restartRetry);
     streams.add(sink);
-    const conn = hub.connect(sink, options);
+    const conn = hub.connect(sink, grantedOptions(options, grant));
+    hub.expireAt(conn, grant.expiresAt);
     res.on('close', () => {
       sink.ended = true;
       streams.delete(sink);
@@ -91,6 +144,15 @@ export function createSseApp({ hub, config, metrics, log }: SseAppOptions): SseA
       .catch(next);
   });
 
+  app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route for ${req.method} ${req.path}`));
+  // Whatever a handler throws (a malformed path, a bug) is a problem+json answer, never an HTML page or a stack trace.
+  app.use((err: Error & { status?: number; statusCode?: number }, _req: Request, res: Response, _next: express.NextFunction) => {
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500) log.error({ err: err.message }, 'request failed');
+    if (res.headersSent) return void res.end();
+    sendProblem(res, status >= 400 && status < 600 ? status : 500, status >= 500 ? 'Internal Server Error' : 'Bad Request', status >= 500 ? 'internal error' : err.message);
+  });
+
   // One timer for every stream: a comment line with the server time keeps proxies from timing the stream out.
   const heartbeat = setInterval(() => {
     const frame = `: t=${Date.now()}\n\n`;
@@ -108,6 +170,7 @@ export function createSseApp({ hub, config, metrics, log }: SseAppOptions): SseA
     stopHeartbeats() {
       clearInterval(heartbeat);
     },
+    limits,
   };
 }
 

@@ -5,6 +5,8 @@ import type { CloseReason, Group, Sink, Transport } from '@dish-live/fanout';
 
 export const jitter = (min: number, max: number) => min + Math.floor(Math.random() * (Math.max(max, min) - min + 1));
 
+const TOKEN_EXPIRED_FRAME = `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'unauthorized', message: 'token expired: reconnect with a new token' })}\n\n`;
+
 export class SseSink implements Sink {
   ended = false;
 
@@ -31,6 +33,8 @@ export class SseSink implements Sink {
     this.ended = true;
     // A restart asks for a quick, spread-out reconnect; a slow client just ends and its EventSource retries as usual.
     if (reason === 'restart') this.res.write(`retry: ${this.restartRetryMs()}\n\n`);
+    // The client must come back with a new token: say why before the stream ends.
+    if (reason === 'token_expired') this.res.write(TOKEN_EXPIRED_FRAME);
     this.res.end();
   }
 }

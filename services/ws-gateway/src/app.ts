@@ -1,22 +1,36 @@
 // The WebSocket gateway's uWS app: /ws over the hub, and health, readiness and metrics on the same port.
-import type { HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import { CLOSE_CODES, parseSubscriptionQuery, type ChatInput, type SubscriptionOptions } from '@dish-live/protocol';
+import type { RateLimiter } from '@dish-live/broker';
 import {
+  clientAddress,
+  ConnectionLimits,
   createClientMessageHandler,
+  grantedOptions,
+  OPEN_GRANT,
   originAllowed,
+  parseTrustProxy,
+  SECURITY_HEADERS,
   type ClientSession,
   type Connection,
   type FanoutMetrics,
+  type Grant,
   type Hub,
   type Logger,
+  type SubscriptionAuth,
 } from '@dish-live/fanout';
 import type { WsConfig } from './config.js';
 import type { Uws } from './uws.js';
 import { WsSink, type WsTransport } from './ws-transport.js';
 
 interface SocketData {
+  /** What the client asked for; its grant narrows it. */
   options: SubscriptionOptions;
   queryError: { field: string; message: string } | undefined;
+  ip: string;
+  grant: Grant;
+  /** The connection slot was given back (exactly once). */
+  released: boolean;
   conn?: Connection<WsSink>;
   session?: ClientSession;
 }
@@ -28,18 +42,47 @@ export interface WsAppOptions {
   config: WsConfig;
   metrics: FanoutMetrics;
   log: Logger;
+  auth: SubscriptionAuth;
+  chatLimiter: RateLimiter;
   appendChat(chat: ChatInput): Promise<unknown>;
 }
 
-export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: () => number } {
-  const { uws, hub, config, metrics, log } = o;
+const STATUS_TEXT: Record<number, string> = {
+  401: '401 Unauthorized', 403: '403 Forbidden', 404: '404 Not Found', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+};
+
+/** The gateway's security headers on any HTTP answer. */
+function secure(res: HttpResponse): HttpResponse {
+  for (const name in SECURITY_HEADERS) res.writeHeader(name, SECURITY_HEADERS[name]!);
+  return res;
+}
+
+/** An HTTP refusal as application/problem+json, before any upgrade. */
+function refuse(res: HttpResponse, status: number, detail: string, headers: Record<string, string> = {}): void {
+  secure(res.writeStatus(STATUS_TEXT[status] ?? `${status} Error`));
+  for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+  res.writeHeader('Content-Type', 'application/problem+json');
+  res.end(JSON.stringify({ type: 'about:blank', title: (STATUS_TEXT[status] ?? String(status)).slice(4), status, detail }));
+}
+
+export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: () => number; limits: ConnectionLimits } {
+  const { uws, hub, config, metrics, log, auth } = o;
   const app = uws.App();
   // Sockets uWS still holds, which the hub forgets as soon as it closes them: shutdown waits for these.
   let open = 0;
   o.transport.app = app;
+  const limits = new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP);
+  const trust = parseTrustProxy(config.TRUST_PROXY);
+  const refusals = metrics.disconnects;
   const messages = createClientMessageHandler({
-    hub, appendChat: (chat) => o.appendChat(chat), logger: log, chatRate: config.CHAT_RATE, chatBurst: config.CHAT_BURST,
+    hub, appendChat: (chat) => o.appendChat(chat), logger: log, auth,
+    chatLimiter: o.chatLimiter, chatRate: { burst: config.CHAT_BURST, perSecond: config.CHAT_RATE },
   });
+  const release = (data: SocketData) => {
+    if (data.released) return;
+    data.released = true;
+    limits.release(data.ip);
+  };
 
   app.ws<SocketData>('/ws', {
     // uWS drops an oversize frame's connection without a close frame (1006); frames up to 4× the limit are caught
@@ -51,30 +94,58 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     // above, and reaching it closes the socket (the client resumes) rather than dropping.
     maxBackpressure: 2 * config.HARD_LIMIT_BYTES + 1024 * 1024,
     closeOnBackpressureLimit: 1,
-    upgrade(res, req, context) {
+    upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t) {
       const origin = req.getHeader('origin');
-      if (!originAllowed(config.ALLOWED_ORIGINS, origin)) {
-        res.writeStatus('403 Forbidden').writeHeader('Content-Type', 'text/plain').end('origin not allowed');
+      if (!originAllowed(config.ALLOWED_ORIGINS, origin)) return refuse(res, 403, 'origin not allowed');
+      // Everything from req is read now: it is gone once this handler returns.
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.getHeader('authorization'))?.[1];
+      const token = query.get('token') || bearer;
+      const ip = clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for') || undefined, trust);
+      const admission = limits.acquire(ip);
+      if (!admission.ok) {
+        refusals.labels('ws', `refused_${admission.reason}`).inc();
+        return refuse(res, admission.status, admission.message, { 'Retry-After': String(admission.retryAfterS) });
+      }
+      const parsed = parseSubscriptionQuery(query);
+      const data: SocketData = {
+        options: parsed.ok ? parsed.options : {},
+        queryError: parsed.ok ? undefined : { field: parsed.field, message: parsed.message },
+        ip, grant: OPEN_GRANT, released: false,
+      };
+      if (!auth.enabled) {
+        res.upgrade(data, key, protocol, extensions, context);
         return;
       }
-      const parsed = parseSubscriptionQuery(new URLSearchParams(req.getQuery() ?? ''));
-      const data: SocketData = parsed.ok
-        ? { options: parsed.options, queryError: undefined }
-        : { options: {}, queryError: { field: parsed.field, message: parsed.message } };
-      res.upgrade(
-        data,
-        req.getHeader('sec-websocket-key'),
-        req.getHeader('sec-websocket-protocol'),
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
+      // The token is checked before the upgrade: without a valid one nothing but a 401 is ever sent.
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+        release(data);
+      });
+      void auth.verify(token ?? undefined).then((result) => {
+        if (aborted) return;
+        res.cork(() => {
+          if (!result.ok) {
+            release(data);
+            refusals.labels('ws', 'refused_unauthorized').inc();
+            return refuse(res, 401, result.message, { 'WWW-Authenticate': 'Bearer realm="dish-live"' });
+          }
+          data.grant = result.grant;
+          res.upgrade(data, key, protocol, extensions, context);
+        });
+      });
     },
     open(ws) {
       open++;
       const data = ws.getUserData();
-      const conn = hub.connect(new WsSink(ws), data.options);
+      const conn = hub.connect(new WsSink(ws), grantedOptions(data.options, data.grant));
+      hub.expireAt(conn, data.grant.expiresAt);
       data.conn = conn;
-      data.session = messages.session(conn);
+      data.session = messages.session(conn, data.ip, data.grant, data.options);
       // A bad query value is answered, then the socket is served with defaults (it may send a hello to fix it).
       if (data.queryError) {
         const code = data.queryError.field === 'since' ? 'bad_since' : 'bad_message';
@@ -91,19 +162,20 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     },
     close(ws, code) {
       open--;
-      const conn = ws.getUserData().conn;
+      const data = ws.getUserData();
+      release(data);
+      const conn = data.conn;
       if (!conn) return;
       conn.sink.closed = true;
-      hub.disconnect(conn, code === 1009 ? 'too_large' : 'client');
+      hub.disconnect(conn, code === 1009 ? 'too_large' : code === CLOSE_CODES.tokenExpired ? 'token_expired' : 'client');
     },
   });
 
   app.get('/healthz', (res) => {
-    res.writeHeader('Content-Type', 'application/json').end(JSON.stringify({ status: 'ok', instance: hub.instance }));
+    secure(res).writeHeader('Content-Type', 'application/json').end(JSON.stringify({ status: 'ok', instance: hub.instance }));
   });
   app.get('/readyz', (res) => {
-    res
-      .writeStatus(hub.ready ? '200 OK' : '503 Service Unavailable')
+    secure(res.writeStatus(hub.ready ? '200 OK' : '503 Service Unavailable'))
       .writeHeader('Content-Type', 'application/json')
       .end(JSON.stringify({ ready: hub.ready, instance: hub.instance, lastId: hub.lastId }));
   });
@@ -116,14 +188,14 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
       .catch((err: Error) => respond(res, () => aborted, '500 Internal Server Error', 'text/plain', err.message));
   });
   app.any('/*', (res) => {
-    res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain').end('not found');
+    refuse(res, 404, 'not found');
   });
-  return { app, openSockets: () => open };
+  return { app, openSockets: () => open, limits };
 }
 
 function respond(res: HttpResponse, aborted: () => boolean, status: string, type: string, body: string): void {
   if (aborted()) return;
-  res.cork(() => res.writeStatus(status).writeHeader('Content-Type', type).end(body));
+  res.cork(() => secure(res.writeStatus(status)).writeHeader('Content-Type', type).end(body));
 }
 
 export function listen(uws: Uws, app: TemplatedApp, host: string, port: number): Promise<{ socket: us_listen_socket; port: number }> {

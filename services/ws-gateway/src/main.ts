@@ -1,6 +1,6 @@
 // Wires the WebSocket gateway: native uWS check → config → logger → redis → hub → server → shutdown.
-import { EventLog } from '@dish-live/broker';
-import { connectRedis, createInstanceId, createMetrics, Hub, onShutdown, waitUntil } from '@dish-live/fanout';
+import { EventLog, RateLimiter } from '@dish-live/broker';
+import { checkFileLimit, connectRedis, createInstanceId, createMetrics, Hub, onShutdown, SubscriptionAuth, waitUntil } from '@dish-live/fanout';
 import { createWsApp, listen } from './app.js';
 import { loadWsConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const config = loadWsConfig(process.env);
   const instance = createInstanceId();
   const log = createLogger(config.LOG_LEVEL, instance);
+  const auth = await SubscriptionAuth.create(config);
+  checkFileLimit(config.MAX_CONNECTIONS, log);
   const redis = connectRedis(config.REDIS_URL, instance, log);
   const eventLog = new EventLog(redis.redis, {
     prefix: config.KEY_PREFIX, streamMaxLen: config.STREAM_MAXLEN, salesBucketMs: config.SALES_BUCKET_MS, salesRetentionMs: config.SALES_RETENTION_MS,
@@ -23,9 +25,12 @@ async function main(): Promise<void> {
     ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS,
   });
   await hub.start();
-  const { app, openSockets } = createWsApp({ uws, hub, transport, config, metrics, log, appendChat: (chat) => eventLog.appendChat(chat) });
+  const chatLimiter = new RateLimiter(redis.redis, config.KEY_PREFIX);
+  const { app, openSockets } = createWsApp({
+    uws, hub, transport, config, metrics, log, auth, chatLimiter, appendChat: (chat) => eventLog.appendChat(chat),
+  });
   const { socket, port } = await listen(uws, app, config.HOST, config.PORT);
-  log.info({ host: config.HOST, port, url: `ws://${config.HOST}:${port}/ws` }, 'ws-gateway listening');
+  log.info({ host: config.HOST, port, url: `ws://${config.HOST}:${port}/ws`, tokens: auth.enabled ? (auth.required ? 'required' : 'optional') : 'off' }, 'ws-gateway listening');
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
     ['stop accepting', () => uws.us_listen_socket_close(socket)],
     ['close clients (1012)', () => hub.closeAll('restart')],

@@ -23,6 +23,7 @@ export class WsSink implements Sink {
     if (this.closed) return;
     this.closed = true;
     if (reason === 'slow') this.ws.end(CLOSE_CODES.slowConsumer, 'slow consumer: resume with your last id');
+    else if (reason === 'token_expired') this.ws.end(CLOSE_CODES.tokenExpired, 'token expired: get a new one and reconnect');
     else this.ws.end(CLOSE_CODES.restarting, 'server restarting: reconnect');
   }
 }

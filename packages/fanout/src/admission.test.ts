@@ -1,0 +1,43 @@
+// Connection limits per process and per address, and the client address behind trusted proxies.
+import { describe, expect, it } from 'vitest';
+import { clientAddress, ConnectionLimits, normalizeAddress, parseTrustProxy } from './admission.js';
+
+describe('ConnectionLimits', () => {
+  it('refuses past the per-address limit with 429 and past the process limit with 503, and counts releases', () => {
+    const limits = new ConnectionLimits(3, 2, () => 7);
+    expect(limits.acquire('a').ok).toBe(true);
+    expect(limits.acquire('a').ok).toBe(true);
+    expect(limits.acquire('a')).toMatchObject({ ok: false, status: 429, reason: 'per_ip', retryAfterS: 7 });
+    expect(limits.acquire('b').ok).toBe(true);
+    expect(limits.acquire('c')).toMatchObject({ ok: false, status: 503, reason: 'full' });
+    limits.release('a');
+    expect(limits.total).toBe(2);
+    expect(limits.acquire('c').ok).toBe(true);
+    limits.release('a');
+    limits.release('a');
+    limits.release('nobody');
+    expect(limits.count('a')).toBe(0);
+    expect(limits.total).toBe(2);
+  });
+});
+
+describe('clientAddress', () => {
+  const trust = parseTrustProxy('loopback, linklocal, uniquelocal');
+  it('normalizes uWS and node spellings alike', () => {
+    expect(normalizeAddress('0000:0000:0000:0000:0000:ffff:7f00:0001')).toBe('127.0.0.1');
+    expect(normalizeAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(normalizeAddress('0000:0000:0000:0000:0000:0000:0000:0001')).toBe('::1');
+    expect(normalizeAddress('2001:0db8:0000:0000:0000:0000:0000:0001')).toBe('2001:db8::1');
+  });
+
+  it('believes X-Forwarded-For only from trusted peers, from the right', () => {
+    expect(clientAddress('127.0.0.1', '203.0.113.9', trust)).toBe('203.0.113.9');
+    expect(clientAddress('172.18.0.5', '1.1.1.1, 203.0.113.9', trust)).toBe('203.0.113.9');
+    expect(clientAddress('172.18.0.5', '203.0.113.9, 10.0.0.2', trust)).toBe('203.0.113.9');
+    expect(clientAddress('198.51.100.1', '203.0.113.9', trust)).toBe('198.51.100.1');
+    expect(clientAddress('127.0.0.1', 'not-an-ip', trust)).toBe('127.0.0.1');
+    expect(clientAddress('127.0.0.1', '203.0.113.9', false)).toBe('127.0.0.1');
+    expect(clientAddress('198.51.100.1', '203.0.113.9', true)).toBe('203.0.113.9');
+    expect(clientAddress('198.51.100.1', '203.0.113.9', ['198.51.100.1'])).toBe('203.0.113.9');
+  });
+});

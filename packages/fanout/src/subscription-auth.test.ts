@@ -1,0 +1,74 @@
+// Subscription tokens: HS256 and RS256 verified, expiry and categories read, anything else refused with a reason.
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { effectiveCategories, OPEN_GRANT, SubscriptionAuth } from './subscription-auth.js';
+
+const SECRET = 'a-test-secret-of-at-least-32-characters!';
+const now = () => Math.floor(Date.now() / 1000);
+const hs = (claims: Record<string, unknown>, exp: number | null = now() + 60, secret = SECRET) => {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
+  if (exp !== null) jwt.setExpirationTime(exp);
+  return jwt.sign(new TextEncoder().encode(secret));
+};
+
+describe('SubscriptionAuth', () => {
+  it('is off without a key, and lets everyone in with the open grant', async () => {
+    const auth = await SubscriptionAuth.create({});
+    expect(auth.enabled).toBe(false);
+    expect(auth.required).toBe(false);
+    expect(await auth.verify(undefined)).toEqual({ ok: true, grant: OPEN_GRANT });
+  });
+
+  it('requires a token by default once a key is set; SUBSCRIBE_TOKEN_REQUIRED=false makes it optional', async () => {
+    expect((await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET })).required).toBe(true);
+    const optional = await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET, SUBSCRIBE_TOKEN_REQUIRED: false });
+    expect(await optional.verify(undefined)).toEqual({ ok: true, grant: OPEN_GRANT });
+    // A token presented is still checked.
+    expect((await optional.verify('garbage')).ok).toBe(false);
+    await expect(SubscriptionAuth.create({ SUBSCRIBE_TOKEN_REQUIRED: true })).rejects.toThrow(/needs SUBSCRIBE_JWT_SECRET/);
+  });
+
+  it('verifies HS256: categories and exp read; wrong key, expired, missing exp, bad claims and other algorithms refused', async () => {
+    const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET });
+    const exp = now() + 60;
+    expect(await auth.verify(await hs({ categories: ['b', 'a', 'a'] }, exp))).toEqual({ ok: true, grant: { categories: ['a', 'b'], expiresAt: exp * 1000 } });
+    expect(await auth.verify(await hs({}, exp))).toEqual({ ok: true, grant: { categories: undefined, expiresAt: exp * 1000 } });
+    expect(await auth.verify(await hs({ categories: [] }, exp))).toEqual({ ok: true, grant: { categories: [], expiresAt: exp * 1000 } });
+    const refused = async (token: string) => {
+      const r = await auth.verify(token);
+      expect(r.ok).toBe(false);
+      return r.ok ? '' : r.message;
+    };
+    expect(await refused(undefined as unknown as string)).toMatch(/required/);
+    expect(await refused(await hs({}, exp, 'another-secret-of-at-least-32-chars!!'))).toMatch(/invalid/);
+    expect(await refused(await hs({}, now() - 10))).toMatch(/expired/);
+    expect(await refused(await hs({}, null))).toMatch(/invalid/);
+    expect(await refused(await hs({ categories: 'a' }, exp))).toMatch(/categories/);
+    expect(await refused(await hs({ categories: [1] }, exp))).toMatch(/categories/);
+    expect(await refused(`${'x'.repeat(9000)}`)).toMatch(/too long/);
+    expect(await refused('a.b.c')).toMatch(/invalid/);
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"exp":${exp}}`).toString('base64url')}.`;
+    expect(await refused(none)).toMatch(/invalid/);
+  });
+
+  it('verifies RS256 with a PEM public key and refuses an HS256 token signed with that key as a secret', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const pem = await exportSPKI(publicKey);
+    const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') });
+    const exp = now() + 60;
+    const token = await new SignJWT({ categories: ['x'] }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime(exp).sign(privateKey);
+    expect(await auth.verify(token)).toEqual({ ok: true, grant: { categories: ['x'], expiresAt: exp * 1000 } });
+    const confused = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(pem));
+    expect((await auth.verify(confused)).ok).toBe(false);
+  });
+});
+
+describe('effectiveCategories', () => {
+  it('is what was asked within what is allowed', () => {
+    expect(effectiveCategories(undefined, undefined)).toBeUndefined();
+    expect(effectiveCategories(['a'], undefined)).toEqual(['a']);
+    expect(effectiveCategories(undefined, ['a', 'b'])).toEqual(['a', 'b']);
+    expect(effectiveCategories(['a', 'c'], ['a', 'b'])).toEqual(['a']);
+    expect(effectiveCategories(['c'], ['a'])).toEqual([]);
+  });
+});
