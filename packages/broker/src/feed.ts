@@ -1,4 +1,5 @@
 // The live feed: one pub/sub subscription turned into every event exactly once, in stream order, gaps filled from the stream.
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { compareStreamIds, type DishEvent } from '@dish-live/protocol';
 import { eventFromEntry, type StreamEntry } from './decode.js';
@@ -69,6 +70,8 @@ export class LiveFeed {
     });
     subscriber.on('close', () => this.#setLive(false));
     subscriber.on('error', (err: Error) => this.options.onError?.(err));
+    // SUBSCRIBE sent while the connection is still in its handshake (CLIENT SETNAME…) can be lost for good.
+    if (subscriber.status !== 'ready') await once(subscriber, 'ready');
     await subscriber.subscribe(channel);
     this.#setLive(true);
     this.#push({ kind: 'catch-up' });
