@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { compareStreamIds, type Dish } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
+import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
 import {
   barLayouts,
@@ -18,7 +18,6 @@ import {
   pageState,
   root,
   startStack,
-  waitFor,
   waitLive,
   type Stack,
 } from './harness.js';
@@ -174,7 +173,8 @@ describe.skipIf(skip !== undefined)('dashboard in Chromium', () => {
   it('killing the gateway in use shows reconnecting, then live again with no missed change', async () => {
     const page = await open('?transport=ws');
     const snapshotsBefore = (await pageState(page)).snapshots;
-    await stack.ws.crash();
+    stack.ws.kill('SIGKILL');
+    await stack.ws.exited;
     await page.locator('[data-testid="status-state"][data-state="reconnecting"]').waitFor({ timeout: 5000 });
     await expect(page.getByTestId('status-state').textContent()).resolves.toMatch(/reconnecting/);
     // Changes while the page has no gateway: it must get every one of them after it resumes.

@@ -1,11 +1,12 @@
 // Browser-test harness: the real services as child processes, the built dashboard behind the local proxy, Chromium.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '@dish-live/local-redis';
+import { startService, waitFor, type ServiceName, type ServiceProcess } from '@dish-live/test-support';
 import { startLocalWeb } from '../../scripts/local-web.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,76 +18,23 @@ export function chromiumSkipReason(): string | undefined {
   return `${CHROMIUM} is missing (Debian: apt-get install -y chromium); browser tests skipped`;
 }
 
-/** Polls `check` until it is truthy or `ms` pass; the failure names what was awaited and what was seen last. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, seen?: () => unknown): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen()).slice(0, 500)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-export type ServiceName = 'dish' | 'ws-gateway' | 'sse-gateway';
-
-export interface Service {
-  name: ServiceName;
-  port: number;
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<void>;
-  /** SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void>;
-  /** A crash: SIGKILL, resolved once the process is gone. */
-  crash(): Promise<void>;
-}
-
 /**
- * Starts a service from source as one process (`node --import tsx`, not the tsx CLI, whose wrapper would leave the
- * real server running when killed) and resolves once its /readyz answers 200.
+ * Starts a service as a real process and resolves once its /readyz answers 200 (the dish service listens before its
+ * Redis is ready). `port` is a restart's: the proxy in front knows only that one.
  */
-export async function startService(name: ServiceName, env: Record<string, string>, port?: number): Promise<Service> {
-  const listenPort = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
-    cwd: root,
-    env: { ...process.env, TSX_TSCONFIG_PATH: `${root}tsconfig.json`, HOST: '127.0.0.1', PORT: String(listenPort), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const ready = async () => {
-    if (gone) throw new Error(`${name} exited before it was ready:\n${output}`);
-    try {
-      return (await fetch(`http://127.0.0.1:${listenPort}/readyz`)).status === 200;
-    } catch {
-      return false;
-    }
-  };
-  const service: Service = {
-    name,
-    port: listenPort,
-    child,
-    exited,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-    async crash() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+async function startReady(name: ServiceName, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
+  // A free port rather than 0: uWebSockets.js sets SO_REUSEADDR only on a port it is given, and without it the
+  // connections a killed gateway left in TIME_WAIT would keep its successor from binding the same port.
+  const service = await startService(name, env, { port: port ?? (await freePort()), timeoutMs: 40_000 });
   try {
-    await waitFor(`${name} /readyz on :${listenPort}`, ready, 40_000, () => output.slice(-400));
+    await waitFor(`${name} /readyz on :${service.port}`, async () => {
+      if (!service.alive()) throw new Error(`${name} exited before it was ready:\n${service.output()}`);
+      try {
+        return (await fetch(`${service.url}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    }, 40_000, () => service.output().slice(-400));
   } catch (err) {
     await service.stop();
     throw err;
@@ -116,30 +64,30 @@ export async function ensureWebBuild(): Promise<void> {
 }
 
 export interface Stack {
-  dish: Service;
-  ws: Service;
-  sse: Service;
+  dish: ServiceProcess;
+  ws: ServiceProcess;
+  sse: ServiceProcess;
   web: Server;
   /** The page origin: static dashboard, /config.json, and /api, /ws, /sse proxied. */
   url: string;
   token: string;
   /** Direct URL of the dish service's API (the test's own writes skip the proxy). */
   api: string;
-  restart(name: 'ws-gateway' | 'sse-gateway'): Promise<Service>;
+  restart(name: 'ws-gateway' | 'sse-gateway'): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
 export async function startStack(redis: { url: string; prefix: string }, pollIntervalMs = 250): Promise<Stack> {
   const token = `browser-test-${Math.random().toString(36).slice(2)}`;
   const env = { REDIS_URL: redis.url, KEY_PREFIX: redis.prefix };
-  const started: Service[] = [];
+  const started: ServiceProcess[] = [];
   try {
-    const dish = await startService('dish', { ...env, DISH_API_TOKENS: token, SIM_RATE: '0' });
+    const dish = await startReady('dish', { ...env, DISH_API_TOKENS: token, SIM_RATE: '0' });
     started.push(dish);
     // The gateways share two cores with everything else: one after the other keeps start-up within its bounds.
-    const ws = await startService('ws-gateway', env);
+    const ws = await startReady('ws-gateway', env);
     started.push(ws);
-    const sse = await startService('sse-gateway', env);
+    const sse = await startReady('sse-gateway', env);
     started.push(sse);
     const webPort = await freePort();
     const local = (port: number) => ({ host: '127.0.0.1', port });
@@ -164,7 +112,7 @@ export async function startStack(redis: { url: string; prefix: string }, pollInt
         const key = name === 'ws-gateway' ? 'ws' : 'sse';
         await stack[key].stop();
         // Same port: the proxy in front knows only that one, as nginx would know a fixed upstream.
-        stack[key] = await startService(name, env, stack[key].port);
+        stack[key] = await startReady(name, env, stack[key].port);
         return stack[key];
       },
       async stop() {

@@ -17,10 +17,10 @@ import {
   type Dish,
   type SseEvent,
 } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
+import { killAllStarted, testRedis, type ServiceProcess } from '@dish-live/test-support';
 import type { z } from 'zod';
 import { recordFigures } from '../support/figures.js';
-import { killAllStarted, startDish, type ServiceProcess } from './support.js';
+import { startDish } from './support.js';
 
 const redis = testRedis('fault-bad-input');
 const TOKEN = 'fuzz-token-7d3e91';

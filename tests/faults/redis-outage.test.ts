@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { Dish } from '@dish-live/protocol';
+import { killAllStarted, waitFor, type ServiceProcess } from '@dish-live/test-support';
 import { recordFigures, type Figures } from '../support/figures.js';
 import {
   accepted,
@@ -10,7 +11,6 @@ import {
   chainBreaks,
   judgeDelivery,
   judgeOrders,
-  killAllStarted,
   OrderClient,
   outcomes,
   readAllEvents,
@@ -19,10 +19,8 @@ import {
   soldEventsByOrder,
   soldQtyByDish,
   startDish,
-  waitFor,
   watchEvents,
   type EventWatcher,
-  type ServiceProcess,
 } from './support.js';
 
 const TOKEN = 'fault-outage-token-5f1c';
@@ -64,7 +62,7 @@ describe('Redis outage', () => {
     });
     dish = svc;
     const auth = { authorization: `Bearer ${TOKEN}` };
-    await waitFor('the dish service to be ready', async () => ((await request(svc.url, 'GET', '/readyz')).status === 200 ? true : undefined));
+    await waitFor('the dish service to be ready', async () => ((await request(svc.url, 'GET', '/readyz')).status === 200 ? true : undefined), 15_000);
     for (const id of DISHES) {
       const res = await request(svc.url, 'POST', '/api/dishes', { json: { id, name: id, category: '点心', price: 900, stock: 1_000_000 }, headers: auth });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -73,7 +71,7 @@ describe('Redis outage', () => {
     // Clients that watch the log live through the outage and must end with every event once, in order, without a
     // new snapshot (the log survived, so resuming works). The gateways' clients join this list the same way.
     watchers.push(watchEvents('polling', { transport: 'poll', url: svc.url, intervalMs: 250, backoff: { initialMs: 250, maxMs: 2000 } }));
-    await waitFor('the watchers to take their snapshots', () => (watchers.every((w) => w.startId !== undefined) ? true : undefined));
+    await waitFor('the watchers to take their snapshots', () => (watchers.every((w) => w.startId !== undefined) ? true : undefined), 15_000);
 
     const client = new OrderClient(svc.url, TOKEN, pick, 'outage');
     let posting = true;
@@ -92,7 +90,7 @@ describe('Redis outage', () => {
     const backlog = await waitFor('a backlog of queued orders', async () => {
       const waiting = await queueWatch.llen(`${PREFIX}bull:dish-orders:wait`);
       return waiting >= 40 ? waiting : undefined;
-    }).finally(() => queueWatch.disconnect());
+    }, 15_000).finally(() => queueWatch.disconnect());
 
     const outageStart = Date.now();
     await redis.stop();
@@ -101,7 +99,7 @@ describe('Redis outage', () => {
     const readyDown = await waitFor('/readyz to answer 503 once Redis is gone', async () => {
       const res = await request(svc.url, 'GET', '/readyz');
       return res.status === 503 ? res : undefined;
-    });
+    }, 15_000);
     expect(readyDown.headers.get('retry-after')).toMatch(/^\d+$/);
 
     // The outage itself: 10 s of real time, by design. Meanwhile every probe is answered, none hangs.
@@ -175,7 +173,7 @@ describe('Redis outage', () => {
     const lastSimEvent = await waitFor('a simulator event after the outage', async () => {
       const recent = (await readAllEvents(log)).filter((e) => e.ts > restartedAt && (e.type !== 'dish.sold' || e.data.orderId.startsWith('sim-')));
       return recent.length > 0 ? recent.at(-1) : undefined;
-    });
+    }, 15_000);
     expect(lastSimEvent.ts).toBeGreaterThan(restartedAt);
 
     expect(svc.alive(), `the dish service kept running:\n${svc.output().slice(-2000)}`).toBe(true);

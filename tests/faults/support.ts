@@ -1,125 +1,18 @@
-// What the fault tests share: services as real processes, a Redis that can be stopped and started again on its own
+// What the fault tests share: the dish service as a real process, a Redis that can be stopped and started again on its own
 // data, an order client that keeps every answer, and counts over the event log (per order, the chain of prev ids).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
 import type { EventLog } from '@dish-live/broker';
 import { connect, type ConnectOptions, type DishClient } from '@dish-live/client';
 import { compareStreamIds, ZERO_ID, type DishEvent, type OrderItem } from '@dish-live/protocol';
+import { startService, waitFor, type ServiceProcess } from '@dish-live/test-support';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Polls `check` until it returns something other than undefined; fails naming `what` (and what was seen) after `ms`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 15_000, seen?: () => unknown): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen()).slice(0, 800)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-export interface ServiceProcess {
-  name: string;
-  /** Base URL, e.g. http://127.0.0.1:41234 */
-  url: string;
-  port: number;
-  pid: number;
-  child: ChildProcess;
-  /** stdout + stderr so far, for failure messages. */
-  output(): string;
-  alive(): boolean;
-  /** True when it exited without the test asking (no kill() or stop() before): a crash. */
-  crashed(): boolean;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Sends a signal if the process still runs (SIGKILL for a crash). */
-  kill(signal: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL after 15 s; resolves with how it exited. */
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<ServiceProcess>();
-
-/**
- * Starts `entry` (a TypeScript entry point under the repository) as a real process with node + tsx on a free port,
- * and resolves once its log says `listening` (a substring of one of its lines). Any service of the project fits:
- * the dish service now; the gateways (`services/ws-gateway/src/main.ts`, "gateway listening") the same way.
- */
-export async function startServiceProcess(name: string, entry: string, env: Record<string, string>, listening: string): Promise<ServiceProcess> {
-  const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  let asked = false;
-  const proc: ServiceProcess = {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid!,
-    child,
-    output: () => output,
-    alive,
-    crashed: () => !alive() && !asked,
-    exited,
-    kill: (signal) => {
-      asked = true;
-      if (alive()) child.kill(signal);
-    },
-    async stop() {
-      asked = true;
-      if (alive()) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        const result = await exited;
-        clearTimeout(timer);
-        running.delete(proc);
-        return result;
-      }
-      running.delete(proc);
-      return exited;
-    },
-  };
-  running.add(proc);
-  try {
-    await waitFor(`${name} to log "${listening}"`, () => {
-      if (output.includes(listening)) return true;
-      if (!alive()) throw new Error(`${name} exited before listening:\n${output}`);
-      return undefined;
-    }, 30_000, () => output.slice(-800));
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return proc;
-}
-
-/** Stops every process this module started that still runs (for afterAll): SIGKILL, by pid, each awaited. */
-export async function killAllStarted(): Promise<void> {
-  for (const proc of [...running]) {
-    proc.kill('SIGKILL');
-    await proc.exited;
-    running.delete(proc);
-  }
-}
-
-/** The dish service from source (`services/dish/src/main.ts`) as a real process. */
+/** The dish service from source (`services/dish/src/main.ts`) as a real process, the menu seed and simulator off unless `env` turns them on. */
 export function startDish(env: Record<string, string>): Promise<ServiceProcess> {
-  return startServiceProcess('dish', 'services/dish/src/main.ts', { SEED_MENU: 'false', SIM_RATE: '0', ...env }, 'dish service listening');
+  // Its graceful stop drains the order worker and the HTTP server (5 s grace of its own): a longer bound before SIGKILL.
+  return startService('dish', { SEED_MENU: 'false', SIM_RATE: '0', ...env }, { killAfterMs: 15_000 });
 }
 
 /**

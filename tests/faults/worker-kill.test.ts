@@ -4,20 +4,17 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { Dish } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
+import { killAllStarted, testRedis, waitFor, type ServiceProcess } from '@dish-live/test-support';
 import { recordFigures, type Figures } from '../support/figures.js';
 import {
   chainBreaks,
   judgeOrders,
-  killAllStarted,
   OrderClient,
   outcomes,
   readAllEvents,
   request,
   soldEventsByOrder,
   startDish,
-  waitFor,
-  type ServiceProcess,
 } from './support.js';
 
 const redis = testRedis('fault-worker-kill');

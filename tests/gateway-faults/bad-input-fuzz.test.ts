@@ -7,9 +7,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { decodeClientMessage, SseParser, type ChatMessageEvent, type ServerMessage } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
+import { testRedis, waitFor } from '@dish-live/test-support';
 import { recordFigures } from '../support/figures.js';
-import { events, startGateway, waitFor, WsClient, type Gateway } from '../gateways/harness.js';
+import { events, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
 import { RawSse, RawWs } from './raw-clients.js';
 import { probe, within } from './support.js';
 

@@ -5,9 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { openFilesLimit } from '@dish-live/fanout';
-import { testRedis } from '@dish-live/test-support';
+import { testRedis, waitFor } from '@dish-live/test-support';
 import { recordFigures } from '../support/figures.js';
-import { metric, startGateway, waitFor, type Gateway } from '../gateways/harness.js';
+import { metric, startGateway, type Gateway } from '../gateways/harness.js';
 import { RawSse, RawWs } from './raw-clients.js';
 import { collectGarbage, openInWaves, probe, settledRss, within } from './support.js';
 

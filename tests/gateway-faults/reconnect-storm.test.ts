@@ -5,9 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { SseParser, type DishEvent, type ServerMessage } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
+import { testRedis, waitFor } from '@dish-live/test-support';
 import { recordFigures, type Figures } from '../support/figures.js';
-import { metric, startGateway, waitFor, type Gateway, type GatewayKind } from '../gateways/harness.js';
+import { metric, startGateway, type Gateway, type GatewayKind } from '../gateways/harness.js';
 import { RawSse, RawWs } from './raw-clients.js';
 import { collectGarbage, openInWaves, probe, rssBytes, settledRss, within } from './support.js';
 

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { freePort, spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
 import type { SnapshotMessage } from '@dish-live/protocol';
+import { waitFor } from '@dish-live/test-support';
 import { recordFigures, type Figures } from '../support/figures.js';
-import { events, SseClient, startGateway, waitFor, WsClient, type Gateway } from '../gateways/harness.js';
+import { events, SseClient, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
 import { probe } from './support.js';
 
 const OUTAGE_MS = 10_000;

@@ -7,9 +7,9 @@ import { EventLog } from '@dish-live/broker';
 import { connect } from '@dish-live/client';
 import { nodeTransports } from '@dish-live/client/node';
 import { CLOSE_CODES, type ServerMessage, type SnapshotMessage } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
+import { testRedis, waitFor } from '@dish-live/test-support';
 import { recordFigures } from '../support/figures.js';
-import { events, metric, SseClient, startGateway, waitFor, WsClient, type Gateway } from '../gateways/harness.js';
+import { events, metric, SseClient, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
 import { RawSse, RawWs } from './raw-clients.js';
 import { within } from './support.js';
 
@@ -134,38 +134,41 @@ describe('subscription tokens', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('the client renews its token on 4001 (getToken) and resumes with recovered: true, missing no event', async () => {
-    let tokens = 0;
-    const client = connect({
-      ...nodeTransports(), transport: 'ws', url: ws.url, backoff: { initialMs: 10, maxMs: 100 },
-      getToken: () => {
-        tokens++;
-        return sign({ categories: ['a'] }, 2);
-      },
-    });
-    const resumed: boolean[] = [];
-    const ids: string[] = [];
-    client.on('resumed', () => resumed.push(true));
-    client.on('event', (e) => ids.push(e.id));
-    try {
-      await waitFor('live', () => client.status.state === 'live', 5000);
-      const written: string[] = [];
-      // Events keep coming across two expiries (each token lasts 2 s).
-      const end = Date.now() + 4500;
-      for (let i = 0; Date.now() < end; i++) {
-        await log.updateDish('a1', { stock: 1000 + i });
-        written.push(await log.lastId());
-        await new Promise((r) => setTimeout(r, 100));
+  const renewals = { ws: 'on 4001', sse: 'when the SSE stream ends with unauthorized' } as const;
+  for (const kind of ['ws', 'sse'] as const) {
+    it(`the client renews its token ${renewals[kind]} (getToken) and resumes with recovered: true, missing no event`, async () => {
+      let tokens = 0;
+      const client = connect({
+        ...nodeTransports(), transport: kind, url: (kind === 'ws' ? ws : sse).url, backoff: { initialMs: 10, maxMs: 100 },
+        getToken: () => {
+          tokens++;
+          return sign({ categories: ['a'] }, 2);
+        },
+      });
+      const resumed: boolean[] = [];
+      const ids: string[] = [];
+      client.on('resumed', () => resumed.push(true));
+      client.on('event', (e) => ids.push(e.id));
+      try {
+        await waitFor('live', () => client.status.state === 'live', 5000);
+        const written: string[] = [];
+        // Events keep coming across two expiries (each token lasts 2 s).
+        const end = Date.now() + 4500;
+        for (let i = 0; Date.now() < end; i++) {
+          await log.updateDish('a1', { stock: 1000 + i });
+          written.push(await log.lastId());
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await waitFor('every event', () => ids.length >= written.length, 10_000, () => [ids.length, written.length]);
+        expect(ids).toEqual(written);
+        expect(tokens).toBeGreaterThanOrEqual(3);
+        expect(resumed.length).toBeGreaterThanOrEqual(2);
+        expect(client.stats().duplicates).toBe(0);
+      } finally {
+        client.close();
       }
-      await waitFor('every event', () => ids.length >= written.length, 10_000, () => [ids.length, written.length]);
-      expect(ids).toEqual(written);
-      expect(tokens).toBeGreaterThanOrEqual(3);
-      expect(resumed.length).toBeGreaterThanOrEqual(2);
-      expect(client.stats().duplicates).toBe(0);
-    } finally {
-      client.close();
-    }
-  }, 20_000);
+    }, 20_000);
+  }
 
   it('re-authenticates by a hello with a new token: new categories apply; a bad token is refused and changes nothing', async () => {
     const c = new WsClient(`${ws.url}?token=${await sign({ categories: ['a'] }, 3)}`);

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { ErrorMessage, SnapshotMessage } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
-import { events, failedStart, SseClient, startGateway, waitFor, WsClient, type Gateway } from './harness.js';
+import { failedStart, testRedis, waitFor } from '@dish-live/test-support';
+import { events, SseClient, startGateway, WsClient, type Gateway } from './harness.js';
 
 const { url, prefix } = testRedis('gw-bad-input');
 let redis: Redis;
@@ -165,14 +165,14 @@ describe('sse gateway, bad input', () => {
 describe('configuration', () => {
   for (const kind of ['ws', 'sse'] as const) {
     it(`${kind}-gateway refuses to start on a bad variable and names it`, async () => {
-      const { code, output } = await failedStart(kind, { REDIS_URL: url, SOFT_LIMIT_BYTES: 'lots' });
+      const { code, output } = await failedStart(`${kind}-gateway`, { REDIS_URL: url, SOFT_LIMIT_BYTES: 'lots' });
       expect(code).toBe(1);
       expect(output).toContain('SOFT_LIMIT_BYTES');
     });
   }
 
   it('ws-gateway refuses to start on the uWebSockets.js JS fallback', async () => {
-    const { code, output } = await failedStart('ws', { REDIS_URL: url, UWS_USE_FALLBACK: '1' });
+    const { code, output } = await failedStart('ws-gateway', { REDIS_URL: url, UWS_USE_FALLBACK: '1' });
     expect(code).toBe(1);
     expect(output).toMatch(/fallback/i);
   });

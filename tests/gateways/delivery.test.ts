@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { SnapshotMessage } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
-import { events, SseClient, startGateway, waitFor, WsClient, type Gateway } from './harness.js';
+import { testRedis, waitFor } from '@dish-live/test-support';
+import { events, SseClient, startGateway, WsClient, type Gateway } from './harness.js';
 
 const { url, prefix } = testRedis('gw-delivery');
 let redis: Redis;

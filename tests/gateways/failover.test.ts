@@ -2,8 +2,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import { testRedis } from '@dish-live/test-support';
-import { Follower, startGateway, waitFor, type Gateway } from './harness.js';
+import { testRedis, waitFor } from '@dish-live/test-support';
+import { Follower, startGateway, type Gateway } from './harness.js';
 
 const { url, prefix } = testRedis('gw-failover');
 let redis: Redis;

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { feedConnectionName } from '@dish-live/fanout';
 import type { SnapshotMessage } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
-import { events, SseClient, startGateway, waitFor, WsClient, type Gateway } from './harness.js';
+import { testRedis, waitFor } from '@dish-live/test-support';
+import { events, SseClient, startGateway, WsClient, type Gateway } from './harness.js';
 
 const { url, prefix } = testRedis('gw-feed-kill');
 let redis: Redis;

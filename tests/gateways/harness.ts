@@ -1,90 +1,21 @@
-// Test harness for the gateways: real child processes, WS and SSE clients that keep every message, bounded waits.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Test harness for the gateways: each a real process, and WS and SSE clients that keep every message.
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { freePort } from '@dish-live/local-redis';
 import { SseParser, type ServerMessage } from '@dish-live/protocol';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Polls `check` until it is truthy or `ms` pass; the failure names what was awaited and what was seen. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 10_000, seen?: () => unknown): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen()).slice(0, 500)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { startService, type ServiceProcess } from '@dish-live/test-support';
 
 export type GatewayKind = 'ws' | 'sse';
 
-export interface Gateway {
+export interface Gateway extends ServiceProcess {
   kind: GatewayKind;
-  port: number;
-  pid: number;
+  /** Where clients connect: ws://127.0.0.1:<port>/ws or http://127.0.0.1:<port>/sse. */
   url: string;
-  child: ChildProcess;
-  /** stdout + stderr so far, for failure messages. */
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(signal: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL if it has not exited in 5 s. */
-  stop(): Promise<void>;
 }
 
-/** Starts a gateway from source as a real process (node + tsx) and resolves once it logs that it listens. */
+/** Starts a gateway from source as a real process and resolves once it logs that it listens. */
 export async function startGateway(kind: GatewayKind, env: Record<string, string>): Promise<Gateway> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${kind}-gateway/src/main.ts`], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: `${root}tsconfig.json`,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const gone = exited.then(({ code }) => {
-    throw new Error(`${kind}-gateway exited (${code}) before listening:\n${output}`);
-  });
-  gone.catch(() => undefined);
-  try {
-    await Promise.race([waitFor(`${kind}-gateway to listen`, () => output.includes('gateway listening'), 20_000, () => output), gone]);
-  } catch (err) {
-    // Never leave a half-started gateway behind.
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    throw err;
-  }
-  const path = kind === 'ws' ? 'ws' : 'sse';
-  return {
-    kind, port, pid: child.pid!, child, exited,
-    url: `${kind === 'ws' ? 'ws' : 'http'}://127.0.0.1:${port}/${path}`,
-    output: () => output,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const proc = await startService(`${kind}-gateway`, env, { timeoutMs: 20_000 });
+  return { ...proc, kind, url: kind === 'ws' ? `ws://127.0.0.1:${proc.port}/ws` : `http://127.0.0.1:${proc.port}/sse` };
 }
 
 export interface Received {
@@ -202,22 +133,6 @@ export async function metric(g: Gateway, name: string, match = ''): Promise<numb
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
-}
-
-/** Starts a gateway expected to refuse to start; resolves with its exit code and output. */
-export async function failedStart(kind: GatewayKind, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${kind}-gateway/src/main.ts`], {
-    cwd: root,
-    env: { ...process.env, TSX_TSCONFIG_PATH: `${root}tsconfig.json`, HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, output };
 }
 
 /**

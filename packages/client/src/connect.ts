@@ -31,7 +31,7 @@ export interface ConnectOptions {
   categories?: readonly string[];
   /** Polling interval (default 1000 ms). */
   intervalMs?: number;
-  /** WebSocket only: asked before each connect; a 4001 close asks again and reconnects. */
+  /** WebSocket and SSE: asked before each connect; an expired token (WS close 4001, SSE `unauthorized`/401) asks again and reconnects. */
   getToken?: () => string | Promise<string>;
   /** State to continue from, e.g. the store of the client this one replaces. */
   store?: DishStore;
@@ -308,7 +308,8 @@ class Client implements DishClient {
       case 'sse': {
         const EventSource = this.#options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
         if (!EventSource) throw new Error('no EventSource here: pass options.EventSource (in Node: nodeTransports().EventSource)');
-        return (params, sink) => openEventSource({ url, EventSource }, params, sink);
+        const getToken = this.#options.getToken;
+        return (params, sink) => openEventSource({ url, EventSource, ...(getToken ? { getToken } : {}) }, params, sink);
       }
       case 'poll': {
         const fetch = this.#fetch();

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeSseFrame, encodeSseMessage, type ServerMessage } from '@dish-live/protocol';
+import { encodeSseFrame, encodeSseMessage, type ErrorMessage, type ServerMessage } from '@dish-live/protocol';
 import { connect, type DishClient } from './connect.js';
 import { nodeTransports } from './node.js';
 import { json, openSse, startHttpServer, waitFor, type HttpExchange } from './servers.test-helpers.js';
@@ -30,6 +30,9 @@ async function nextStream(what: string): Promise<HttpExchange> {
   openSse(exchange.res);
   return exchange;
 }
+
+/** The frame an SSE gateway sends at a subscription token's expiry, right before it ends the stream. */
+const TOKEN_EXPIRED: ErrorMessage = { type: 'error', code: 'unauthorized', message: 'token expired: reconnect with a new token' };
 
 const write = (exchange: HttpExchange, ...messages: ServerMessage[]) => {
   for (const message of messages) exchange.res.write(encodeSseMessage(message));
@@ -95,6 +98,60 @@ describe('SSE client', () => {
     const offline = waitFor(client, 'status', (s) => s.state === 'offline');
     json((await server.requests.next('the retry')).res, 400, { title: 'bad maxRate' });
     expect((await offline)[0].reason).toMatch(/400/);
+  });
+
+  it('asks getToken for every connect and, when the stream ends at token expiry, reconnects with a new one and since', async () => {
+    let n = 0;
+    const client = open({ getToken: () => Promise.resolve(`token-${++n}`) });
+    const first = await nextStream('the first stream');
+    expect(first.url.searchParams.get('token')).toBe('token-1');
+    expect(first.url.searchParams.get('since')).toBeNull();
+    const got = waitFor(client, 'event', (e) => e.id === '2-0');
+    write(first, snapshot('1-0', [dish('a')]), updated('2-0', '1-0', dish('a', { price: 2 })));
+    await got;
+    const reconnecting = waitFor(client, 'status', (s) => s.state === 'reconnecting');
+    // What the gateway does at the token's exp: an `unauthorized` error message, then the end of the stream.
+    first.res.end(encodeSseMessage(TOKEN_EXPIRED));
+    expect((await reconnecting)[0].reason).toBe(TOKEN_EXPIRED.message);
+    const second = await nextStream('the reconnection');
+    expect(second.url.searchParams.get('token')).toBe('token-2');
+    expect(second.url.searchParams.get('since')).toBe('2-0');
+    const live = waitFor(client, 'status', (s) => s.state === 'live');
+    write(second, resumed('2-0', 'sse-B'));
+    await live;
+    expect(client.stats()).toMatchObject({ reconnects: 1, snapshots: 1 });
+  });
+
+  it('retries a 401 on connect with a new token from getToken', async () => {
+    let n = 0;
+    const client = open({ getToken: () => `token-${++n}` });
+    const reconnecting = waitFor(client, 'status', (s) => s.state === 'reconnecting');
+    const refused = await server.requests.next('the first request');
+    expect(refused.url.searchParams.get('token')).toBe('token-1');
+    json(refused.res, 401, { title: 'Unauthorized', detail: 'token expired', code: 'unauthorized' });
+    expect((await reconnecting)[0].reason).toMatch(/401/);
+    const second = await nextStream('the retry');
+    expect(second.url.searchParams.get('token')).toBe('token-2');
+    const live = waitFor(client, 'status', (s) => s.state === 'live');
+    write(second, snapshot('1-0', []));
+    await live;
+  });
+
+  it('goes offline at token expiry, or on a 401, when there is no getToken', async () => {
+    const expiring = open({ url: `${server.url}/sse?token=fixed` });
+    const stream = await nextStream('the stream');
+    expect(stream.url.searchParams.get('token')).toBe('fixed');
+    write(stream, snapshot('1-0', []));
+    const offline = waitFor(expiring, 'status', (s) => s.state === 'offline');
+    stream.res.end(encodeSseMessage(TOKEN_EXPIRED));
+    expect((await offline)[0].reason).toBe(`${TOKEN_EXPIRED.message}; no getToken to renew it`);
+    expect(expiring.stats().reconnects).toBe(0);
+
+    const refused = open();
+    const refusedOffline = waitFor(refused, 'status', (s) => s.state === 'offline');
+    json((await server.requests.next('the refused request')).res, 401, { title: 'Unauthorized', code: 'unauthorized' });
+    expect((await refusedOffline)[0].reason).toMatch(/401/);
+    expect(refused.stats().reconnects).toBe(0);
   });
 
   it('tells a gateway error message from a connection error', async () => {

@@ -1,4 +1,4 @@
-// The SSE transport: one EventSource per connection; its own reconnect is cut short so `since` is always our last id.
+// The SSE transport: one EventSource per connection; its own reconnect is cut short so `since` (and `token`) are always ours.
 import { EVENT_TYPES } from '@dish-live/protocol';
 import { subscriptionUrl, utf8Length, type TransportConnection, type TransportParams, type TransportSink } from './transport.js';
 
@@ -15,18 +15,31 @@ const MESSAGE_TYPES = ['snapshot', 'resumed', 'state', 'pong', 'message', ...EVE
 export interface SseTransportOptions {
   url: string;
   EventSource: EventSourceConstructor;
+  /**
+   * Asked before every connect when present; sent as `token`. A token refused on connect (401) or ended at its expiry
+   * (an `unauthorized` error message) is then retried with a new one.
+   */
+  getToken?: () => string | Promise<string>;
+}
+
+/** The gateway's word that the token is gone: at its expiry it sends this, then ends the stream. */
+function isTokenRefusal(message: unknown): message is { message?: unknown } {
+  const m = message as { type?: unknown; code?: unknown } | null;
+  return typeof m === 'object' && m !== null && m.type === 'error' && m.code === 'unauthorized';
 }
 
 export function openEventSource(options: SseTransportOptions, params: TransportParams, sink: TransportSink): TransportConnection {
+  let source: EventSourceLike | undefined;
   let closed = false;
-  const source = new options.EventSource(subscriptionUrl(options.url, 'sse', params.cursor(), params));
+  const renewable = options.getToken !== undefined;
   const end = (retry: boolean, reason: string) => {
     if (closed) return;
     closed = true;
-    source.close();
+    const current = source;
+    current?.close();
     // Inside an 'error' dispatch the `eventsource` package arms its own reconnect timer only after the listeners ran;
     // a second close() once they have clears it, so no stray timer outlives the connection.
-    queueMicrotask(() => source.close());
+    queueMicrotask(() => current?.close());
     sink.end({ retry, reason });
   };
   const onMessage = (event: { data?: unknown }) => {
@@ -39,23 +52,41 @@ export function openEventSource(options: SseTransportOptions, params: TransportP
       return end(true, 'the server sent data that is not JSON');
     }
     sink.message(message);
-  };
-  for (const type of MESSAGE_TYPES) source.addEventListener(type, onMessage);
-  source.addEventListener('error', (event) => {
-    // The gateway's own `error` messages arrive under the same name as connection errors; only they carry data.
-    if (typeof event.data === 'string') return onMessage(event);
-    const code = typeof event.code === 'number' ? event.code : undefined;
-    // A 4xx other than timeout and rate limit will answer the same next time: stop rather than retry forever.
-    if (code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 429) {
-      return end(false, `the SSE endpoint answered ${code}`);
+    if (isTokenRefusal(message)) {
+      const why = typeof message.message === 'string' ? message.message : 'token refused (unauthorized)';
+      end(renewable, renewable ? why : `${why}; no getToken to renew it`);
     }
-    end(true, code !== undefined ? `the SSE endpoint answered ${code}` : 'the event stream ended or failed');
-  });
+  };
+
+  const start = (token: string | undefined) => {
+    if (closed) return;
+    const es = (source = new options.EventSource(subscriptionUrl(options.url, 'sse', params.cursor(), params, token !== undefined ? { token } : {})));
+    for (const type of MESSAGE_TYPES) es.addEventListener(type, onMessage);
+    es.addEventListener('error', (event) => {
+      // The gateway's own `error` messages arrive under the same name as connection errors; only they carry data.
+      if (typeof event.data === 'string') return onMessage(event);
+      const code = typeof event.code === 'number' ? event.code : undefined;
+      // An expired or invalid token: a new one from getToken may be let in.
+      if (code === 401 && renewable) return end(true, 'the SSE endpoint answered 401');
+      // A 4xx other than timeout and rate limit will answer the same next time: stop rather than retry forever.
+      if (code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 429) {
+        return end(false, `the SSE endpoint answered ${code}`);
+      }
+      end(true, code !== undefined ? `the SSE endpoint answered ${code}` : 'the event stream ended or failed');
+    });
+  };
+
+  if (options.getToken) {
+    Promise.resolve()
+      .then(options.getToken)
+      .then(start, (err: unknown) => end(true, `getToken failed: ${err instanceof Error ? err.message : String(err)}`));
+  } else start(undefined);
+
   return {
     close() {
       if (closed) return;
       closed = true;
-      source.close();
+      source?.close();
     },
   };
 }
