@@ -1,0 +1,38 @@
+// The messages between the orchestrator and a load generator worker process (Node IPC, JSON).
+import type { Counters, HistogramData } from './stats.js';
+
+export type ClientKind = 'ws' | 'sse' | 'socketio';
+
+export type WorkerCommand =
+  | { op: 'connect'; kind: ClientKind; port: number; path: string; count: number; group: string; concurrency: number }
+  | { op: 'poll'; port: number; count: number; intervalMs: number; group: string }
+  /** Starts a new measuring window: counters and latencies restart from zero. */
+  | { op: 'window' }
+  /** `target`: the publisher's last sequence number, to count how far open clients still are behind it. */
+  | { op: 'report'; target?: number }
+  /** Stops reading on `fraction` of the group's clients and moves them to the group `into`. */
+  | { op: 'pause'; group: string; fraction: number; into: string }
+  /** Starts reading again on every client of the group. */
+  | { op: 'resume'; group: string }
+  | { op: 'closeAll' };
+
+export interface GroupReport {
+  counters: Counters;
+  latency: HistogramData;
+  open: number;
+  ended: number;
+  /** Lowest and highest last sequence number among the group's open clients; -1 when none has one. */
+  minSeq: number;
+  maxSeq: number;
+  /** Events open clients still miss up to `target` (clients that saw none yet are `silent` instead). */
+  behind: number;
+  silent: number;
+  /** When the group's last event arrived (ms since the epoch), so a rate is not diluted by the drain's polling. */
+  lastEventAt: number;
+  endReasons: Record<string, number>;
+}
+
+export type WorkerReply =
+  | { op: 'connected'; connected: number; failed: number; firstError?: string; ms: number }
+  | { op: 'report'; groups: Record<string, GroupReport> }
+  | { op: 'ok' };

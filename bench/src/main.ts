@@ -1,0 +1,281 @@
+// `npm run bench`: runs the benchmark scenarios against Dish Live's gateways and the peers, then writes the reports.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
+import { limits, pin, stopAll } from './processes.js';
+import { writeResults } from './report/json.js';
+import { writeBenchmarksDoc } from './report/markdown.js';
+import { failures, summarizeRun } from './report/summary.js';
+import { fanoutTable, renderText, summaryTable } from './report/table.js';
+import type { RunResult } from './results.js';
+import { runE2e } from './scenarios/e2e.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runMemory } from './scenarios/memory.js';
+import { runSlow } from './scenarios/slow.js';
+import { SCENARIOS, type Context, type Options, type ScenarioName } from './scenarios/context.js';
+import { SERVER_NAMES, SERVERS, type ServerName } from './servers.js';
+import { LoadGen } from './workers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** The run's Redis, so a signal or the watchdog can stop it too (the other children are in processes.ts). */
+let activeRedis: RedisServerProcess | undefined;
+const stopEverything = () => stopAll().finally(() => activeRedis?.stop());
+
+const USAGE = `usage: npm run bench -- [--quick] [--scenario fanout,memory,e2e,slow] [--servers ${SERVER_NAMES.join(',')}]
+       [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only]`;
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((i) => !(allowed as readonly string[]).includes(i));
+  if (bad.length) throw new Error(`--${name}: unknown ${bad.join(', ')} (expected ${allowed.join(', ')})`);
+  return items as T[];
+}
+
+function positive(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      servers: { type: 'string' },
+      clients: { type: 'string' },
+      rates: { type: 'string' },
+      connections: { type: 'string' },
+      workers: { type: 'string' },
+      'no-docs': { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const servers = list(values.servers, SERVER_NAMES, 'servers') ?? [...SERVER_NAMES];
+  const rates = values.rates?.split(',').map((r) => positive(r, 'rates')!);
+  return {
+    quick,
+    docs: !values['no-docs'],
+    reportOnly: values['report-only'],
+    scenarios: list(values.scenario, SCENARIOS, 'scenario') ?? [...SCENARIOS],
+    servers,
+    workers: positive(values.workers, 'workers') ?? 1,
+    serverCore: 0,
+    loadgenCore: 1,
+    fanout: {
+      clients: positive(values.clients, 'clients') ?? (quick ? 200 : 1000),
+      rates: rates ?? (quick ? [100, 1000, 2000, 4000] : [50, 100, 200, 500, 1000, 2000, 4000, 8000]),
+      stepMs: quick ? 1500 : 5000,
+      drainMs: quick ? 3000 : 10_000,
+      finalDrainMs: quick ? 10_000 : 30_000,
+      p99LimitMs: 100,
+    },
+    memory: { connections: positive(values.connections, 'connections') ?? (quick ? 1000 : 10_000), settleMs: quick ? 500 : 2000 },
+    e2e: quick
+      ? { wsClients: 50, sseClients: 50, pollers: 10, pollIntervalMs: 1000, rate: 20, durationMs: 4000 }
+      : { wsClients: 200, sseClients: 200, pollers: 50, pollIntervalMs: 1000, rate: 50, durationMs: 20_000 },
+    // A stalled loopback client soaks up ~4 MB in kernel buffers before a server's own buffers grow: the stall must
+    // outlast that (rate × ~220 bytes × time) for the gateway's slow-consumer policy to be exercised at all.
+    slow: {
+      clients: positive(values.clients, 'clients') ?? (quick ? 50 : 500),
+      fraction: 0.1,
+      rate: quick ? 3000 : 1000,
+      baselineMs: quick ? 1500 : 5000,
+      slowMs: quick ? 8000 : 30_000,
+      catchUpMs: quick ? 5000 : 15_000,
+      // The naive peers have no slow-consumer policy at all; the full run shows what that costs them.
+      servers: servers.filter((s) => (quick ? SERVERS[s].dishLive : true)),
+    },
+  };
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine(): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model.trim(),
+    cpus: cpu.length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    limits: limits(),
+  };
+}
+
+function versions(): Record<string, string> {
+  let redis = 'unknown';
+  try {
+    redis = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? redis;
+  } catch {
+    // Reported as unknown; the run itself fails at spawn with a clear message.
+  }
+  return {
+    node: process.versions.node,
+    redis,
+    'uWebSockets.js': packageVersion('uWebSockets.js'),
+    'socket.io': packageVersion('socket.io'),
+    '@socket.io/redis-adapter': packageVersion('@socket.io/redis-adapter'),
+    ws: packageVersion('ws'),
+    express: packageVersion('express'),
+    ioredis: packageVersion('ioredis'),
+  };
+}
+
+function writeReports(run: RunResult, docs: boolean): void {
+  const { file } = writeResults(RESULTS_DIR, run);
+  console.log(`\nresults: ${file} (and bench/results/latest.json)`);
+  if (docs) console.log(`report:  ${writeBenchmarksDoc(`${ROOT}docs`, run)}`);
+}
+
+function printTables(run: RunResult): void {
+  console.log(`\n${renderText(fanoutTable(run))}\n\n${renderText(summaryTable(run))}`);
+}
+
+async function run(options: Options): Promise<RunResult> {
+  const tty = process.stdout.isTTY;
+  let progressShown = false;
+  const log = (line: string) => {
+    if (progressShown) process.stdout.write('\r\x1b[2K');
+    progressShown = false;
+    console.log(line);
+  };
+  const progress = (line: string) => {
+    if (!tty) return;
+    process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns || 120) - 1)}`);
+    progressShown = true;
+  };
+  const startedAt = new Date().toISOString();
+  const { nofile } = limits();
+  if (options.scenarios.includes('memory') && options.memory.connections + 1024 > nofile) {
+    log(`warning: the fd limit is ${nofile}; ${options.memory.connections} connections per server may not all open (raise it: ulimit -n 65535)`);
+  }
+  log(`Dish Live bench${options.quick ? ' (quick)' : ''}: ${options.scenarios.join(', ')} × ${options.servers.join(', ')}`);
+  let redis: RedisServerProcess | undefined;
+  let loadgen: LoadGen | undefined;
+  const partial: Omit<RunResult, 'summary'> = {
+    startedAt, finishedAt: '', quick: options.quick, options: { ...options }, machine: machine(), versions: versions(),
+    fanout: [], memory: [], slow: [],
+  };
+  try {
+    redis = activeRedis = await spawnRedisServer();
+    // Not the server's core: Redis and the publisher share the load generator's, where a saturated core is flagged.
+    partial.machine.pinned = pin(redis.pid, options.loadgenCore) && pin(process.pid, options.loadgenCore);
+    loadgen = LoadGen.start(options.workers, options.loadgenCore);
+    let crashedLoadgen: string | undefined;
+    void loadgen.died.then((why) => (crashedLoadgen = why));
+    let prefixes = 0;
+    const ctx: Context = {
+      options, redisUrl: redis.url, redisPid: redis.pid, loadgen, log, progress, prefix: (label) => `bench:${++prefixes}:${label}:`,
+    };
+    const each = async <T>(scenario: ScenarioName, servers: ServerName[], fn: (name: ServerName) => Promise<T>, into: T[]) => {
+      if (!options.scenarios.includes(scenario)) return;
+      log(`\n== ${scenario}`);
+      for (const name of servers) {
+        if (crashedLoadgen) throw new Error(`load generator died: ${crashedLoadgen}`);
+        into.push(await fn(name));
+      }
+    };
+    await each('fanout', options.servers, (name) => runFanout(ctx, SERVERS[name]), partial.fanout);
+    await each('memory', options.servers, (name) => runMemory(ctx, SERVERS[name]), partial.memory);
+    if (options.scenarios.includes('e2e')) {
+      log('\n== e2e');
+      partial.e2e = await runE2e(ctx);
+    }
+    await each('slow', options.slow.servers, (name) => runSlow(ctx, SERVERS[name]), partial.slow);
+    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow]) {
+      if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
+    }
+  } finally {
+    await loadgen?.stop();
+    await stopAll();
+    await redis?.stop();
+  }
+  partial.finishedAt = new Date().toISOString();
+  partial.machine.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  return { ...partial, summary: summarizeRun(partial) };
+}
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.reportOnly) {
+    const latest = JSON.parse(readFileSync(`${RESULTS_DIR}latest.json`, 'utf8')) as RunResult;
+    console.log(`report: ${writeBenchmarksDoc(`${ROOT}docs`, latest)}`);
+    printTables(latest);
+    return 0;
+  }
+  // Everything stops by itself: a run that overstays its bound is ended, children first.
+  const bound = options.quick ? 5 * 60_000 : 60 * 60_000;
+  const watchdog = setTimeout(() => {
+    console.error(`\nbench: still running after ${bound / 60_000} min; stopping`);
+    void stopEverything().finally(() => process.exit(3));
+  }, bound);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\nbench: ${signal}; stopping`);
+      void stopEverything().finally(() => process.exit(130));
+    });
+  }
+  // A closed stdout (`| head`) or a bug must not leave Redis or a gateway running behind us. Once only: with stdout
+  // and stderr gone, every further write fails too.
+  let aborting = false;
+  const abort = (what: string) => (err: unknown) => {
+    if (aborting) return;
+    aborting = true;
+    try {
+      process.stderr.write(`\nbench: ${what}: ${err instanceof Error ? err.message : String(err)}; stopping\n`);
+    } catch {
+      // stderr is gone as well; stop quietly.
+    }
+    void stopEverything().finally(() => process.exit(1));
+  };
+  process.stdout.on('error', abort('stdout'));
+  process.stderr.on('error', abort('stderr'));
+  process.on('uncaughtException', abort('uncaught exception'));
+  process.on('unhandledRejection', abort('unhandled rejection'));
+  let result: RunResult;
+  try {
+    result = await run(options);
+  } catch (err) {
+    console.error(`\nbench: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    clearTimeout(watchdog);
+  }
+  printTables(result);
+  writeReports(result, options.docs);
+  const failed = failures(result);
+  if (failed.length) console.error(`\nFAILED:\n  ${failed.join('\n  ')}`);
+  // Only --quick (CI) fails on correctness; a full run always reports.
+  return options.quick && failed.length ? 1 : 0;
+}
+
+// Explicit exit: a stray handle (a socket still closing) must not keep a finished run alive.
+process.exit(await main());

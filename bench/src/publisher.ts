@@ -1,0 +1,122 @@
+// Writes dish events at a fixed rate: through the broker (EventLog.updateDish), as PUBLISH of the same bytes, or by PATCH.
+import type { Redis } from 'ioredis';
+import { EventLog } from '@dish-live/broker';
+import { BENCH_DISH_ID } from './loadgen/message.js';
+import { LatencyHistogram } from './loadgen/stats.js';
+
+export type PublishMode = 'broker' | 'publish' | 'http';
+
+/** One event's write; resolves with the bench dish's version after it (the sequence number). */
+type Write = () => Promise<number>;
+
+export interface PublishResult {
+  sent: number;
+  /** Events per second actually written (below the target when writes could not keep up). */
+  rate: number;
+  lastSeq: number;
+  /** Round trip of each write (PATCH in end-to-end runs). */
+  writeLatency: LatencyHistogram;
+}
+
+const BENCH_DISH = { id: BENCH_DISH_ID, name: 'Mapo tofu (bench)', category: 'Sichuan', price: 1000, stock: 500 };
+/** A bound on unanswered writes: past it the publisher is the bottleneck and says so by its achieved rate. */
+const MAX_IN_FLIGHT = 2000;
+
+export class Publisher {
+  readonly #write: Write;
+  lastSeq = 0;
+  /** The sequence number the next write is meant to get (PUBLISH mode stamps it; the others only vary the price). */
+  #issued = -1;
+  #inFlight = 0;
+
+  private constructor(write: (seq: number) => Promise<number>) {
+    this.#write = () => {
+      if (this.#issued < this.lastSeq) this.#issued = this.lastSeq;
+      return write(++this.#issued);
+    };
+  }
+
+  /** Through the project's broker: the Lua script updates the dish, appends to the stream and publishes. */
+  static async broker(redis: Redis, prefix: string): Promise<Publisher> {
+    const log = new EventLog(redis, { prefix });
+    const existing = await log.getDish(BENCH_DISH_ID);
+    const dish = existing ?? (await log.createDish(BENCH_DISH));
+    const p = new Publisher(async (seq) => (await log.updateDish(BENCH_DISH_ID, { price: 1000 + (seq % 9000) })).version);
+    p.lastSeq = dish.version;
+    return p;
+  }
+
+  /** Plain PUBLISH of bytes shaped exactly like the broker's envelope, with a synthetic id chain and version. */
+  static publish(redis: Redis, channel: string): Publisher {
+    const base = Date.now();
+    return new Publisher(async (seq) => {
+      const ts = Date.now();
+      const dish = `{"id":"${BENCH_DISH_ID}","name":"${BENCH_DISH.name}","category":"${BENCH_DISH.category}","price":${
+        1000 + (seq % 9000)
+      },"stock":${BENCH_DISH.stock},"sold":0,"version":${seq},"updatedAt":${ts}}`;
+      const prev = seq > 1 ? `${base}-${seq - 1}` : '0-0';
+      await redis.publish(channel, `{"id":"${base}-${seq}","prev":"${prev}","type":"dish.updated","ts":${ts},"data":{"dish":${dish}}}`);
+      return seq;
+    });
+  }
+
+  /** As a user would: PATCH /api/dishes/:id with a bearer token, the dish service doing the rest. */
+  static http(port: number, token: string, startSeq: number): Publisher {
+    const p = new Publisher(async (seq) => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/dishes/${BENCH_DISH_ID}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ price: 1000 + (seq % 9000) }),
+      });
+      if (!response.ok) throw new Error(`PATCH answered ${response.status}: ${await response.text()}`);
+      return ((await response.json()) as { version: number }).version;
+    });
+    p.lastSeq = startSeq;
+    return p;
+  }
+
+  /** Writes `rate` events per second for `durationMs`, evenly, then waits for the writes still in flight. */
+  async run(rate: number, durationMs: number, onTick?: (sent: number) => void): Promise<PublishResult> {
+    const writeLatency = new LatencyHistogram();
+    const started = performance.now();
+    let sent = 0;
+    let failure: Error | undefined;
+    const pending = new Set<Promise<void>>();
+    const one = () => {
+      const t0 = performance.now();
+      this.#inFlight++;
+      const p = this.#write()
+        .then((seq) => {
+          writeLatency.record(performance.now() - t0);
+          if (seq > this.lastSeq) this.lastSeq = seq;
+        })
+        .catch((err: Error) => {
+          failure ??= err;
+        })
+        .finally(() => {
+          this.#inFlight--;
+          pending.delete(p);
+        });
+      pending.add(p);
+    };
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const elapsed = performance.now() - started;
+        const due = Math.min(Math.floor((rate * Math.min(elapsed, durationMs)) / 1000), Math.round((rate * durationMs) / 1000));
+        while (sent < due && this.#inFlight < MAX_IN_FLIGHT && !failure) {
+          one();
+          sent++;
+        }
+        onTick?.(sent);
+        if (elapsed >= durationMs || failure) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    const elapsed = performance.now() - started;
+    await Promise.all(pending);
+    if (failure) throw failure;
+    return { sent, rate: Math.round((sent / elapsed) * 1000), lastSeq: this.lastSeq, writeLatency };
+  }
+}

@@ -1,0 +1,14 @@
+// Writes a run's results: bench/results/<timestamp>.json and bench/results/latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunResult } from '../results.js';
+
+export function writeResults(dir: string, run: RunResult): { file: string; latest: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(run, null, 2)}\n`;
+  const file = join(dir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);
+  const latest = join(dir, 'latest.json');
+  writeFileSync(file, json);
+  writeFileSync(latest, json);
+  return { file, latest };
+}

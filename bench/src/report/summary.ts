@@ -1,0 +1,103 @@
+// The run's summary: the headline ratios, correctness totals and the targets they are reported against.
+import type { FanoutResult, RunResult, StepResult, Summary } from '../results.js';
+import { SERVERS, type ServerName } from '../servers.js';
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a && b ? Math.round((a / b) * 100) / 100 : null;
+
+export const REFERENCE_DELIVERIES = 200_000;
+
+/** The step whose target deliveries/s (rate × clients) is nearest 200k, among rates both servers ran. */
+export function referenceSteps(a: FanoutResult | undefined, b: FanoutResult | undefined): [StepResult, StepResult] | undefined {
+  if (!a || !b) return undefined;
+  let best: [StepResult, StepResult] | undefined;
+  let bestDistance = Infinity;
+  for (const sa of a.steps) {
+    const sb = b.steps.find((s) => s.rate === sa.rate);
+    if (!sb || !sa.sustained || !sb.sustained) continue;
+    const distance = Math.abs(Math.log((sa.rate * sa.clients) / REFERENCE_DELIVERIES));
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = [sa, sb];
+    }
+  }
+  return best;
+}
+
+export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
+  const fanout = (name: ServerName) => run.fanout.find((f) => f.server === name);
+  const max = (name: ServerName) => fanout(name)?.maxSustained;
+  const bytes = (name: ServerName) => run.memory.find((m) => m.server === name)?.bytesPerConn ?? null;
+  const p99Ratio = (gateway: ServerName, raw: ServerName) => {
+    const steps = referenceSteps(fanout(gateway), fanout(raw));
+    return steps ? ratio(steps[0].latency.p99, steps[1].latency.p99) : null;
+  };
+  const healthySteps = [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((s) => [s.baseline, s.withSlow].filter((x) => x !== undefined))];
+  const e2e = Object.values(run.e2e?.transports ?? {});
+  // Stalled clients may be conflated or closed, but a Dish Live gateway must never leave a gap or reorder for them.
+  const stalled = run.slow.filter((r) => SERVERS[r.server].dishLive).map((r) => r.slow ?? { lost: 0, reordered: 0 });
+  const lost =
+    healthySteps.reduce((s, x) => s + x.lost, 0) +
+    run.fanout.reduce((s, f) => s + f.undelivered, 0) +
+    run.slow.reduce((s, r) => s + r.undelivered, 0) +
+    run.memory.reduce((s, m) => s + m.lost, 0) +
+    e2e.reduce((s, t) => s + t.lost, 0) +
+    stalled.reduce((s, t) => s + t.lost, 0);
+  const reordered =
+    healthySteps.reduce((s, x) => s + x.reordered, 0) +
+    run.memory.reduce((s, m) => s + m.reordered, 0) +
+    e2e.reduce((s, t) => s + t.reordered, 0) +
+    stalled.reduce((s, t) => s + t.reordered, 0);
+  const loadgenLimitedSteps = [
+    ...run.fanout.flatMap((f) => f.steps.filter((s) => s.loadgenLimited).map((s) => `fanout/${f.server}@${s.rate}`)),
+    ...run.slow.flatMap((r) => [
+      ...(r.baseline?.loadgenLimited ? [`slow/${r.server}@${r.baseline.rate} baseline`] : []),
+      ...(r.withSlow?.loadgenLimited ? [`slow/${r.server}@${r.withSlow.rate} stalled`] : []),
+    ]),
+  ];
+  const crashes = [
+    ...[...run.fanout, ...run.memory, ...run.slow].filter((r) => r.status === 'crashed').map((r) => `${r.server}: ${r.reason ?? ''}`),
+    ...(run.e2e?.status === 'crashed' ? [`e2e: ${run.e2e.reason ?? ''}`] : []),
+  ];
+  const summary: Omit<Summary, 'targets'> = {
+    wsVsSocketIo: ratio(max('ws-gateway'), max('socketio')),
+    wsVsRawUws: ratio(max('ws-gateway'), max('uws-raw')),
+    sseVsExpress: ratio(max('sse-gateway'), max('express-sse')),
+    sseVsRawHttp: ratio(max('sse-gateway'), max('http-sse-raw')),
+    wsBytesPerConn: bytes('ws-gateway'),
+    sseBytesPerConn: bytes('sse-gateway'),
+    wsP99VsRawAt200k: p99Ratio('ws-gateway', 'uws-raw'),
+    sseP99VsRawAt200k: p99Ratio('sse-gateway', 'http-sse-raw'),
+    lost,
+    reordered,
+    loadgenLimited: loadgenLimitedSteps.length > 0,
+    loadgenLimitedSteps,
+    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow])].filter((s) => s?.contended).length,
+    crashes,
+  };
+  const atLeast = (v: number | null, t: number) => (v === null ? null : v >= t);
+  const atMost = (v: number | null, t: number) => (v === null ? null : v <= t);
+  return {
+    ...summary,
+    targets: {
+      wsVsSocketIo: { target: 'ws-gateway ≥ 20× Socket.IO', met: atLeast(summary.wsVsSocketIo, 20) },
+      wsVsRawUws: { target: 'ws-gateway ≥ 75% of raw uWS', met: atLeast(summary.wsVsRawUws, 0.75) },
+      wsBytesPerConn: { target: 'ws-gateway ≤ 2 KB RSS per idle connection', met: atMost(summary.wsBytesPerConn, 2048) },
+      sseVsExpress: { target: 'sse-gateway ≥ 3× naive express SSE', met: atLeast(summary.sseVsExpress, 3) },
+      sseVsRawHttp: { target: 'sse-gateway ≥ raw node:http SSE', met: atLeast(summary.sseVsRawHttp, 1) },
+      wsP99VsRawAt200k: { target: 'ws-gateway p99 at 200k deliveries/s ≤ 1.5× raw uWS', met: atMost(summary.wsP99VsRawAt200k, 1.5) },
+      sseP99VsRawAt200k: { target: 'sse-gateway p99 at 200k deliveries/s ≤ 1.5× raw node:http', met: atMost(summary.sseP99VsRawAt200k, 1.5) },
+    },
+  };
+}
+
+/** What makes a run fail (the exit code of --quick): loss, reordering, a crash, a scenario that could not run. */
+export function failures(run: RunResult): string[] {
+  const out: string[] = [];
+  if (run.summary.lost > 0) out.push(`${run.summary.lost} events lost`);
+  if (run.summary.reordered > 0) out.push(`${run.summary.reordered} events reordered`);
+  out.push(...run.summary.crashes.map((c) => `crash: ${c.split('\n')[0]}`));
+  for (const r of [...run.fanout, ...run.memory, ...run.slow]) if (r.status === 'failed') out.push(`${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
+  if (run.e2e?.status === 'failed') out.push(`e2e: ${run.e2e.reason?.split('\n')[0] ?? 'failed'}`);
+  return out;
+}

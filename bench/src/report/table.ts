@@ -1,0 +1,79 @@
+// Plain-text tables for the terminal (and the Markdown report, which shares the rows).
+import type { RunResult } from '../results.js';
+import { formatKb as kb, formatRate } from '../format.js';
+
+export interface Table {
+  head: string[];
+  rows: string[][];
+}
+
+const x = (v: number | null) => (v === null ? '—' : `${v}×`);
+
+export function fanoutTable(run: RunResult): Table {
+  return {
+    head: ['server', 'max sustained deliveries/s', 'at ev/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'peak deliveries/s', 'RSS/idle conn', 'lost', 'reordered', 'notes'],
+    rows: run.fanout.map((f) => {
+      const best = f.steps.filter((s) => s.sustained).sort((a, b) => b.deliveriesPerSec - a.deliveriesPerSec)[0];
+      const memory = run.memory.find((m) => m.server === f.server);
+      const last = f.steps.at(-1);
+      const notes = [
+        f.status !== 'ok' ? `${f.status}: ${(f.reason ?? '').split('\n')[0]!.slice(0, 60)}` : '',
+        f.steps.some((s) => s.loadgenLimited) ? 'loadgen-limited' : '',
+        f.steps.some((s) => s.contended) ? 'server core contended' : '',
+        last && !last.sustained ? `stopped: ${last.verdict}` : '',
+      ].filter(Boolean);
+      return [
+        f.server,
+        f.maxSustained === null ? '—' : formatRate(f.maxSustained),
+        best ? String(best.rate) : '—',
+        best ? String(best.latency.p50) : '—',
+        best ? String(best.latency.p99) : '—',
+        best ? String(best.latency.max) : '—',
+        best ? `${best.cpu.server}%` : '—',
+        f.peakDeliveries === null ? '—' : formatRate(f.peakDeliveries),
+        kb(memory?.bytesPerConn),
+        String(f.lost),
+        String(f.reordered),
+        notes.join('; '),
+      ];
+    }),
+  };
+}
+
+export function summaryTable(run: RunResult): Table {
+  const s = run.summary;
+  const rows: string[][] = [
+    ['ws-gateway / Socket.IO', x(s.wsVsSocketIo), s.targets.wsVsSocketIo!.target, met(s.targets.wsVsSocketIo!.met)],
+    ['ws-gateway / raw uWS', x(s.wsVsRawUws), s.targets.wsVsRawUws!.target, met(s.targets.wsVsRawUws!.met)],
+    ['sse-gateway / express SSE', x(s.sseVsExpress), s.targets.sseVsExpress!.target, met(s.targets.sseVsExpress!.met)],
+    ['sse-gateway / raw node:http SSE', x(s.sseVsRawHttp), s.targets.sseVsRawHttp!.target, met(s.targets.sseVsRawHttp!.met)],
+    ['ws-gateway RSS per idle connection', kb(s.wsBytesPerConn), s.targets.wsBytesPerConn!.target, met(s.targets.wsBytesPerConn!.met)],
+    ['sse-gateway RSS per idle connection', kb(s.sseBytesPerConn), '—', ''],
+    ['ws-gateway p99 / raw uWS p99 near 200k/s', x(s.wsP99VsRawAt200k), s.targets.wsP99VsRawAt200k!.target, met(s.targets.wsP99VsRawAt200k!.met)],
+    ['sse-gateway p99 / raw http p99 near 200k/s', x(s.sseP99VsRawAt200k), s.targets.sseP99VsRawAt200k!.target, met(s.targets.sseP99VsRawAt200k!.met)],
+    ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
+    ['loadgen-limited steps', limited(s.loadgenLimitedSteps), '', ''],
+    ['steps with the server core contended', String(s.contendedSteps), '0', ''],
+  ];
+  return { head: ['figure', 'value', 'target', 'met'], rows };
+}
+
+function limited(steps: string[]): string {
+  if (steps.length === 0) return 'none';
+  return steps.length <= 3 ? steps.join(', ') : `${steps.length} steps (${steps.slice(0, 3).join(', ')}, …)`;
+}
+
+function met(v: boolean | null): string {
+  return v === null ? 'n/a' : v ? 'yes' : 'no';
+}
+
+export function renderText(t: Table): string {
+  const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(t: Table): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [`| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}

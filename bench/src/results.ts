@@ -1,0 +1,167 @@
+// The shape of a benchmark run's results: what the JSON file holds and the reports read.
+import type { LatencySummary } from './loadgen/stats.js';
+import type { ServerName } from './servers.js';
+
+export type Status = 'ok' | 'skipped' | 'failed' | 'crashed';
+
+export interface StepCpu {
+  /** Percent of one core used by the server process (all Dish Live processes in end-to-end runs). */
+  server: number;
+  /** Percent of one core used by the load generator processes. */
+  loadgen: number;
+  /** Percent busy of the server's core and of the load generator's core, whoever used them. */
+  serverCore: number;
+  loadgenCore: number;
+  /** Percent of one core used by redis-server (not pinned) and by this process (the publisher). */
+  redis: number;
+  publisher: number;
+}
+
+export interface StepResult {
+  /** Target publish rate (events/s) and the rate achieved. */
+  rate: number;
+  publishedRate: number;
+  published: number;
+  clients: number;
+  expected: number;
+  delivered: number;
+  /** Bytes of the messages delivered (payloads, without framing). */
+  bytes: number;
+  deliveriesPerSec: number;
+  latency: LatencySummary;
+  lost: number;
+  reordered: number;
+  /** Events covered by conflated `state` messages instead of being delivered one by one. */
+  conflated: number;
+  /** Deliveries still due when the step's drain period ended (late, not lost: see the run's final drain). */
+  behind: number;
+  /** Clients that closed during the step. */
+  ended: number;
+  cpu: StepCpu;
+  serverRssBytes: number;
+  loadgenLimited: boolean;
+  /** Other work took > 25% of the server's core beside the server: its latency figures are not its own. */
+  contended: boolean;
+  sustained: boolean;
+  verdict: string;
+  /** Set when this is the one repeat of a step that failed on latency alone: that first attempt's verdict. */
+  repeatOf?: string;
+}
+
+export interface FanoutResult {
+  server: ServerName;
+  description: string;
+  status: Status;
+  reason?: string;
+  clients: number;
+  steps: StepResult[];
+  /** The highest deliveries/s of a sustained step; null when the server lost or reordered anything, or none was. */
+  maxSustained: number | null;
+  /** The highest deliveries/s of any step without loss, whatever its latency (a throughput floor on a noisy machine). */
+  peakDeliveries: number | null;
+  /** Gaps seen in any step, plus deliveries that never arrived by the end of the final drain. */
+  lost: number;
+  reordered: number;
+  /** Deliveries still missing after the final drain (a slow server has until then to deliver everything). */
+  undelivered: number;
+}
+
+export interface MemoryResult {
+  server: ServerName;
+  status: Status;
+  reason?: string;
+  requested: number;
+  connections: number;
+  failed: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  bytesPerConn: number | null;
+  /** A few events after connecting reached every idle client. */
+  verified: boolean;
+  lost: number;
+  reordered: number;
+}
+
+export interface TransportE2e {
+  clients: number;
+  delivered: number;
+  latency: LatencySummary;
+  lost: number;
+  reordered: number;
+  behind: number;
+}
+
+export interface E2eResult {
+  status: Status;
+  reason?: string;
+  rate: number;
+  durationMs: number;
+  pollIntervalMs: number;
+  published: number;
+  patchRtt?: LatencySummary;
+  /** Percent of one core used by the dish service and both gateways together. */
+  serverCpu?: number;
+  transports: Partial<Record<'ws' | 'sse' | 'poll', TransportE2e>>;
+}
+
+export interface SlowResult {
+  server: ServerName;
+  status: Status;
+  reason?: string;
+  clients: number;
+  slowClients: number;
+  rate: number;
+  /** The healthy clients before and while 10% stop reading. */
+  baseline?: StepResult;
+  withSlow?: StepResult;
+  /** Deliveries the healthy clients still missed after the final drain: lost. */
+  undelivered: number;
+  /** The stalled clients after they read again: what the server had kept, conflated or closed for them. */
+  slow?: {
+    events: number;
+    conflated: number;
+    lost: number;
+    reordered: number;
+    /** Stalled clients still behind the publisher when their catch-up time ran out. */
+    stillBehind: number;
+    ended: number;
+    endReasons: Record<string, number>;
+    /** What each stalled client left unread while stalled: published events × mean message size. */
+    unreadBytesPerClient: number;
+  };
+  rss?: { startBytes: number; peakBytes: number; endBytes: number; seriesBytes: number[] };
+}
+
+export interface Summary {
+  wsVsSocketIo: number | null;
+  wsVsRawUws: number | null;
+  sseVsExpress: number | null;
+  sseVsRawHttp: number | null;
+  wsBytesPerConn: number | null;
+  sseBytesPerConn: number | null;
+  /** p99 of the gateway over p99 of the raw ceiling at the step nearest 200k deliveries/s. */
+  wsP99VsRawAt200k: number | null;
+  sseP99VsRawAt200k: number | null;
+  lost: number;
+  reordered: number;
+  loadgenLimited: boolean;
+  loadgenLimitedSteps: string[];
+  /** Steps where other work took a real share of the server's core. */
+  contendedSteps: number;
+  crashes: string[];
+  targets: Record<string, { target: string; met: boolean | null }>;
+}
+
+export interface RunResult {
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  options: Record<string, unknown>;
+  machine: Record<string, unknown>;
+  versions: Record<string, string>;
+  fanout: FanoutResult[];
+  memory: MemoryResult[];
+  e2e?: E2eResult;
+  slow: SlowResult[];
+  summary: Summary;
+}

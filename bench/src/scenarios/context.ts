@@ -1,0 +1,159 @@
+// What every scenario shares: options, the run's Redis and load generator, progress output, and one measured step.
+import { Redis } from 'ioredis';
+import { cpuBetween, rssBytes, sampleCpu } from '../cpu.js';
+import { formatRate } from '../format.js';
+import { emptyCounters, LatencyHistogram, summarize } from '../loadgen/stats.js';
+import type { Publisher } from '../publisher.js';
+import type { StepResult } from '../results.js';
+import type { ServerName } from '../servers.js';
+import type { LoadGen, MergedGroup } from '../workers.js';
+
+export interface Options {
+  quick: boolean;
+  scenarios: ScenarioName[];
+  servers: ServerName[];
+  workers: number;
+  serverCore: number;
+  loadgenCore: number;
+  fanout: { clients: number; rates: number[]; stepMs: number; drainMs: number; finalDrainMs: number; p99LimitMs: number };
+  memory: { connections: number; settleMs: number };
+  e2e: { wsClients: number; sseClients: number; pollers: number; pollIntervalMs: number; rate: number; durationMs: number };
+  slow: { clients: number; fraction: number; rate: number; baselineMs: number; slowMs: number; catchUpMs: number; servers: ServerName[] };
+}
+
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Context {
+  options: Options;
+  redisUrl: string;
+  redisPid: number;
+  loadgen: LoadGen;
+  /** A line that stays on the terminal. */
+  log(line: string): void;
+  /** A line that the next one overwrites (live rates). */
+  progress(line: string): void;
+  /** A fresh key prefix per server run, so every gateway starts from an empty log. */
+  prefix(label: string): string;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function connectRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 3 });
+}
+
+/** Waits until every open client of `group` has seen `target` (or the time is up); returns the last report. */
+export async function drain(ctx: Context, group: string, target: number, timeoutMs: number): Promise<MergedGroup | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const report = (await ctx.loadgen.report(target))[group];
+    if (!report || (report.behind === 0 && report.silent === 0) || performance.now() > deadline) return report;
+    await sleep(50);
+  }
+}
+
+export interface StepSpec {
+  label: string;
+  publisher: Publisher;
+  rate: number;
+  durationMs: number;
+  drainMs: number;
+  group: string;
+  serverPids: number[];
+  p99LimitMs: number;
+}
+
+/** Publishes at one rate for a while, drains, and accounts for every message the group's clients got. */
+export async function measureStep(ctx: Context, spec: StepSpec): Promise<StepResult> {
+  const before = (await ctx.loadgen.report())[spec.group];
+  const clients = before?.open ?? 0;
+  await ctx.loadgen.window();
+  const pids = [...spec.serverPids, ...ctx.loadgen.pids, ctx.redisPid, process.pid];
+  const a = sampleCpu(pids);
+  const started = performance.now();
+  const startedEpoch = performance.timeOrigin + started;
+  let lastEvents = 0;
+  let lastAt = started;
+  const live = setInterval(() => {
+    void ctx.loadgen.report().then((r) => {
+      const g = r[spec.group];
+      if (!g) return;
+      const now = performance.now();
+      const rate = ((g.counters.events - lastEvents) / (now - lastAt)) * 1000;
+      lastEvents = g.counters.events;
+      lastAt = now;
+      ctx.progress(`${spec.label}: ${formatRate(rate)} deliveries/s, p99 ${g.latency.percentile(0.99).toFixed(1)} ms, lost ${g.counters.lost}`);
+    });
+  }, 1000);
+  let published;
+  try {
+    published = await spec.publisher.run(spec.rate, spec.durationMs);
+  } finally {
+    clearInterval(live);
+  }
+  const g = await drain(ctx, spec.group, published.lastSeq, spec.drainMs);
+  // From the first publish to the last delivery (not to the end of the drain's polling), at least the publish time.
+  const elapsed = Math.max(spec.durationMs, (g?.lastEventAt ?? 0) - startedEpoch) / 1000;
+  const usage = cpuBetween(a, sampleCpu(pids));
+  const counters = g?.counters ?? emptyCounters();
+  const latency = summarize(g?.latency ?? new LatencyHistogram());
+  const behind = g?.behind ?? 0;
+  const expected = published.sent * clients;
+  const ended = (g?.ended ?? 0) - (before?.ended ?? 0);
+  const sum = (ps: number[]) => Math.round(ps.reduce((s, p) => s + (usage.procs[p] ?? 0), 0) * 10) / 10;
+  const loadgenCore = usage.cores[ctx.options.loadgenCore] ?? 0;
+  const step: StepResult = {
+    rate: spec.rate,
+    publishedRate: published.rate,
+    published: published.sent,
+    clients,
+    expected,
+    delivered: counters.events,
+    bytes: counters.bytes,
+    deliveriesPerSec: Math.round(counters.events / elapsed),
+    latency,
+    lost: counters.lost,
+    reordered: counters.reordered,
+    conflated: counters.conflated,
+    behind,
+    ended,
+    cpu: {
+      server: sum(spec.serverPids),
+      loadgen: sum(ctx.loadgen.pids),
+      serverCore: usage.cores[ctx.options.serverCore] ?? 0,
+      loadgenCore,
+      redis: sum([ctx.redisPid]),
+      publisher: sum([process.pid]),
+    },
+    serverRssBytes: spec.serverPids.reduce((s, p) => s + rssBytes(p), 0),
+    loadgenLimited: loadgenCore > 90,
+    contended: (usage.cores[ctx.options.serverCore] ?? 0) - sum(spec.serverPids) > 25,
+    sustained: false,
+    verdict: '',
+  };
+  step.verdict = verdict(step, spec.p99LimitMs);
+  step.sustained = step.verdict === 'ok';
+  return step;
+}
+
+function verdict(s: StepResult, p99LimitMs: number): string {
+  if (s.lost > 0) return `lost ${s.lost}`;
+  if (s.reordered > 0) return `reordered ${s.reordered}`;
+  if (s.ended > 0) return `${s.ended} clients closed`;
+  if (s.behind > 0) return `${s.behind} deliveries still due after the drain`;
+  if (s.latency.p99 > p99LimitMs) return `p99 ${s.latency.p99} ms > ${p99LimitMs} ms`;
+  if (s.conflated > 0) return `conflated ${s.conflated}`;
+  if (s.delivered < 0.95 * s.expected) return `delivered ${Math.round((s.delivered / Math.max(1, s.expected)) * 100)}% of expected`;
+  if (s.publishedRate < 0.9 * s.rate) return `publisher reached ${s.publishedRate} ev/s`;
+  return 'ok';
+}
+
+export function stepLine(label: string, s: StepResult): string {
+  return (
+    `${label} ${String(s.rate).padStart(5)} ev/s → ${formatRate(s.deliveriesPerSec).padStart(7)} deliveries/s, ` +
+    `p50 ${s.latency.p50} p99 ${s.latency.p99} max ${s.latency.max} ms, ` +
+    `cpu server ${s.cpu.server}% loadgen ${s.cpu.loadgen}% (cores ${s.cpu.serverCore}%/${s.cpu.loadgenCore}%)` +
+    `${s.loadgenLimited ? ' [loadgen-limited]' : ''}${s.contended ? ' [server core contended]' : ''} — ${s.verdict}`
+  );
+}

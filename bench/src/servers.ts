@@ -1,0 +1,89 @@
+// The servers under test: Dish Live's two gateways (built services, started as a user would) and the peer servers.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@dish-live/local-redis';
+import type { ClientKind } from './loadgen/ipc.js';
+import { start, waitForHttp, waitForLine, type Managed } from './processes.js';
+
+export const SERVER_NAMES = ['ws-gateway', 'sse-gateway', 'socketio', 'ws', 'uws-raw', 'express-sse', 'http-sse-raw'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export interface ServerDef {
+  name: ServerName;
+  description: string;
+  client: ClientKind;
+  path: string;
+  /** Dish Live's own gateway: fed through the broker, served by the built service. */
+  dishLive: boolean;
+  /** The built entry point (gateways) or the peer's source file. */
+  entry: string;
+}
+
+const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+
+export const SERVERS: Record<ServerName, ServerDef> = {
+  'ws-gateway': { name: 'ws-gateway', description: 'Dish Live ws-gateway (uWebSockets.js + fanout)', client: 'ws', path: '/ws', dishLive: true, entry: root('services/ws-gateway/dist/main.js') },
+  'sse-gateway': { name: 'sse-gateway', description: 'Dish Live sse-gateway (express + fanout)', client: 'sse', path: '/sse', dishLive: true, entry: root('services/sse-gateway/dist/main.js') },
+  socketio: { name: 'socketio', description: 'Socket.IO 4 + @socket.io/redis-adapter', client: 'socketio', path: '/socket.io/', dishLive: false, entry: root('bench/peers/socketio.ts') },
+  ws: { name: 'ws', description: 'ws 8, loop over clients', client: 'ws', path: '/ws', dishLive: false, entry: root('bench/peers/ws.ts') },
+  'uws-raw': { name: 'uws-raw', description: 'raw uWebSockets.js app.publish (ceiling)', client: 'ws', path: '/ws', dishLive: false, entry: root('bench/peers/uws-raw.ts') },
+  'express-sse': { name: 'express-sse', description: 'naive express SSE (serialize per client)', client: 'sse', path: '/sse', dishLive: false, entry: root('bench/peers/express-sse.ts') },
+  'http-sse-raw': { name: 'http-sse-raw', description: 'raw node:http SSE, one frame per message (ceiling)', client: 'sse', path: '/sse', dishLive: false, entry: root('bench/peers/http-sse-raw.ts') },
+};
+
+export const DISH_SERVICE_ENTRY = root('services/dish/dist/main.js');
+
+/** Why a server cannot run here (a gateway not built yet), or undefined. */
+export function unavailable(def: ServerDef): string | undefined {
+  if (!existsSync(def.entry)) return `${def.entry} missing (build with: npx tsc -b tsconfig.build.json)`;
+  return undefined;
+}
+
+export interface RunningServer {
+  def: ServerDef;
+  port: number;
+  process: Managed;
+}
+
+export interface ServerContext {
+  redisUrl: string;
+  /** Key prefix of the Dish Live log; the peers subscribe to the same channel the broker publishes on. */
+  prefix: string;
+  core: number | undefined;
+}
+
+/** The Dish Live services' common environment: quiet logs, loopback only. */
+export function serviceEnv(ctx: ServerContext, port: number): NodeJS.ProcessEnv {
+  return { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: ctx.redisUrl, KEY_PREFIX: ctx.prefix, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+}
+
+export async function startServer(def: ServerDef, ctx: ServerContext): Promise<RunningServer> {
+  const port = await freePort();
+  if (def.dishLive) {
+    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [def.entry], env: serviceEnv(ctx, port) });
+    await waitForHttp(process, port, '/readyz', 20_000);
+    return { def, port, process };
+  }
+  const process = start({
+    name: def.name,
+    core: ctx.core,
+    command: 'node',
+    args: ['--import', 'tsx', def.entry],
+    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: `${ctx.prefix}dish:events`, NODE_ENV: 'production' },
+  });
+  await waitForLine(process, 'ready', 20_000);
+  return { def, port, process };
+}
+
+export async function startDishService(ctx: ServerContext, token: string): Promise<{ port: number; process: Managed }> {
+  const port = await freePort();
+  const process = start({
+    name: 'dish',
+    core: ctx.core,
+    command: 'node',
+    args: [DISH_SERVICE_ENTRY],
+    env: { ...serviceEnv(ctx, port), DISH_API_TOKENS: token, SEED_MENU: 'false', SIM_RATE: '0' },
+  });
+  await waitForHttp(process, port, '/readyz', 20_000);
+  return { port, process };
+}

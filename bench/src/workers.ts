@@ -1,0 +1,145 @@
+// The orchestrator's handle on the load generator worker processes: commands over IPC, reports merged.
+import { fileURLToPath } from 'node:url';
+import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './loadgen/ipc.js';
+import { addCounters, emptyCounters, LatencyHistogram, type Counters } from './loadgen/stats.js';
+import { start, type Managed } from './processes.js';
+
+const WORKER = fileURLToPath(new URL('./loadgen/worker.ts', import.meta.url));
+
+export interface MergedGroup {
+  counters: Counters;
+  latency: LatencyHistogram;
+  open: number;
+  ended: number;
+  minSeq: number;
+  maxSeq: number;
+  behind: number;
+  silent: number;
+  lastEventAt: number;
+  endReasons: Record<string, number>;
+}
+
+interface Worker {
+  process: Managed;
+  pending: Map<number, (reply: WorkerReply) => void>;
+  seq: number;
+}
+
+export class LoadGen {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static start(count: number, core: number | undefined): LoadGen {
+    const workers: Worker[] = [];
+    for (let i = 0; i < count; i++) {
+      const process = start({ name: `loadgen-${i}`, core, command: 'node', args: ['--import', 'tsx', WORKER], ipc: true });
+      const worker: Worker = { process, pending: new Map(), seq: 0 };
+      process.child.on('message', (message: { seq: number; reply: WorkerReply }) => {
+        worker.pending.get(message.seq)?.(message.reply);
+        worker.pending.delete(message.seq);
+      });
+      workers.push(worker);
+    }
+    return new LoadGen(workers);
+  }
+
+  get pids(): number[] {
+    return this.workers.map((w) => w.process.pid);
+  }
+
+  /** Resolves with a description if a worker dies: a crashed load generator invalidates the run. */
+  get died(): Promise<string> {
+    return Promise.race(this.workers.map((w) => w.process.exited));
+  }
+
+  #send(worker: Worker, cmd: WorkerCommand, timeoutMs = 120_000): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
+      const seq = ++worker.seq;
+      const timer = setTimeout(() => reject(new Error(`${worker.process.name}: no answer to ${cmd.op} within ${timeoutMs} ms`)), timeoutMs);
+      worker.pending.set(seq, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      worker.process.child.send({ seq, cmd });
+    });
+  }
+
+  #all(cmd: WorkerCommand): Promise<WorkerReply[]> {
+    return Promise.all(this.workers.map((w) => this.#send(w, cmd)));
+  }
+
+  /** Opens `count` clients spread over the workers; returns how many opened and the first failure. */
+  async connect(kind: ClientKind, port: number, path: string, count: number, group: string, concurrency = 200) {
+    const n = this.workers.length;
+    const replies = await Promise.all(
+      this.workers.map((w, i) => {
+        const share = Math.floor(count / n) + (i < count % n ? 1 : 0);
+        return this.#send(w, { op: 'connect', kind, port, path, count: share, group, concurrency: Math.ceil(concurrency / n) });
+      }),
+    );
+    let connected = 0;
+    let failed = 0;
+    let firstError: string | undefined;
+    for (const r of replies) {
+      if (r.op !== 'connected') continue;
+      connected += r.connected;
+      failed += r.failed;
+      firstError ??= r.firstError;
+    }
+    return { connected, failed, firstError };
+  }
+
+  async poll(port: number, count: number, intervalMs: number, group: string): Promise<void> {
+    const n = this.workers.length;
+    await Promise.all(
+      this.workers.map((w, i) =>
+        this.#send(w, { op: 'poll', port, count: Math.floor(count / n) + (i < count % n ? 1 : 0), intervalMs, group }),
+      ),
+    );
+  }
+
+  async window(): Promise<void> {
+    await this.#all({ op: 'window' });
+  }
+
+  async pause(group: string, fraction: number, into: string): Promise<void> {
+    await this.#all({ op: 'pause', group, fraction, into });
+  }
+
+  async resume(group: string): Promise<void> {
+    await this.#all({ op: 'resume', group });
+  }
+
+  async closeAll(): Promise<void> {
+    await this.#all({ op: 'closeAll' });
+  }
+
+  async report(target?: number): Promise<Record<string, MergedGroup>> {
+    const merged: Record<string, MergedGroup> = {};
+    for (const reply of await this.#all(target === undefined ? { op: 'report' } : { op: 'report', target })) {
+      if (reply.op !== 'report') continue;
+      for (const [name, g] of Object.entries(reply.groups)) merge((merged[name] ??= emptyGroup()), g);
+    }
+    return merged;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.process.stop()));
+  }
+}
+
+function emptyGroup(): MergedGroup {
+  return { counters: emptyCounters(), latency: new LatencyHistogram(), open: 0, ended: 0, minSeq: -1, maxSeq: -1, behind: 0, silent: 0, lastEventAt: 0, endReasons: {} };
+}
+
+function merge(into: MergedGroup, g: GroupReport): void {
+  addCounters(into.counters, g.counters);
+  into.latency.merge(g.latency);
+  if (g.open > 0) into.minSeq = into.open > 0 && into.minSeq >= 0 ? Math.min(into.minSeq, g.minSeq) : g.minSeq;
+  into.open += g.open;
+  into.ended += g.ended;
+  into.behind += g.behind;
+  into.silent += g.silent;
+  into.lastEventAt = Math.max(into.lastEventAt, g.lastEventAt);
+  into.maxSeq = Math.max(into.maxSeq, g.maxSeq);
+  for (const [reason, n] of Object.entries(g.endReasons)) into.endReasons[reason] = (into.endReasons[reason] ?? 0) + n;
+}
