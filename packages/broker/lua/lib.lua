@@ -26,11 +26,12 @@ local function dish_json(h)
 end
 
 -- Appends one event to the stream, records it as the last id and publishes the envelope with its id and prev.
+-- Returns the new id and the prev it was chained to.
 local function emit(stream, last_key, channel, maxlen, type, ts, data_json)
   local prev = redis.call('GET', last_key) or '0-0'
   local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, 'ts', ts, 'prev', prev, 'data', data_json)
   redis.call('SET', last_key, id)
   redis.call('PUBLISH', channel,
     '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}')
-  return id
+  return id, prev
 end

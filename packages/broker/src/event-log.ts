@@ -96,12 +96,10 @@ export class EventLog {
 
   async appendChat(chat: ChatInput): Promise<DishEvent> {
     const data = { author: chat.author, text: chat.text };
-    const [id, ts] = (await this.#redis.dishLiveAppendEvent(
+    const [id, prev, ts] = (await this.#redis.dishLiveAppendEvent(
       this.keys.events, this.keys.last, this.keys.channel, this.streamMaxLen, 'chat.message', JSON.stringify(data),
-    )) as [string, string];
-    // prev is whatever the script saw; read it back from the entry so the returned event equals the logged one.
-    const [entry] = (await this.#redis.xrange(this.keys.events, id, id)) as StreamEntry[];
-    return entry ? eventFromEntry(entry) : { id, prev: ZERO_ID, type: 'chat.message', ts: Number(ts), data };
+    )) as [string, string, string];
+    return { id, prev, type: 'chat.message', ts: Number(ts), data };
   }
 
   async getDish(id: string): Promise<Dish | undefined> {

@@ -57,22 +57,25 @@ export class LiveFeed {
     return { gapsFilled: this.#gapsFilled, eventsFromStream: this.#eventsFromStream };
   }
 
-  async start(): Promise<void> {
-    const { subscriber, log } = this.options;
-    const channel = log.keys.channel;
-    subscriber.on('message', (ch: string, json: string) => {
-      if (ch === channel) this.#push({ kind: 'message', json });
-    });
+  readonly #handlers = {
+    message: (ch: string, json: string) => {
+      if (ch === this.options.log.keys.channel) this.#push({ kind: 'message', json });
+    },
     // ioredis re-subscribes by itself after a reconnect; what was published meanwhile is read from the stream.
-    subscriber.on('ready', () => {
+    ready: () => {
       this.#setLive(true);
       this.#push({ kind: 'catch-up' });
-    });
-    subscriber.on('close', () => this.#setLive(false));
-    subscriber.on('error', (err: Error) => this.options.onError?.(err));
+    },
+    close: () => this.#setLive(false),
+    error: (err: Error) => this.options.onError?.(err),
+  };
+
+  async start(): Promise<void> {
+    const { subscriber, log } = this.options;
+    for (const [event, handler] of Object.entries(this.#handlers)) subscriber.on(event, handler);
     // SUBSCRIBE sent while the connection is still in its handshake (CLIENT SETNAME…) can be lost for good.
     if (subscriber.status !== 'ready') await once(subscriber, 'ready');
-    await subscriber.subscribe(channel);
+    await subscriber.subscribe(log.keys.channel);
     this.#setLive(true);
     this.#push({ kind: 'catch-up' });
     const interval = this.options.checkIntervalMs ?? 1000;
@@ -84,8 +87,9 @@ export class LiveFeed {
     this.#stopped = true;
     clearInterval(this.#timer);
     clearTimeout(this.#retry);
-    this.options.subscriber.removeAllListeners('message');
-    if (this.options.subscriber.status === 'ready') await this.options.subscriber.unsubscribe().catch(() => undefined);
+    const { subscriber, log } = this.options;
+    for (const [event, handler] of Object.entries(this.#handlers)) subscriber.off(event, handler);
+    if (subscriber.status === 'ready') await subscriber.unsubscribe(log.keys.channel).catch(() => undefined);
   }
 
   /** Resolves when every event already queued has been delivered (tests, shutdown). */

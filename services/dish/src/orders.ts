@@ -20,7 +20,7 @@ export interface OrderJob {
 export type OrderStatus =
   | { kind: 'done'; outcome: OrderOutcome }
   | { kind: 'queued'; state: string }
-  | { kind: 'failed'; reason: string }
+  | { kind: 'failed' }
   | { kind: 'unknown' };
 
 export type SubmitResult = { orderId: string; outcome?: OrderOutcome };
@@ -68,7 +68,7 @@ export class Orders {
       return late ? { kind: 'done', outcome: late } : { kind: 'unknown' };
     }
     const state = await job.getState();
-    if (state === 'failed') return { kind: 'failed', reason: job.failedReason };
+    if (state === 'failed') return { kind: 'failed' };
     return { kind: 'queued', state };
   }
 

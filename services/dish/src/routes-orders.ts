@@ -37,7 +37,8 @@ export function orderRoutes(orders: Orders, writeGuards: RequestHandler[]): Rout
           res.status(202).set('Retry-After', '1').json({ orderId, status: 'queued' });
           return;
         case 'failed':
-          throw new HttpProblem(500, 'order-failed', 'Order processing failed', `order ${orderId} could not be applied: ${status.reason}`);
+          // The job's failure reason is internal (it may quote Redis or code); the log has it, the client gets none of it.
+          throw new HttpProblem(500, 'order-failed', 'Order processing failed', `order ${orderId} could not be applied; it changed nothing`);
         case 'unknown':
           throw notFound(`no order ${orderId}`);
       }
