@@ -1,11 +1,12 @@
 -- Applies a whole order or none of it: every item in stock, then one dish.sold event per item; final per orderId.
--- KEYS[1] event stream, KEYS[2] last-id key, KEYS[3] order outcomes hash, KEYS[4] sales bucket index (zset),
+-- KEYS[1] event stream, KEYS[2] last-id key, KEYS[3] this order's outcome key, KEYS[4] sales bucket index (zset),
 -- KEYS[5..] one dish hash per item (ids unique)
 -- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] orderId, ARGV[4] sales bucket key prefix,
--- ARGV[5] bucket size ms, ARGV[6] sales retention ms, ARGV[7..] dishId, qty pairs aligned with KEYS[5..]
+-- ARGV[5] bucket size ms, ARGV[6] sales retention ms, ARGV[7] how long the outcome is kept (ms),
+-- ARGV[8..] dishId, qty pairs aligned with KEYS[5..]
 -- Returns {'new' | 'existing', outcome json}
 
-local existing = redis.call('HGET', KEYS[3], ARGV[3])
+local existing = redis.call('GET', KEYS[3])
 if existing then return {'existing', existing} end
 
 local ts = now_ms()
@@ -13,7 +14,7 @@ local ts_str = int_str(ts)
 local order_id = cjson.encode(ARGV[3])
 local dishes = {}
 for k = 5, #KEYS do
-  local i = 7 + (k - 5) * 2
+  local i = 8 + (k - 5) * 2
   local dish_id, qty = ARGV[i], tonumber(ARGV[i + 1])
   local dish = read_hash(KEYS[k])
   local reason = nil
@@ -22,7 +23,7 @@ for k = 5, #KEYS do
   if reason then
     local outcome = '{"orderId":' .. order_id .. ',"status":"rejected","reason":"' .. reason .. '","dishId":' ..
       cjson.encode(dish_id) .. ',"at":' .. ts_str .. '}'
-    redis.call('HSET', KEYS[3], ARGV[3], outcome)
+    redis.call('SET', KEYS[3], outcome, 'PX', ARGV[7])
     return {'new', outcome}
   end
   dishes[#dishes + 1] = { key = KEYS[k], dish = dish, qty = qty }
@@ -50,5 +51,5 @@ redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. int_str(ts - tonumber(ARG
 
 local outcome = '{"orderId":' .. order_id .. ',"status":"applied","items":[' .. table.concat(items, ',') ..
   '],"events":[' .. table.concat(events, ',') .. '],"at":' .. ts_str .. '}'
-redis.call('HSET', KEYS[3], ARGV[3], outcome)
+redis.call('SET', KEYS[3], outcome, 'PX', ARGV[7])
 return {'new', outcome}

@@ -90,6 +90,8 @@ describe('orders', () => {
     const unknown = await log.applyOrder('o3', [{ dishId: 'ghost', qty: 1 }]);
     expect(unknown.outcome).toMatchObject({ status: 'rejected', reason: 'unknown_dish', dishId: 'ghost' });
     expect(await log.orderOutcome('o1')).toEqual(rejected.outcome);
+    const ttl = await redis.pttl(log.keys.order('o2'));
+    expect(ttl, 'an outcome is kept for the retention period, not forever').toBeGreaterThan(log.orderRetentionMs - 60_000);
 
     const sold = (await allEvents(log)).filter((e) => e.type === 'dish.sold');
     expect(sold.map((e) => e.data)).toEqual([

@@ -27,6 +27,8 @@ export interface EventLogOptions {
   salesBucketMs?: number;
   /** How long sales buckets are kept. */
   salesRetentionMs?: number;
+  /** How long an order's outcome is kept (asking again with the same orderId answers it until then). */
+  orderRetentionMs?: number;
 }
 
 export type OrderOutcome =
@@ -37,15 +39,17 @@ export type ReplayResult =
   | { recovered: true; events: DishEvent[]; last: string; more: boolean }
   | { recovered: false; last: string };
 
-export const DEFAULT_STREAM_MAXLEN = 10_000;
-export const DEFAULT_SALES_BUCKET_MS = 10_000;
-export const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
+const DEFAULT_STREAM_MAXLEN = 10_000;
+const DEFAULT_SALES_BUCKET_MS = 10_000;
+const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
+const DEFAULT_ORDER_RETENTION_MS = 7 * 24 * 3600_000;
 
 export class EventLog {
   readonly keys: BrokerKeys;
   readonly streamMaxLen: number;
   readonly salesBucketMs: number;
   readonly salesRetentionMs: number;
+  readonly orderRetentionMs: number;
   readonly #redis: ScriptClient;
 
   constructor(redis: Redis, options: EventLogOptions = {}) {
@@ -53,6 +57,7 @@ export class EventLog {
     this.streamMaxLen = options.streamMaxLen ?? DEFAULT_STREAM_MAXLEN;
     this.salesBucketMs = options.salesBucketMs ?? DEFAULT_SALES_BUCKET_MS;
     this.salesRetentionMs = options.salesRetentionMs ?? DEFAULT_SALES_RETENTION_MS;
+    this.orderRetentionMs = options.orderRetentionMs ?? DEFAULT_ORDER_RETENTION_MS;
     this.#redis = defineScripts(redis);
   }
 
@@ -83,14 +88,15 @@ export class EventLog {
     const pairs = [...qtyByDish].flatMap(([id, qty]) => [id, String(qty)]);
     const reply = (await this.#redis.dishLiveApplyOrder(
       4 + dishKeys.length,
-      k.events, k.last, k.orders, k.salesIndex, ...dishKeys,
-      k.channel, this.streamMaxLen, orderId, `${k.prefix}sales:`, this.salesBucketMs, this.salesRetentionMs, ...pairs,
+      k.events, k.last, k.order(orderId), k.salesIndex, ...dishKeys,
+      k.channel, this.streamMaxLen, orderId, `${k.prefix}sales:`, this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
+      ...pairs,
     )) as [string, string];
     return { outcome: JSON.parse(reply[1]) as OrderOutcome, replayed: reply[0] === 'existing' };
   }
 
   async orderOutcome(orderId: string): Promise<OrderOutcome | undefined> {
-    const json = await this.#redis.hget(this.keys.orders, orderId);
+    const json = await this.#redis.get(this.keys.order(orderId));
     return json ? (JSON.parse(json) as OrderOutcome) : undefined;
   }
 

@@ -31,13 +31,19 @@ async function streamIds(log: EventLog) {
   return r.events.map((e) => e.id);
 }
 
-/** Kills exactly this feed's subscriber connection, as `CLIENT KILL TYPE pubsub` would, without touching other test files' clients. */
+/**
+ * Kills exactly this feed's subscriber connection, as `CLIENT KILL TYPE pubsub` would, without touching other test
+ * files' clients. Waits for it to be back (subscribed) first: the writer may outrun the previous reconnect.
+ */
 async function killSubscriber(subscriber: Redis) {
-  const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
   const name = subscriber.options.connectionName!;
-  const line = list.split('\n').find((l) => l.includes(` name=${name} `));
-  const clientId = line ? /^id=(\d+)/.exec(line)?.[1] : undefined;
-  expect(clientId, 'the subscriber is listed as a pubsub client').toBeDefined();
+  let clientId: string | undefined;
+  await waitFor('the subscriber to be listed as a pubsub client', async () => {
+    const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+    const line = list.split('\n').find((l) => l.includes(` name=${name} `));
+    clientId = line ? /^id=(\d+)/.exec(line)?.[1] : undefined;
+    return clientId !== undefined;
+  }, 5000);
   return redis.client('KILL', 'ID', clientId!);
 }
 

@@ -1,5 +1,5 @@
 // Everything that touches Redis for events: the event log (atomic writes, replay, snapshot) and the live feed.
-export { EventLog, DEFAULT_STREAM_MAXLEN, DEFAULT_SALES_BUCKET_MS, DEFAULT_SALES_RETENTION_MS } from './event-log.js';
+export { EventLog } from './event-log.js';
 export type { EventLogOptions, OrderOutcome, ReplayResult } from './event-log.js';
 export { LiveFeed, type LiveFeedOptions } from './feed.js';
 export { brokerKeys, type BrokerKeys } from './keys.js';

@@ -9,8 +9,8 @@ export interface BrokerKeys {
   channel: string;
   /** The set of dish ids. */
   dishIndex: string;
-  /** Order outcomes by orderId (hash). */
-  orders: string;
+  /** One order's final outcome (kept for a retention period). */
+  order(orderId: string): string;
   /** Sorted set of sales bucket start times. */
   salesIndex: string;
   dish(id: string): string;
@@ -25,9 +25,9 @@ export function brokerKeys(prefix = ''): BrokerKeys {
     last: `${prefix}dish:last`,
     channel: `${prefix}dish:events`,
     dishIndex: `${prefix}dishes`,
-    orders: `${prefix}orders`,
     salesIndex: `${prefix}sales:buckets`,
     dish: (id) => `${prefix}dish:${id}`,
+    order: (orderId) => `${prefix}order:${orderId}`,
     salesBucket: (t) => `${prefix}sales:${t}`,
   };
 }

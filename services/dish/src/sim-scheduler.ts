@@ -93,9 +93,9 @@ async function apply(action: SimAction, deps: SimulationDeps): Promise<void> {
         const orderId = `sim-${randomUUID()}`;
         const { outcome } = await deps.eventLog.applyOrder(orderId, action.items);
         countOrder(deps.metrics, 'simulator', outcome);
-        // Outcomes are kept forever so clients can ask again; nobody asks about a simulated order, and at a few
-        // orders a second they would grow the hash without bound.
-        await deps.redis.hdel(deps.eventLog.keys.orders, orderId);
+        // Outcomes are kept for days so clients can ask again; nobody asks about a simulated order, and at a few
+        // orders a second they would fill Redis meanwhile.
+        await deps.redis.del(deps.eventLog.keys.order(orderId));
         return;
       }
       case 'restock':
