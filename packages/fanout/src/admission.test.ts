@@ -19,6 +19,19 @@ describe('ConnectionLimits', () => {
     expect(limits.count('a')).toBe(0);
     expect(limits.total).toBe(2);
   });
+
+  it('admits with a release that gives the slot back once, however often it is called', () => {
+    const limits = new ConnectionLimits(3, 1, () => 7);
+    const first = limits.admit('a');
+    const other = limits.admit('b');
+    expect(limits.admit('a')).toMatchObject({ ok: false, status: 429, reason: 'per_ip', retryAfterS: 7 });
+    if (!first.ok || !other.ok) throw new Error('expected both admitted');
+    first.release();
+    first.release();
+    expect(limits.count('a')).toBe(0);
+    expect(limits.count('b')).toBe(1);
+    expect(limits.total).toBe(1);
+  });
 });
 
 describe('clientAddress', () => {

@@ -1,10 +1,10 @@
 // Who may open a connection: per-process and per-address limits, and the client address behind a trusted proxy.
 import { isIP } from 'node:net';
 
-export type Admission =
-  | { ok: true }
-  /** `status` 503 when the process is full, 429 when this address holds too many; retry after `retryAfterS`. */
-  | { ok: false; status: 503 | 429; reason: 'full' | 'per_ip'; message: string; retryAfterS: number };
+/** `status` 503 when the process is full, 429 when this address holds too many; retry after `retryAfterS`. */
+export type Refusal = { ok: false; status: 503 | 429; reason: 'full' | 'per_ip'; message: string; retryAfterS: number };
+
+export type Admission = { ok: true } | Refusal;
 
 /**
  * Counts open connections, in all and per client address, so a gateway refuses clearly (503/429 + Retry-After)
@@ -39,6 +39,24 @@ export class ConnectionLimits {
     this.#perIp.set(ip, held + 1);
     this.#total++;
     return { ok: true };
+  }
+
+  /**
+   * Acquires a slot for `ip` and hands back its release, which gives the slot back on its first call only: a
+   * connection can end by more than one path (abort, refusal, close) and must not be counted out twice.
+   */
+  admit(ip: string): { ok: true; release: () => void } | Refusal {
+    const admission = this.acquire(ip);
+    if (!admission.ok) return admission;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(ip);
+      },
+    };
   }
 
   release(ip: string): void {

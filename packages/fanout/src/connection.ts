@@ -23,6 +23,8 @@ export class Connection<S extends Sink = Sink> {
   pending: DishEvent[] = [];
   /** Frames for this connection alone, written at the end of the turn. */
   readonly out: string[] = [];
+  /** Their bytes, counted as they are queued (a shared frame's length is measured once, where it is cached). */
+  outBytes = 0;
   conflation: Conflation | undefined;
   lastFlush = 0;
   memberIndex = -1;

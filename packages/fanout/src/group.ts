@@ -16,7 +16,7 @@ export class Group {
   /** Frames of this turn, not yet published, and their events' publish times. */
   readonly batch: string[] = [];
   readonly batchTs: number[] = [];
-  snapshotCache: { id: string; frame: string } | undefined;
+  snapshotCache: { id: string; frame: string; bytes: number } | undefined;
 
   constructor(categories: readonly string[] | undefined, lastId: string) {
     this.key = filterKey(categories);

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import type { DishEvent, ServerMessage, SnapshotMessage, StateMessage, SubscriptionOptions } from '@dish-live/protocol';
+import type { DishEvent, ServerMessage, Snapshot, SnapshotMessage, StateMessage, SubscriptionOptions } from '@dish-live/protocol';
 import { testRedis } from '@dish-live/test-support';
 import { Hub, type HubOptions } from './hub.js';
 import { MemorySink, MemoryTransport, silentLogger, until } from './hub.test-helpers.js';
@@ -61,6 +61,31 @@ function chainOf(messages: ServerMessage[]): string[] {
     }
   }
   return problems;
+}
+
+/** An event log whose reads a test can hold: the feed's last-id check, and the snapshot a reset reloads once it is read. */
+class HeldLog extends EventLog {
+  lastIdHold: Promise<void> | undefined;
+  snapshotHold: Promise<void> | undefined;
+  snapshots = 0;
+
+  override async lastId(): Promise<string> {
+    await this.lastIdHold;
+    return super.lastId();
+  }
+
+  override async snapshot(now?: number): Promise<Snapshot> {
+    this.snapshots++;
+    const snapshot = await super.snapshot(now);
+    await this.snapshotHold;
+    return snapshot;
+  }
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
 }
 
 async function change(n: number, ids = ['a', 'b', 'c']): Promise<string[]> {
@@ -211,5 +236,52 @@ describe('Hub', () => {
     expect(hub.connectionCount).toBe(1);
     hub.closeAll('restart');
     expect(renewed.conn.expiry).toBeUndefined();
+  });
+
+  // Last: it trims the stream every other test shares.
+  it('reloads its view when the stream was trimmed past it: later snapshots have the lost changes, sales counted once', async () => {
+    const heldLog = new HeldLog(redis, { prefix });
+    const { hub } = await startHub({ log: heldLog });
+    const subscriber = hubs.at(-1)!.subscriber;
+    const before = connect(hub);
+    await until('a snapshot', () => before.sink.frames.length === 1);
+
+    // The hub hears nothing: no publishes, and its periodic check of the last id waits.
+    const quiet = gate();
+    heldLog.lastIdHold = quiet.promise;
+    await subscriber.unsubscribe(log.keys.channel);
+    await log.updateDish('c', { stock: 4242 });
+    await log.applyOrder('trim-1', [{ dishId: 'a', qty: 2 }]);
+    await log.applyOrder('trim-2', [{ dishId: 'b', qty: 3 }]);
+    // A stream of two: the hub's last id and the update of c are gone before it read them.
+    await redis.xtrim(log.keys.events, 'MAXLEN', 2);
+
+    const installing = gate();
+    heldLog.snapshotHold = installing.promise;
+    const published: string[] = [];
+    subscriber.on('message', (_ch: string, json: string) => published.push((JSON.parse(json) as DishEvent).id));
+    await subscriber.subscribe(log.keys.channel);
+    heldLog.lastIdHold = undefined;
+    quiet.open();
+    await until('the reload after the reset', () => heldLog.snapshots === 2);
+
+    // Read but not yet installed: the feed delivers the two survivors (in the snapshot) and one newer sale (not in it).
+    await log.applyOrder('after-1', [{ dishId: 'a', qty: 5 }]);
+    const newest = await log.lastId();
+    await until('the newer sale published', () => published.includes(newest));
+    await hub.idle();
+    installing.open();
+
+    await until('the old client told to reconnect', () => before.sink.closedWith);
+    expect(before.sink.closedWith).toBe('restart');
+    await until('the view at the newest event', () => hub.lastId === newest);
+    const after = connect(hub);
+    await until('a snapshot', () => after.sink.frames.length === 1);
+    const snap = after.sink.messages[0] as SnapshotMessage;
+    const truth = await log.snapshot();
+    expect(snap.id).toBe(truth.id);
+    expect(snap.dishes.find((d) => d.id === 'c')?.stock).toBe(4242);
+    expect(snap.dishes).toEqual(truth.dishes);
+    expect(snap.sales).toEqual(truth.sales);
   });
 });

@@ -2,10 +2,12 @@
 import type { Redis } from 'ioredis';
 import {
   compareStreamIds,
+  filterKey,
   isStreamId,
   type DishEvent,
   type ResumedMessage,
   type ServerMessage,
+  type Snapshot,
   type SnapshotMessage,
   type SubscriptionOptions,
 } from '@dish-live/protocol';
@@ -61,6 +63,15 @@ export class Hub {
   #tick: NodeJS.Timeout | undefined;
   #nextId = 1;
   #gapsSeen = 0;
+  /** While the view is read again after a feed reset, the feed's events wait here in order. */
+  #held: { event: DishEvent; json: string }[] | undefined;
+  /** Counts resets: only the latest one's reload may install its view. */
+  #resets = 0;
+  #reloadRetry: NodeJS.Timeout | undefined;
+  #stopped = false;
+  /** Failed replays since the last warning: a Redis outage fails every resuming client at once, and one line a second says so. */
+  #replayFailures = 0;
+  #replayWarnedAt = 0;
 
   constructor(options: HubOptions) {
     this.#o = options;
@@ -88,7 +99,9 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#tick);
+    clearTimeout(this.#reloadRetry);
     await this.#feed?.stop();
   }
 
@@ -193,17 +206,18 @@ export class Hub {
     conn.expiry = undefined;
     conn.mode = 'closed';
     conn.out.length = 0;
+    conn.outBytes = 0;
     this.#connections.delete(conn);
     this.#o.metrics.bound.connections.dec();
     this.#o.metrics.disconnects.labels(this.#transport.name, reason).inc();
   }
 
   #groupFor(categories: readonly string[] | undefined): Group {
-    const probe = new Group(categories, this.#view!.last);
-    const existing = this.#groups.get(probe.key);
+    const existing = this.#groups.get(filterKey(categories));
     if (existing) return existing;
-    this.#groups.set(probe.key, probe);
-    return probe;
+    const group = new Group(categories, this.#view!.last);
+    this.#groups.set(group.key, group);
+    return group;
   }
 
   /** Takes a connection out of its group and every set. */
@@ -225,6 +239,10 @@ export class Hub {
   }
 
   #onEvent(event: DishEvent, json: string): void {
+    if (this.#held) {
+      this.#held.push({ event, json });
+      return;
+    }
     this.#view!.apply(event);
     this.#ring.push(event, json);
     for (const group of this.#groups.values()) {
@@ -265,14 +283,18 @@ export class Hub {
   /** One event to one connection, its `prev` the end of this connection's chain. */
   #sendEvent(conn: Connection, event: DishEvent, json: string, entry?: RingEntry): void {
     if (!this.#isNew(conn, event.id)) return;
-    let frame: string;
-    if (conn.lastChain === event.prev) {
-      // The unfiltered chain: one frame per ring entry, whatever the number of clients resuming through it.
-      frame = entry ? (entry.frame ??= this.#transport.encode(event, json)) : this.#transport.encode(event, json);
+    if (conn.lastChain !== event.prev) {
+      this.#queue(conn, this.#transport.encode(event, JSON.stringify({ ...event, prev: conn.lastChain })));
+    } else if (!entry) {
+      this.#queue(conn, this.#transport.encode(event, json));
     } else {
-      frame = this.#transport.encode(event, JSON.stringify({ ...event, prev: conn.lastChain }));
+      // The unfiltered chain: one frame per ring entry, whatever the number of clients resuming through it.
+      if (entry.frame === undefined) {
+        entry.frame = this.#transport.encode(event, json);
+        entry.frameBytes = Buffer.byteLength(entry.frame);
+      }
+      this.#queue(conn, entry.frame, entry.frameBytes);
     }
-    this.#queue(conn, frame);
     conn.lastChain = event.id;
     this.#o.metrics.bound.eventsDelivered.inc();
     if (conn.mode === 'catching-up') this.#joinable.add(conn);
@@ -284,9 +306,10 @@ export class Hub {
     if (group.snapshotCache?.id !== view.last) {
       const snapshot = view.snapshot(group.categories);
       const message: SnapshotMessage = { type: 'snapshot', ...snapshot, recovered: false, instance: this.instance };
-      group.snapshotCache = { id: snapshot.id, frame: this.#transport.encode(message, JSON.stringify(message)) };
+      const frame = this.#transport.encode(message, JSON.stringify(message));
+      group.snapshotCache = { id: snapshot.id, frame, bytes: Buffer.byteLength(frame) };
     }
-    this.#queue(conn, group.snapshotCache.frame);
+    this.#queue(conn, group.snapshotCache.frame, group.snapshotCache.bytes);
     conn.pending = [];
     conn.lastChain = view.last;
     conn.floor = view.last;
@@ -334,8 +357,8 @@ export class Hub {
         if (!page.more) break;
         page = await log.replay(page.last, replayPageSize);
         if (stale()) return;
-        // Trimmed while we read: the client starts over and will get a snapshot.
-        if (!page.recovered) return this.close(conn, 'restart');
+        // Trimmed while we read: the rest is gone from Redis, but a snapshot from memory needs no reconnect.
+        if (!page.recovered) return this.#sendSnapshot(conn);
       }
       const pending = conn.pending;
       conn.pending = [];
@@ -344,21 +367,55 @@ export class Hub {
     } catch (err) {
       if (stale()) return;
       // Redis is away: a snapshot from memory is always possible, and never an error.
-      logger.warn({ err: (err as Error).message, since }, 'replay failed; sending a snapshot');
+      this.#replayFailures++;
+      const now = Date.now();
+      if (now - this.#replayWarnedAt >= 1000) {
+        logger.warn({ err: (err as Error).message, failures: this.#replayFailures }, 'replay failed; sending a snapshot');
+        this.#replayWarnedAt = now;
+        this.#replayFailures = 0;
+      }
       this.#sendSnapshot(conn);
     }
   }
 
   #onReset(lastId: string): void {
-    // Events after lastId were trimmed before this process read them: nothing in memory can resume anyone exactly.
-    this.#o.logger.warn({ lastId }, 'feed reset: stream trimmed past this process; clients reconnect');
+    // Events after lastId were trimmed before this process read them: the view never saw them and nothing in memory
+    // can resume anyone exactly. The view is read again from Redis; clients reconnect once it is current.
+    this.#o.logger.warn({ lastId }, 'feed reset: stream trimmed past this process; reloading the view');
     this.#ring.clear();
-    for (const conn of [...this.#connections]) this.close(conn, 'restart');
+    this.#held = [];
+    void this.#reload(++this.#resets);
   }
 
-  #queue(conn: Connection, frame: string): void {
+  async #reload(reset: number): Promise<void> {
+    const { log, logger } = this.#o;
+    let snapshot: Snapshot;
+    try {
+      snapshot = await log.snapshot();
+    } catch (err) {
+      if (reset !== this.#resets || this.#stopped) return;
+      // Redis is away: the feed is stalled too, so holding its events until a read succeeds loses nothing.
+      logger.warn({ err: (err as Error).message }, 'view reload failed; retrying');
+      this.#reloadRetry = setTimeout(() => void this.#reload(reset), 250);
+      this.#reloadRetry.unref();
+      return;
+    }
+    // A later reset started its own reload, whose snapshot covers everything this one would.
+    if (reset !== this.#resets || this.#stopped) return;
+    this.#view = new View(snapshot, log.salesRetentionMs);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const conn of [...this.#connections]) this.close(conn, 'restart');
+    // The snapshot already holds what the feed delivered up to its id; applying those again would count sales twice.
+    for (const { event, json } of held) if (compareStreamIds(event.id, snapshot.id) > 0) this.#onEvent(event, json);
+    logger.info({ lastId: this.#view.last, dishes: snapshot.dishes.length }, 'view reloaded');
+  }
+
+  /** `bytes` is passed for a shared, cached frame; a frame made for this connection alone is measured here, once. */
+  #queue(conn: Connection, frame: string, bytes = Buffer.byteLength(frame)): void {
     if (conn.out.length === 0) this.#dirtyConns.push(conn);
     conn.out.push(frame);
+    conn.outBytes += bytes;
     this.#schedule();
   }
 
@@ -376,11 +433,10 @@ export class Hub {
     this.#dirtyConns = [];
     for (const conn of written) {
       if (conn.closed || conn.out.length === 0) continue;
-      let bytes = 0;
-      for (const frame of conn.out) bytes += Buffer.byteLength(frame);
       conn.sink.send(conn.out);
+      metrics.bound.bytesSent.inc(conn.outBytes);
       conn.out.length = 0;
-      metrics.bound.bytesSent.inc(bytes);
+      conn.outBytes = 0;
     }
     const published = this.#dirtyGroups;
     this.#dirtyGroups = [];

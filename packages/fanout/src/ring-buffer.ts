@@ -7,6 +7,8 @@ export interface RingEntry {
   readonly json: string;
   /** The unfiltered chain's frame, cached by the first resume that needs it, shared by every later one. */
   frame: string | undefined;
+  /** The frame's length in bytes, measured with it. */
+  frameBytes: number;
 }
 
 export class RingBuffer {
@@ -26,7 +28,7 @@ export class RingBuffer {
   /** Keeps the event and its JSON: a resume storm then serializes nothing per client. */
   push(event: DishEvent, json: string = JSON.stringify(event)): void {
     const end = (this.#start + this.#size) % this.capacity;
-    this.#items[end] = { event, json, frame: undefined };
+    this.#items[end] = { event, json, frame: undefined, frameBytes: 0 };
     if (this.#size < this.capacity) this.#size++;
     else this.#start = (this.#start + 1) % this.capacity;
   }

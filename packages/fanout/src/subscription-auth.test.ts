@@ -1,7 +1,7 @@
 // Subscription tokens: HS256 and RS256 verified, expiry and categories read, anything else refused with a reason.
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { effectiveCategories, OPEN_GRANT, SubscriptionAuth } from './subscription-auth.js';
+import { effectiveCategories, OPEN_GRANT, requestToken, SubscriptionAuth } from './subscription-auth.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const now = () => Math.floor(Date.now() / 1000);
@@ -60,6 +60,16 @@ describe('SubscriptionAuth', () => {
     expect(await auth.verify(token)).toEqual({ ok: true, grant: { categories: ['x'], expiresAt: exp * 1000 } });
     const confused = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(pem));
     expect((await auth.verify(confused)).ok).toBe(false);
+  });
+});
+
+describe('requestToken', () => {
+  it('takes ?token= first, else a Bearer header, else none', () => {
+    expect(requestToken(new URLSearchParams('token=q'), 'Bearer h')).toBe('q');
+    expect(requestToken(new URLSearchParams('token='), 'bearer  h')).toBe('h');
+    expect(requestToken(new URLSearchParams(''), 'Basic h')).toBeUndefined();
+    expect(requestToken(new URLSearchParams(''), '')).toBeUndefined();
+    expect(requestToken(new URLSearchParams(''), undefined)).toBeUndefined();
   });
 });
 

@@ -92,6 +92,11 @@ export class SubscriptionAuth {
   }
 }
 
+/** The token a request carries: `?token=` (an EventSource cannot set headers) first, else `Authorization: Bearer`. */
+export function requestToken(query: URLSearchParams, authorization: string | undefined): string | undefined {
+  return query.get('token') || /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+}
+
 /** The categories a connection gets: what it asked for, within what its grant allows (undefined = every category). */
 export function effectiveCategories(requested: readonly string[] | undefined, allowed: readonly string[] | undefined): string[] | undefined {
   if (allowed === undefined) return requested === undefined ? undefined : [...requested];

@@ -6,14 +6,18 @@ import {
   clientAddress,
   ConnectionLimits,
   grantedOptions,
+  healthAnswer,
   OPEN_GRANT,
   originAllowed,
   parseTrustProxy,
+  readyAnswer,
+  requestToken,
   SECURITY_HEADERS,
   type FanoutMetrics,
   type Grant,
   type Hub,
   type Logger,
+  type ProbeAnswer,
   type SubscriptionAuth,
 } from '@dish-live/fanout';
 import type { SseConfig } from './config.js';
@@ -35,7 +39,6 @@ export interface SseApp {
   /** Tells every client to reconnect (short jittered retry) and ends its stream. */
   endAll(): void;
   stopHeartbeats(): void;
-  limits: ConnectionLimits;
 }
 
 export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions): SseApp {
@@ -83,25 +86,19 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
     if (lastEventId !== undefined && lastEventId !== '' && lastEventId.length <= 64) options.since = lastEventId;
 
     const ip = clientAddress(req.socket.remoteAddress ?? '', req.get('x-forwarded-for'), trust);
-    const admission = limits.acquire(ip);
+    const admission = limits.admit(ip);
     if (!admission.ok) {
       metrics.disconnects.labels('sse', `refused_${admission.reason}`).inc();
       res.setHeader('Retry-After', String(admission.retryAfterS));
       return sendProblem(res, admission.status, admission.status === 503 ? 'Service Unavailable' : 'Too Many Requests', admission.message);
     }
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      limits.release(ip);
-    };
+    const { release } = admission;
     res.once('close', release);
 
     let grant: Grant = OPEN_GRANT;
     if (auth.enabled) {
       // The token is checked before the stream opens: without a valid one nothing but a 401 is ever sent.
-      const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-      const result = await auth.verify(query.get('token') || bearer);
+      const result = await auth.verify(requestToken(query, req.get('authorization')));
       if (res.destroyed || res.writableEnded) return release();
       if (!result.ok) {
         metrics.disconnects.labels('sse', 'refused_unauthorized').inc();
@@ -131,12 +128,12 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
     });
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', instance: hub.instance });
-  });
-  app.get('/readyz', (_req, res) => {
-    res.status(hub.ready ? 200 : 503).json({ ready: hub.ready, instance: hub.instance, lastId: hub.lastId });
-  });
+  const probe = (answer: (hub: Hub) => ProbeAnswer) => (_req: Request, res: Response) => {
+    const { status, body } = answer(hub);
+    res.status(status).json(body);
+  };
+  app.get('/healthz', probe(healthAnswer));
+  app.get('/readyz', probe(readyAnswer));
   app.get('/metrics', (_req, res, next) => {
     metrics.registry
       .metrics()
@@ -170,7 +167,6 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
     stopHeartbeats() {
       clearInterval(heartbeat);
     },
-    limits,
   };
 }
 

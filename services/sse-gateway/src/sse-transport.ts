@@ -31,7 +31,13 @@ export class SseSink implements Sink {
   close(reason: CloseReason): void {
     if (this.ended) return;
     this.ended = true;
-    // A restart asks for a quick, spread-out reconnect; a slow client just ends and its EventSource retries as usual.
+    // A slow client is let go at once: end() would wait for its hard-limit backlog to drain to a peer that may be dead
+    // (the socket has no timeout), holding the bytes and its connection slot. Its EventSource retries as usual.
+    if (reason === 'slow') {
+      this.res.destroy();
+      return;
+    }
+    // A restart asks for a quick, spread-out reconnect.
     if (reason === 'restart') this.res.write(`retry: ${this.restartRetryMs()}\n\n`);
     // The client must come back with a new token: say why before the stream ends.
     if (reason === 'token_expired') this.res.write(TOKEN_EXPIRED_FRAME);

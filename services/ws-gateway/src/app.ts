@@ -7,9 +7,12 @@ import {
   ConnectionLimits,
   createClientMessageHandler,
   grantedOptions,
+  healthAnswer,
   OPEN_GRANT,
   originAllowed,
   parseTrustProxy,
+  readyAnswer,
+  requestToken,
   SECURITY_HEADERS,
   type ClientSession,
   type Connection,
@@ -17,6 +20,7 @@ import {
   type Grant,
   type Hub,
   type Logger,
+  type ProbeAnswer,
   type SubscriptionAuth,
 } from '@dish-live/fanout';
 import type { WsConfig } from './config.js';
@@ -26,11 +30,12 @@ import { WsSink, type WsTransport } from './ws-transport.js';
 interface SocketData {
   /** What the client asked for; its grant narrows it. */
   options: SubscriptionOptions;
-  queryError: { field: string; message: string } | undefined;
+  /** Why the query was unusable, answered once the socket is open. */
+  queryError: string | undefined;
   ip: string;
   grant: Grant;
-  /** The connection slot was given back (exactly once). */
-  released: boolean;
+  /** Gives the connection slot back; only the first call counts. */
+  release: () => void;
   conn?: Connection<WsSink>;
   session?: ClientSession;
 }
@@ -65,7 +70,7 @@ function refuse(res: HttpResponse, status: number, detail: string, headers: Reco
   res.end(JSON.stringify({ type: 'about:blank', title: (STATUS_TEXT[status] ?? String(status)).slice(4), status, detail }));
 }
 
-export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: () => number; limits: ConnectionLimits } {
+export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: () => number } {
   const { uws, hub, config, metrics, log, auth } = o;
   const app = uws.App();
   // Sockets uWS still holds, which the hub forgets as soon as it closes them: shutdown waits for these.
@@ -78,11 +83,6 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     hub, appendChat: (chat) => o.appendChat(chat), logger: log, auth,
     chatLimiter: o.chatLimiter, chatRate: { burst: config.CHAT_BURST, perSecond: config.CHAT_RATE },
   });
-  const release = (data: SocketData) => {
-    if (data.released) return;
-    data.released = true;
-    limits.release(data.ip);
-  };
 
   app.ws<SocketData>('/ws', {
     // uWS drops an oversize frame's connection without a close frame (1006); frames up to 4× the limit are caught
@@ -102,10 +102,9 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const bearer = /^Bearer\s+(\S+)$/i.exec(req.getHeader('authorization'))?.[1];
-      const token = query.get('token') || bearer;
+      const token = requestToken(query, req.getHeader('authorization'));
       const ip = clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for') || undefined, trust);
-      const admission = limits.acquire(ip);
+      const admission = limits.admit(ip);
       if (!admission.ok) {
         refusals.labels('ws', `refused_${admission.reason}`).inc();
         return refuse(res, admission.status, admission.message, { 'Retry-After': String(admission.retryAfterS) });
@@ -113,8 +112,8 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
       const parsed = parseSubscriptionQuery(query);
       const data: SocketData = {
         options: parsed.ok ? parsed.options : {},
-        queryError: parsed.ok ? undefined : { field: parsed.field, message: parsed.message },
-        ip, grant: OPEN_GRANT, released: false,
+        queryError: parsed.ok ? undefined : parsed.message,
+        ip, grant: OPEN_GRANT, release: admission.release,
       };
       if (!auth.enabled) {
         res.upgrade(data, key, protocol, extensions, context);
@@ -124,13 +123,13 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
       let aborted = false;
       res.onAborted(() => {
         aborted = true;
-        release(data);
+        data.release();
       });
-      void auth.verify(token ?? undefined).then((result) => {
+      void auth.verify(token).then((result) => {
         if (aborted) return;
         res.cork(() => {
           if (!result.ok) {
-            release(data);
+            data.release();
             refusals.labels('ws', 'refused_unauthorized').inc();
             return refuse(res, 401, result.message, { 'WWW-Authenticate': 'Bearer realm="dish-live"' });
           }
@@ -147,10 +146,7 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
       data.conn = conn;
       data.session = messages.session(conn, data.ip, data.grant, data.options);
       // A bad query value is answered, then the socket is served with defaults (it may send a hello to fix it).
-      if (data.queryError) {
-        const code = data.queryError.field === 'since' ? 'bad_since' : 'bad_message';
-        hub.send(conn, { type: 'error', code, message: data.queryError.message });
-      }
+      if (data.queryError) hub.send(conn, { type: 'error', code: 'bad_message', message: data.queryError });
     },
     message(ws, message, isBinary) {
       if (message.byteLength > config.MAX_PAYLOAD_BYTES) {
@@ -163,7 +159,7 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     close(ws, code) {
       open--;
       const data = ws.getUserData();
-      release(data);
+      data.release();
       const conn = data.conn;
       if (!conn) return;
       conn.sink.closed = true;
@@ -171,14 +167,14 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     },
   });
 
-  app.get('/healthz', (res) => {
-    secure(res).writeHeader('Content-Type', 'application/json').end(JSON.stringify({ status: 'ok', instance: hub.instance }));
-  });
-  app.get('/readyz', (res) => {
-    secure(res.writeStatus(hub.ready ? '200 OK' : '503 Service Unavailable'))
+  const probe = (answer: (hub: Hub) => ProbeAnswer) => (res: HttpResponse) => {
+    const { status, body } = answer(hub);
+    secure(res.writeStatus(status === 200 ? '200 OK' : STATUS_TEXT[status]!))
       .writeHeader('Content-Type', 'application/json')
-      .end(JSON.stringify({ ready: hub.ready, instance: hub.instance, lastId: hub.lastId }));
-  });
+      .end(JSON.stringify(body));
+  };
+  app.get('/healthz', probe(healthAnswer));
+  app.get('/readyz', probe(readyAnswer));
   app.get('/metrics', (res) => {
     let aborted = false;
     res.onAborted(() => (aborted = true));
@@ -190,7 +186,7 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
   app.any('/*', (res) => {
     refuse(res, 404, 'not found');
   });
-  return { app, openSockets: () => open, limits };
+  return { app, openSockets: () => open };
 }
 
 function respond(res: HttpResponse, aborted: () => boolean, status: string, type: string, body: string): void {

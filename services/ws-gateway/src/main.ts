@@ -1,30 +1,16 @@
-// Wires the WebSocket gateway: native uWS check → config → logger → redis → hub → server → shutdown.
-import { EventLog, RateLimiter } from '@dish-live/broker';
-import { checkFileLimit, connectRedis, createInstanceId, createMetrics, Hub, onShutdown, SubscriptionAuth, waitUntil } from '@dish-live/fanout';
+// Wires the WebSocket gateway: native uWS check → config → the shared gateway core (logger, redis, hub) → server → shutdown.
+import { RateLimiter } from '@dish-live/broker';
+import { onShutdown, startGatewayCore, waitUntil } from '@dish-live/fanout';
 import { createWsApp, listen } from './app.js';
 import { loadWsConfig } from './config.js';
-import { createLogger } from './logger.js';
 import { loadNativeUws } from './uws.js';
 import { WsTransport } from './ws-transport.js';
 
 async function main(): Promise<void> {
   const uws = loadNativeUws();
   const config = loadWsConfig(process.env);
-  const instance = createInstanceId();
-  const log = createLogger(config.LOG_LEVEL, instance);
-  const auth = await SubscriptionAuth.create(config);
-  checkFileLimit(config.MAX_CONNECTIONS, log);
-  const redis = connectRedis(config.REDIS_URL, instance, log);
-  const eventLog = new EventLog(redis.redis, {
-    prefix: config.KEY_PREFIX, streamMaxLen: config.STREAM_MAXLEN, salesBucketMs: config.SALES_BUCKET_MS, salesRetentionMs: config.SALES_RETENTION_MS,
-  });
-  const metrics = createMetrics('ws');
   const transport = new WsTransport();
-  const hub = new Hub({
-    log: eventLog, redis: redis.redis, subscriber: redis.subscriber, transport, logger: log, metrics, instance,
-    ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS,
-  });
-  await hub.start();
+  const { log, auth, redis, eventLog, metrics, hub } = await startGatewayCore('ws-gateway', config, transport);
   const chatLimiter = new RateLimiter(redis.redis, config.KEY_PREFIX);
   const { app, openSockets } = createWsApp({
     uws, hub, transport, config, metrics, log, auth, chatLimiter, appendChat: (chat) => eventLog.appendChat(chat),
