@@ -52,9 +52,15 @@ export interface ServerContext {
   core: number | undefined;
 }
 
-/** The Dish Live services' common environment: quiet logs, loopback only. */
+/**
+ * The Dish Live services' common environment: quiet logs, loopback only. Every bench client comes from 127.0.0.1,
+ * so the per-address connection limit (1,000 by default) is lifted to what the memory scenario opens.
+ */
 export function serviceEnv(ctx: ServerContext, port: number): NodeJS.ProcessEnv {
-  return { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: ctx.redisUrl, KEY_PREFIX: ctx.prefix, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  return {
+    PORT: String(port), HOST: '127.0.0.1', REDIS_URL: ctx.redisUrl, KEY_PREFIX: ctx.prefix, LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    MAX_CONNECTIONS_PER_IP: '20000',
+  };
 }
 
 export async function startServer(def: ServerDef, ctx: ServerContext): Promise<RunningServer> {
