@@ -7,8 +7,8 @@ export interface CpuSample {
   at: number;
   /** Per core: [busy ticks, total ticks]. */
   cores: [number, number][];
-  /** Per pid: utime + stime ticks. */
-  procs: Map<number, number>;
+  /** Per pid: [utime + stime, stime] ticks. */
+  procs: Map<number, [number, number]>;
 }
 
 function readCores(): [number, number][] {
@@ -23,14 +23,14 @@ function readCores(): [number, number][] {
   return cores;
 }
 
-function procTicks(pid: number): number {
+function procTicks(pid: number): [number, number] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which may itself contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return [Number(fields[11]) + Number(fields[12]), Number(fields[12])];
   } catch {
-    return NaN;
+    return [NaN, NaN];
   }
 }
 
@@ -43,6 +43,8 @@ export interface CpuUsage {
   cores: number[];
   /** Percent of one core per pid. */
   procs: Record<number, number>;
+  /** The part of it spent in the kernel (syscalls: socket reads and writes). */
+  procsSys: Record<number, number>;
 }
 
 export function cpuBetween(a: CpuSample, b: CpuSample): CpuUsage {
@@ -52,11 +54,14 @@ export function cpuBetween(a: CpuSample, b: CpuSample): CpuUsage {
   });
   const seconds = (b.at - a.at) / 1000;
   const procs: Record<number, number> = {};
-  for (const [pid, ticks] of b.procs) {
-    const before = a.procs.get(pid) ?? NaN;
-    procs[pid] = Math.round(((ticks - before) / TICKS_PER_SECOND / seconds) * 1000) / 10;
+  const procsSys: Record<number, number> = {};
+  const percent = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 1000) / 10;
+  for (const [pid, [ticks, sys]] of b.procs) {
+    const [ticks0, sys0] = a.procs.get(pid) ?? [NaN, NaN];
+    procs[pid] = percent(ticks - ticks0);
+    procsSys[pid] = percent(sys - sys0);
   }
-  return { cores, procs };
+  return { cores, procs, procsSys };
 }
 
 /** Resident set size in bytes, or NaN when the process is gone. */

@@ -1,13 +1,16 @@
 // `npm run bench`: runs the benchmark scenarios against Dish Live's gateways and the peers, then writes the reports.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
 import { limits, pin, stopAll } from './processes.js';
+import { profileLine, readProfile } from './profile.js';
 import { writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
+import { writeProfilesDoc } from './report/profiles.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
@@ -27,7 +30,9 @@ let activeRedis: RedisServerProcess | undefined;
 const stopEverything = () => stopAll().finally(() => activeRedis?.stop());
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenario fanout,memory,e2e,slow] [--servers ${SERVER_NAMES.join(',')}]
-       [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only]`;
+       [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only] [--profile]
+  --profile  CPU-profile (node --cpu-prof) every fan-out server and the load generator; the profiler's overhead
+             lowers every figure, so such a run writes docs/PROFILES.md and bench/results/profiles/, not latest.json`;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T[] | undefined {
   if (value === undefined) return undefined;
@@ -57,6 +62,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       workers: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -74,6 +80,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
     scenarios: list(values.scenario, SCENARIOS, 'scenario') ?? [...SCENARIOS],
     servers,
     workers: positive(values.workers, 'workers') ?? 1,
+    ...(values.profile ? { profileDir: `${RESULTS_DIR}profiles/${new Date().toISOString().replace(/[:.]/g, '-')}` } : {}),
     serverCore: 0,
     loadgenCore: 1,
     fanout: {
@@ -142,7 +149,15 @@ function versions(): Record<string, string> {
   };
 }
 
-function writeReports(run: RunResult, docs: boolean): void {
+function writeReports(run: RunResult, docs: boolean, profileDir: string | undefined): void {
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    const file = join(profileDir, 'results.json');
+    writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+    console.log(`\nresults: ${file} (a profiled run: bench/results/latest.json is left as it was)`);
+    if (docs) console.log(`report:  ${writeProfilesDoc(`${ROOT}docs`, run, ROOT)}`);
+    return;
+  }
   const { file } = writeResults(RESULTS_DIR, run);
   console.log(`\nresults: ${file} (and bench/results/latest.json)`);
   if (docs) console.log(`report:  ${writeBenchmarksDoc(`${ROOT}docs`, run)}`);
@@ -181,7 +196,7 @@ async function run(options: Options): Promise<RunResult> {
     redis = activeRedis = await spawnRedisServer();
     // Not the server's core: Redis and the publisher share the load generator's, where a saturated core is flagged.
     partial.machine.pinned = pin(redis.pid, options.loadgenCore) && pin(process.pid, options.loadgenCore);
-    loadgen = LoadGen.start(options.workers, options.loadgenCore);
+    loadgen = LoadGen.start(options.workers, options.loadgenCore, options.profileDir);
     let crashedLoadgen: string | undefined;
     void loadgen.died.then((why) => (crashedLoadgen = why));
     let prefixes = 0;
@@ -210,6 +225,10 @@ async function run(options: Options): Promise<RunResult> {
     await loadgen?.stop();
     await stopAll();
     await redis?.stop();
+  }
+  if (options.profileDir && loadgen) {
+    partial.loadgenProfile = readProfile(join(options.profileDir, 'loadgen-0'));
+    if (partial.loadgenProfile) log(profileLine('load generator', partial.loadgenProfile));
   }
   partial.finishedAt = new Date().toISOString();
   partial.machine.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -270,7 +289,7 @@ async function main(): Promise<number> {
     clearTimeout(watchdog);
   }
   printTables(result);
-  writeReports(result, options.docs);
+  writeReports(result, options.docs, options.profileDir);
   const failed = failures(result);
   if (failed.length) console.error(`\nFAILED:\n  ${failed.join('\n  ')}`);
   // Only --quick (CI) fails on correctness; a full run always reports.

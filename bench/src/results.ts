@@ -1,5 +1,6 @@
 // The shape of a benchmark run's results: what the JSON file holds and the reports read.
 import type { LatencySummary } from './loadgen/stats.js';
+import type { ProfileSummary } from './profile.js';
 import type { ServerName } from './servers.js';
 
 export type Status = 'ok' | 'skipped' | 'failed' | 'crashed';
@@ -9,6 +10,9 @@ export interface StepCpu {
   server: number;
   /** Percent of one core used by the load generator processes. */
   loadgen: number;
+  /** The parts of `server` and `loadgen` spent in the kernel (socket syscalls, loopback TCP). */
+  serverSys?: number;
+  loadgenSys?: number;
   /** Percent busy of the server's core and of the load generator's core, whoever used them. */
   serverCore: number;
   loadgenCore: number;
@@ -64,6 +68,8 @@ export interface FanoutResult {
   reordered: number;
   /** Deliveries still missing after the final drain (a slow server has until then to deliver everything). */
   undelivered: number;
+  /** Where the server's busy time went (`--profile` runs only). */
+  profile?: ProfileSummary;
 }
 
 export interface MemoryResult {
@@ -163,5 +169,7 @@ export interface RunResult {
   memory: MemoryResult[];
   e2e?: E2eResult;
   slow: SlowResult[];
+  /** The load generator's profile over the whole run (`--profile` runs only). */
+  loadgenProfile?: ProfileSummary;
   summary: Summary;
 }

@@ -50,6 +50,16 @@ export interface ServerContext {
   /** Key prefix of the Dish Live log; the peers subscribe to the same channel the broker publishes on. */
   prefix: string;
   core: number | undefined;
+  /** A directory where the server writes V8 CPU profiles (`--cpu-prof`) when it stops; none when undefined. */
+  profile?: string;
+}
+
+/**
+ * Node flags that make a process write CPU profiles into `dir` when it exits: one per thread (tsx's loader runs in
+ * a worker of its own), so the directory is the process's alone and `readProfile` picks the main thread's.
+ */
+export function profileFlags(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /**
@@ -66,7 +76,7 @@ export function serviceEnv(ctx: ServerContext, port: number): NodeJS.ProcessEnv 
 export async function startServer(def: ServerDef, ctx: ServerContext): Promise<RunningServer> {
   const port = await freePort();
   if (def.dishLive) {
-    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [def.entry], env: serviceEnv(ctx, port) });
+    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...profileFlags(ctx.profile), def.entry], env: serviceEnv(ctx, port) });
     await waitForHttp(process, port, '/readyz', 20_000);
     return { def, port, process };
   }
@@ -74,7 +84,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
     name: def.name,
     core: ctx.core,
     command: 'node',
-    args: ['--import', 'tsx', def.entry],
+    args: [...profileFlags(ctx.profile), '--import', 'tsx', def.entry],
     env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: `${ctx.prefix}dish:events`, NODE_ENV: 'production' },
   });
   await waitForLine(process, 'ready', 20_000);

@@ -1,8 +1,10 @@
 // The orchestrator's handle on the load generator worker processes: commands over IPC, reports merged.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './loadgen/ipc.js';
 import { addCounters, emptyCounters, LatencyHistogram, type Counters } from './loadgen/stats.js';
 import { start, type Managed } from './processes.js';
+import { profileFlags } from './servers.js';
 
 const WORKER = fileURLToPath(new URL('./loadgen/worker.ts', import.meta.url));
 
@@ -28,10 +30,13 @@ interface Worker {
 export class LoadGen {
   private constructor(private readonly workers: Worker[]) {}
 
-  static start(count: number, core: number | undefined): LoadGen {
+  /** `profileDir`: each worker writes its profiles into `<profileDir>/loadgen-<n>/` when it stops. */
+  static start(count: number, core: number | undefined, profileDir?: string): LoadGen {
     const workers: Worker[] = [];
     for (let i = 0; i < count; i++) {
-      const process = start({ name: `loadgen-${i}`, core, command: 'node', args: ['--import', 'tsx', WORKER], ipc: true });
+      const profile = profileDir ? join(profileDir, `loadgen-${i}`) : undefined;
+      const args = [...profileFlags(profile), '--import', 'tsx', WORKER];
+      const process = start({ name: `loadgen-${i}`, core, command: 'node', args, ipc: true });
       const worker: Worker = { process, pending: new Map(), seq: 0 };
       process.child.on('message', (message: { seq: number; reply: WorkerReply }) => {
         worker.pending.get(message.seq)?.(message.reply);

@@ -260,3 +260,5 @@ process.on('message', (message: { seq: number; cmd: WorkerCommand }) => {
 });
 // The orchestrator going away (crash, Ctrl-C) ends the worker too: nothing outlives a run.
 process.on('disconnect', () => process.exit(0));
+// An exit rather than death by signal, so a `--cpu-prof` profile gets written.
+process.on('SIGTERM', () => process.exit(0));

@@ -16,6 +16,8 @@ export interface Options {
   serverCore: number;
   loadgenCore: number;
   fanout: { clients: number; rates: number[]; stepMs: number; drainMs: number; finalDrainMs: number; p99LimitMs: number };
+  /** Where the fan-out servers and the load generator write CPU profiles (`--profile`); none when undefined. */
+  profileDir?: string;
   memory: { connections: number; settleMs: number };
   e2e: { wsClients: number; sseClients: number; pollers: number; pollIntervalMs: number; rate: number; durationMs: number };
   slow: { clients: number; fraction: number; rate: number; baselineMs: number; slowMs: number; catchUpMs: number; servers: ServerName[] };
@@ -101,7 +103,7 @@ export async function measureStep(ctx: Context, spec: StepSpec): Promise<StepRes
   const behind = g?.behind ?? 0;
   const expected = published.sent * clients;
   const ended = (g?.ended ?? 0) - (before?.ended ?? 0);
-  const sum = (ps: number[]) => Math.round(ps.reduce((s, p) => s + (usage.procs[p] ?? 0), 0) * 10) / 10;
+  const sum = (ps: number[], of = usage.procs) => Math.round(ps.reduce((s, p) => s + (of[p] ?? 0), 0) * 10) / 10;
   const loadgenCore = usage.cores[ctx.options.loadgenCore] ?? 0;
   const step: StepResult = {
     rate: spec.rate,
@@ -121,6 +123,8 @@ export async function measureStep(ctx: Context, spec: StepSpec): Promise<StepRes
     cpu: {
       server: sum(spec.serverPids),
       loadgen: sum(ctx.loadgen.pids),
+      serverSys: sum(spec.serverPids, usage.procsSys),
+      loadgenSys: sum(ctx.loadgen.pids, usage.procsSys),
       serverCore: usage.cores[ctx.options.serverCore] ?? 0,
       loadgenCore,
       redis: sum([ctx.redisPid]),
@@ -153,7 +157,7 @@ export function stepLine(label: string, s: StepResult): string {
   return (
     `${label} ${String(s.rate).padStart(5)} ev/s → ${formatRate(s.deliveriesPerSec).padStart(7)} deliveries/s, ` +
     `p50 ${s.latency.p50} p99 ${s.latency.p99} max ${s.latency.max} ms, ` +
-    `cpu server ${s.cpu.server}% loadgen ${s.cpu.loadgen}% (cores ${s.cpu.serverCore}%/${s.cpu.loadgenCore}%)` +
+    `cpu server ${s.cpu.server}% (sys ${s.cpu.serverSys ?? '?'}) loadgen ${s.cpu.loadgen}% (sys ${s.cpu.loadgenSys ?? '?'}) (cores ${s.cpu.serverCore}%/${s.cpu.loadgenCore}%)` +
     `${s.loadgenLimited ? ' [loadgen-limited]' : ''}${s.contended ? ' [server core contended]' : ''} — ${s.verdict}`
   );
 }

@@ -1,4 +1,6 @@
 // Scenario 1, fan-out: many clients, the publish rate stepped up until p99 passes the limit or a message is lost.
+import { join } from 'node:path';
+import { profileLine, readProfile } from '../profile.js';
 import { Publisher } from '../publisher.js';
 import type { FanoutResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
@@ -16,12 +18,13 @@ export async function runFanout(ctx: Context, def: ServerDef): Promise<FanoutRes
   const missing = unavailable(def);
   if (missing) return { ...result, status: 'skipped', reason: missing };
   const prefix = ctx.prefix(`fanout-${def.name}`);
+  const profileFile = ctx.options.profileDir ? join(ctx.options.profileDir, `fanout-${def.name}`) : undefined;
   const redis = connectRedis(ctx.redisUrl);
   let server: RunningServer | undefined;
   try {
     // The bench dish exists before a gateway starts, so it is in the gateway's snapshot.
     const publisher = def.dishLive ? await Publisher.broker(redis, prefix) : Publisher.publish(redis, `${prefix}dish:events`);
-    server = await startServer(def, { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore });
+    server = await startServer(def, { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore, profile: profileFile });
     const c = await ctx.loadgen.connect(def.client, server.port, def.path, o.clients, GROUP);
     if (c.failed > 0) throw new Error(`${c.failed} of ${o.clients} clients could not connect: ${c.firstError}`);
     // Warm-up: every client gets its first sequence number before anything is measured.
@@ -61,6 +64,10 @@ export async function runFanout(ctx: Context, def: ServerDef): Promise<FanoutRes
     }
     await server?.process.stop();
     redis.disconnect();
+  }
+  if (profileFile) {
+    result.profile = readProfile(profileFile);
+    ctx.log(result.profile ? profileLine(def.name, result.profile) : `fanout ${def.name}: no profile written (${profileFile})`);
   }
   result.lost = result.steps.reduce((s, x) => s + x.lost, 0) + result.undelivered;
   result.reordered = result.steps.reduce((s, x) => s + x.reordered, 0);
