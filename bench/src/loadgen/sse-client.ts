@@ -58,8 +58,8 @@ export class SseStreamParser {
       if (j >= length) break;
       i = j + 1;
     }
-    // An unfinished frame is parsed again, whole, when the rest arrives.
-    if (frameStart < length) this.#pending = buf.subarray(frameStart);
+    // An unfinished frame is parsed again, whole, when the rest arrives; a copy, as `chunk` may be a reused buffer.
+    if (frameStart < length) this.#pending = Buffer.from(buf.subarray(frameStart));
   }
 }
 

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounters, LatencyHistogram, SequenceTracker, summarize } from './stats.js';
+import fc from 'fast-check';
+import { bucketOf, bucketOfByFormula, emptyCounters, LatencyHistogram, SequenceTracker, summarize } from './stats.js';
+
+describe('bucketOf', () => {
+  it('agrees with the formula everywhere, at bucket edges too', () => {
+    fc.assert(fc.property(fc.double({ min: -1, max: 400_000, noNaN: true }), (ms) => {
+      expect(bucketOf(ms)).toBe(bucketOfByFormula(ms));
+    }), { numRuns: 20_000 });
+    for (let k = 0; k < 2000; k++) {
+      const edge = Math.exp(k * Math.log(1.01));
+      for (const ms of [edge, edge - 1e-9, edge + 1e-9]) expect(bucketOf(ms)).toBe(bucketOfByFormula(ms));
+    }
+  });
+});
 
 describe('LatencyHistogram', () => {
   it('answers percentiles within 1% of the exact value, never below it', () => {

@@ -45,10 +45,16 @@ describe('WsFrameParser', () => {
     expect(closes).toEqual([4008]);
   });
 
-  it('gives the same messages however the stream is split', () => {
+  it('gives the same messages however the stream is split, from one reused read buffer', () => {
+    const scratch = Buffer.alloc(65_537);
     for (const size of [1, 2, 3, 7, 125, 1000, 65_537]) {
       const { parser, texts, closes } = collect();
-      for (let i = 0; i < stream.length; i += size) parser.push(stream.subarray(i, i + size));
+      for (let i = 0; i < stream.length; i += size) {
+        // As with `onread`: every read lands in the same buffer, overwritten by the next one.
+        const n = stream.copy(scratch, 0, i, i + size);
+        parser.push(scratch.subarray(0, n));
+        scratch.fill(0x2a);
+      }
       expect(texts, `chunks of ${size}`).toEqual(messages);
       expect(closes).toEqual([4008]);
     }

@@ -27,10 +27,11 @@ export class WsFrameParser {
 
   constructor(private readonly handlers: WsFrameHandlers) {}
 
+  /** `chunk` may be a reused read buffer: whatever is kept past this call is copied. */
   push(chunk: Buffer): void {
     let buf = chunk;
     if (this.#pendingLength > 0) {
-      this.#pending.push(chunk);
+      this.#pending.push(Buffer.from(chunk));
       this.#pendingLength += chunk.length;
       if (this.#pendingLength < this.#needed) return;
       buf = Buffer.concat(this.#pending, this.#pendingLength);
@@ -73,7 +74,7 @@ export class WsFrameParser {
       needed = 2;
     }
     if (pos < length) {
-      this.#pending.push(buf.subarray(pos));
+      this.#pending.push(Buffer.from(buf.subarray(pos)));
       this.#pendingLength = length - pos;
       this.#needed = needed;
     }
@@ -128,23 +129,21 @@ export interface RawClientHandlers {
 }
 
 /**
+ * Every socket of the process reads into this one buffer (`onread`): no allocation and no garbage per read. A read is
+ * parsed before the next one can happen, so parsers only copy what they keep past the call.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+/**
  * Opens a TCP connection, writes `request`, waits for a response head with `expectStatus`, then hands body bytes on.
  * Shared by the WebSocket, Socket.IO and SSE clients.
  */
 export function openRaw(port: number, request: string, expectStatus: number, handlers: RawClientHandlers): Socket {
-  const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   let head: Buffer | undefined = Buffer.alloc(0);
-  let ended = false;
-  const end = (reason: string) => {
-    if (ended) return;
-    ended = true;
-    handlers.onEnd(reason);
-  };
-  socket.once('connect', () => socket.write(request));
-  socket.on('data', (chunk: Buffer) => {
+  const onChunk = (chunk: Buffer) => {
     clock.now = performance.timeOrigin + performance.now();
     if (head === undefined) return handlers.onBody(chunk);
-    head = head.length ? Buffer.concat([head, chunk]) : chunk;
+    head = Buffer.concat([head, chunk]);
     const i = head.indexOf(HEADER_END);
     if (i < 0) {
       if (head.length > 16_384) socket.destroy(new Error('response head too large'));
@@ -159,7 +158,25 @@ export function openRaw(port: number, request: string, expectStatus: number, han
     const headText = head.toString('latin1', 0, i);
     head = undefined;
     handlers.onOpen(rest, headText);
+  };
+  const socket = connect({
+    host: '127.0.0.1', port, noDelay: true,
+    onread: {
+      buffer: READ_BUFFER,
+      // true: keep reading (false would pause the socket).
+      callback: (n: number, buf: Uint8Array) => {
+        onChunk((buf as Buffer).subarray(0, n));
+        return true;
+      },
+    },
   });
+  let ended = false;
+  const end = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    handlers.onEnd(reason);
+  };
+  socket.once('connect', () => socket.write(request));
   socket.on('error', (err) => end(err.message));
   socket.on('close', () => end('closed'));
   return socket;
