@@ -1,4 +1,5 @@
 // A dish change reaches WebSocket and SSE clients alike: snapshot on connect, then the same event with the same id, prev and data.
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
@@ -80,6 +81,50 @@ describe('delivery', () => {
     expect(events(w)).toEqual(events(s));
     w.close();
     s.close();
+  });
+
+  it('frames SSE as valid HTTP/1.1 chunks (group writes bypass node\'s http layer) and serves HTTP/1.0 unchunked', async () => {
+    const read = (version: string, price: number) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(sse.port, '127.0.0.1', () => socket.write(`GET /sse HTTP/${version}\r\nHost: x\r\n\r\n`));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('latin1');
+          if (text.includes(`"type":"dish.updated"`) && text.includes(`"price":${price}`)) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on('error', reject);
+        setTimeout(() => void log.updateDish('mapo', { price }), 300);
+      });
+    for (const [version, price] of [['1.1', 2901], ['1.0', 2902]] as const) {
+      const raw = await read(version, price);
+      const [head, body = ''] = raw.split('\r\n\r\n', 2) as [string, string?];
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 200`));
+      if (version === '1.0') {
+        expect(head).not.toMatch(/transfer-encoding/i);
+        expect(body).toContain('event: dish.updated');
+        continue;
+      }
+      expect(head).toMatch(/transfer-encoding: chunked/i);
+      // Decode every chunk: sizes must match their bytes exactly, and the payloads hold the event.
+      const bytes = Buffer.from(raw.slice(head.length + 4), 'latin1');
+      let pos = 0;
+      let payload = '';
+      while (pos < bytes.length) {
+        const eol = bytes.indexOf('\r\n', pos);
+        if (eol < 0) break;
+        const size = parseInt(bytes.toString('latin1', pos, eol), 16);
+        expect(Number.isNaN(size)).toBe(false);
+        if (eol + 2 + size + 2 > bytes.length) break;
+        payload += bytes.toString('utf8', eol + 2, eol + 2 + size);
+        expect(bytes.toString('latin1', eol + 2 + size, eol + 4 + size)).toBe('\r\n');
+        pos = eol + 4 + size;
+      }
+      expect(payload).toMatch(/event: dish\.updated\nid: \S+\ndata: \{.*"price":2901/);
+      expect(payload.endsWith('\n\n')).toBe(true);
+    }
   });
 
   it('sends SSE heartbeat comments carrying the server time', async () => {

@@ -18,6 +18,8 @@ export const gatewayEnv = {
   SALES_BUCKET_MS: int(1, 10_000),
   SALES_RETENTION_MS: int(1, 24 * 3600_000),
   TICK_MS: int(1, 25),
+  /** Under load, at most one write per client per this many ms, carrying every event of the window (0: every turn). */
+  COALESCE_MS: int(0, 10),
   /** Connections this process holds at most; past it a new one is refused with 503 + Retry-After. */
   MAX_CONNECTIONS: int(1, 20_000),
   /** Connections one client address holds at most (loopback too); past it, 429 + Retry-After. */

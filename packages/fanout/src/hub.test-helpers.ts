@@ -30,6 +30,8 @@ export class MemoryTransport implements Transport {
   readonly name = 'memory';
   encodes = 0;
   publishes = 0;
+  /** Frames per publish, in order: how the hub batched a group's events. */
+  readonly batches: number[] = [];
 
   encode(_message: ServerMessage, json: string): string {
     this.encodes++;
@@ -42,6 +44,7 @@ export class MemoryTransport implements Transport {
 
   publish(group: Group, frames: readonly string[]): void {
     this.publishes++;
+    this.batches.push(frames.length);
     for (const member of group.members) (member.sink as MemorySink).frames.push(...frames);
   }
 }

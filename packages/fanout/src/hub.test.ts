@@ -115,6 +115,22 @@ describe('Hub', () => {
     }
   });
 
+  it('coalesces under load: an event after a quiet spell goes out at once, those within the window in one publish', async () => {
+    const { hub, transport } = await startHub({ coalesceMs: 300, tickMs: 10_000 });
+    const { sink } = connect(hub);
+    await until('snapshot flushed', () => sink.frames.length === 1);
+    await new Promise((r) => setTimeout(r, 350));
+    const first = await change(1);
+    const t0 = performance.now();
+    await until('the first event', () => eventsOf(sink).length === 1);
+    expect(performance.now() - t0).toBeLessThan(250);
+    const rest = await change(4);
+    await until('all 5 events', () => eventsOf(sink).length === 5, 5000);
+    expect(transport.batches).toEqual([1, 4]);
+    expect(eventsOf(sink).map((e) => e.id)).toEqual([...first, ...rest]);
+    expect(chainOf(sink.messages)).toEqual([]);
+  });
+
   it('resumes from Redis while live events keep arriving, without loss or duplicates', async () => {
     const { hub } = await startHub({ ringSize: 3, replayPageSize: 7 });
     const since = await log.lastId();

@@ -40,9 +40,15 @@ export interface HubOptions {
   tickMs?: number;
   /** Events per XRANGE page of a replay from Redis. */
   replayPageSize?: number;
+  /**
+   * Flushes at most once per this many ms while events keep coming (0: every event-loop turn). A flush after a quiet
+   * spell goes out on the next turn, so this adds latency only under load, where it bounds the writes per client.
+   */
+  coalesceMs?: number;
 }
 
 export const DEFAULT_TICK_MS = 25;
+export const DEFAULT_COALESCE_MS = 0;
 
 export class Hub {
   readonly instance: string;
@@ -58,6 +64,8 @@ export class Hub {
   #dirtyConns: Connection[] = [];
   #dirtyGroups: Group[] = [];
   #scheduled = false;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #lastFlushAt = -Infinity;
   #view: View | undefined;
   #feed: LiveFeed | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -101,6 +109,7 @@ export class Hub {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#tick);
+    clearTimeout(this.#flushTimer);
     clearTimeout(this.#reloadRetry);
     await this.#feed?.stop();
   }
@@ -419,15 +428,25 @@ export class Hub {
     this.#schedule();
   }
 
+  /**
+   * Each syscall to a client costs about as much as the bytes it carries (loopback: the receiver's TCP work is the
+   * sender's too), so under load the flush waits out the coalescing window and every client gets one write for all
+   * the events of it; after a quiet spell it runs on the next turn.
+   */
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => this.#flush());
+    const wait = this.#lastFlushAt + (this.#o.coalesceMs ?? DEFAULT_COALESCE_MS) - performance.now();
+    if (wait < 1) setImmediate(() => this.#scheduled && this.#flush());
+    else this.#flushTimer = setTimeout(() => this.#flush(), wait);
   }
 
   /** End of a turn: each connection's own frames, then one publish per group, then joins, then backpressure. */
   #flush(): void {
     this.#scheduled = false;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#lastFlushAt = performance.now();
     const { metrics, softLimitBytes: soft, hardLimitBytes: hard } = this.#o;
     const written = this.#dirtyConns;
     this.#dirtyConns = [];

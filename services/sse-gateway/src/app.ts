@@ -22,7 +22,7 @@ import {
 } from '@dish-live/fanout';
 import type { SseConfig } from './config.js';
 import { sendProblem } from './problem.js';
-import { jitter, SseSink } from './sse-transport.js';
+import { httpChunk, jitter, SseSink } from './sse-transport.js';
 
 export interface SseAppOptions {
   hub: Hub;
@@ -110,14 +110,17 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
 
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
+    // Chunked framing stated here rather than left to node, because group publishes write ready-made chunks.
+    const chunked = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
+      ...(chunked ? { 'Transfer-Encoding': 'chunked' } : {}),
     });
     res.write(`retry: ${jitter(config.RETRY_MIN_MS, config.RETRY_MAX_MS)}\n\n`);
-    const sink = new SseSink(res, restartRetry);
+    const sink = new SseSink(res, restartRetry, chunked);
     streams.add(sink);
     const conn = hub.connect(sink, grantedOptions(options, grant));
     hub.expireAt(conn, grant.expiresAt);
@@ -153,7 +156,8 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
   // One timer for every stream: a comment line with the server time keeps proxies from timing the stream out.
   const heartbeat = setInterval(() => {
     const frame = `: t=${Date.now()}\n\n`;
-    for (const sink of streams) if (!sink.ended) sink.write(frame);
+    const chunk = httpChunk(frame);
+    for (const sink of streams) if (!sink.ended) sink.writeChunk(chunk, frame);
   }, config.HEARTBEAT_MS);
   heartbeat.unref();
 

@@ -1,5 +1,6 @@
 // Server-Sent Events as a fanout Transport: frames are `event:/id:/data:` blocks; a group is reached by a loop of res.write.
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ServerMessage } from '@dish-live/protocol';
 import type { CloseReason, Group, Sink, Transport } from '@dish-live/fanout';
 
@@ -9,19 +10,33 @@ const TOKEN_EXPIRED_FRAME = `event: error\ndata: ${JSON.stringify({ type: 'error
 
 export class SseSink implements Sink {
   ended = false;
+  /**
+   * The socket group publishes go to as ready-made chunks (HTTP/1.1, `Transfer-Encoding: chunked` set by the app);
+   * undefined for HTTP/1.0, whose body has no chunks, and where every write goes through `res`.
+   */
+  readonly #socket: Socket | undefined;
 
   constructor(
     readonly res: ServerResponse,
     private readonly restartRetryMs: () => number,
-  ) {}
+    chunked: boolean,
+  ) {
+    this.#socket = chunked ? (res.socket ?? undefined) : undefined;
+  }
 
+  /** Includes the socket's own buffer, so bytes written past `res` count too. */
   buffered(): number {
     return this.res.writableLength;
   }
 
-  /** The one thing a full-rate client costs per turn. */
-  write(payload: string): void {
-    this.res.write(payload);
+  /**
+   * The one thing a full-rate client costs per flush: the group's bytes, already framed as one HTTP chunk and shared
+   * by every member, straight to the socket (no per-client encoding or chunk framing in node's http layer).
+   */
+  writeChunk(chunk: Buffer, payload: string): void {
+    const socket = this.#socket;
+    if (!socket) this.res.write(payload);
+    else if (!socket.destroyed) socket.write(chunk);
   }
 
   send(frames: readonly string[]): void {
@@ -56,7 +71,17 @@ export const sseTransport: Transport = {
   leave() {},
   publish(group: Group, frames: readonly string[]): void {
     const payload = frames.length === 1 ? frames[0]! : frames.join('');
+    const chunk = httpChunk(payload);
     const members = group.members;
-    for (let i = 0; i < members.length; i++) (members[i]!.sink as SseSink).write(payload);
+    for (let i = 0; i < members.length; i++) (members[i]!.sink as SseSink).writeChunk(chunk, payload);
   },
 };
+
+/** `payload` as one HTTP/1.1 chunk: its size in hex, CRLF, the bytes, CRLF. */
+export function httpChunk(payload: string): Buffer {
+  const body = Buffer.from(payload);
+  const head = Buffer.from(`${body.length.toString(16)}\r\n`);
+  return Buffer.concat([head, body, CRLF], head.length + body.length + 2);
+}
+
+const CRLF = Buffer.from('\r\n');
