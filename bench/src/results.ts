@@ -150,6 +150,8 @@ export interface Summary {
   sseP99VsRawAt200k: number | null;
   lost: number;
   reordered: number;
+  /** Peers whose healthy clients were still owed deliveries when the slow scenario's catch-up time ended (late, not lost). */
+  peersBehindAfterStall?: { server: ServerName; owed: number }[];
   loadgenLimited: boolean;
   loadgenLimitedSteps: string[];
   /** Steps where other work took a real share of the server's core. */

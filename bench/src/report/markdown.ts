@@ -116,7 +116,7 @@ function e2eSection(run: RunResult): string {
 
 function slowTable(run: RunResult): Table {
   return {
-    head: ['server', 'healthy p99 before → with stalled', 'healthy deliveries/s before → with', 'healthy lost', 'stalled clients', 'unread per stalled client', 'after reading again: closed / conflated / lost / still behind', 'server RSS start → peak → end'],
+    head: ['server', 'healthy p99 before → with stalled', 'healthy deliveries/s before → with', 'healthy: gaps / still owed after catch-up', 'stalled clients', 'unread per stalled client', 'after reading again: closed / conflated / lost / still behind', 'server RSS start → peak → end'],
     rows: run.slow.map((r) => {
       if (!r.baseline || !r.withSlow) return [r.server, `${r.status}: ${(r.reason ?? '').split('\n')[0]}`, '', '', '', '', '', ''];
       const mb = (b: number) => `${(b / 1048576).toFixed(0)}`;
@@ -124,7 +124,7 @@ function slowTable(run: RunResult): Table {
         r.server,
         `${r.baseline.latency.p99} → ${r.withSlow.latency.p99} ms`,
         `${formatRate(r.baseline.deliveriesPerSec)} → ${formatRate(r.withSlow.deliveriesPerSec)}`,
-        String(r.baseline.lost + r.withSlow.lost),
+        `${r.baseline.lost + r.withSlow.lost} / ${r.undelivered}`,
         String(r.slowClients),
         `${((r.slow?.unreadBytesPerClient ?? 0) / 1048576).toFixed(1)} MB`,
         r.slow
@@ -206,7 +206,10 @@ ${e2eSection(run)}
 A stalled client stops reading its socket. On Linux loopback the kernel buffers a few MB per connection (about 4 MB
 here) before a server's own buffers start to grow, so the gateways' slow-consumer policy (conflation past the soft
 limit, close 4008 past the hard one) only shows when a stalled client's unread bytes go well beyond that. After the
-stall the clients read again, so what the server kept, conflated or closed for them is counted.
+stall the clients read again, so what the server kept, conflated or closed for them is counted. A server without a
+slow-consumer policy spends itself on the stalled clients' backlog and falls behind on the healthy ones: what it still
+owes them when the catch-up time ends is shown as "still owed" — late rather than lost for a naive peer, a failure
+for a Dish Live gateway.
 
 ${run.slow.length ? renderMarkdown(slowTable(run)) : '_Not run._'}
 `;

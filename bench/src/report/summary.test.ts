@@ -27,7 +27,21 @@ function run(over: Partial<Omit<RunResult, 'summary'>>): RunResult {
   return { ...base, summary: summarizeRun(base) };
 }
 
+const slowRun = (server: ServerName, undelivered: number) => ({
+  server, status: 'ok' as const, clients: 500, slowClients: 50, rate: 1000, baseline: step(1000, 5), withSlow: step(1000, 5), undelivered,
+});
+
 describe('summarizeRun', () => {
+  it('counts what a gateway still owes healthy clients after a stall as lost, and a naive peer\'s as its backlog', () => {
+    const r = run({ slow: [slowRun('express-sse', 2_000_000), slowRun('sse-gateway', 0)] });
+    expect(r.summary.lost).toBe(0);
+    expect(r.summary.peersBehindAfterStall).toEqual([{ server: 'express-sse', owed: 2_000_000 }]);
+    expect(failures(r)).toEqual([]);
+    const bad = run({ slow: [slowRun('sse-gateway', 7)] });
+    expect(bad.summary.lost).toBe(7);
+    expect(failures(bad)).toEqual(['7 events lost']);
+  });
+
   it('divides max sustained deliveries and compares p99 at the step nearest 200k deliveries/s', () => {
     const r = run({
       fanout: [

@@ -36,10 +36,13 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
   const e2e = Object.values(run.e2e?.transports ?? {});
   // Stalled clients may be conflated or closed, but a Dish Live gateway must never leave a gap or reorder for them.
   const stalled = run.slow.filter((r) => SERVERS[r.server].dishLive).map((r) => r.slow ?? { lost: 0, reordered: 0 });
+  // A naive peer with stalled clients falls minutes behind its healthy ones too: what it still owes them when the
+  // catch-up time ends is late, not a gap, and is reported as its backlog. A Dish Live gateway owing anything is loss.
+  const slowOwed = (dishLive: boolean) => run.slow.filter((r) => SERVERS[r.server].dishLive === dishLive && r.undelivered > 0);
   const lost =
     healthySteps.reduce((s, x) => s + x.lost, 0) +
     run.fanout.reduce((s, f) => s + f.undelivered, 0) +
-    run.slow.reduce((s, r) => s + r.undelivered, 0) +
+    slowOwed(true).reduce((s, r) => s + r.undelivered, 0) +
     run.memory.reduce((s, m) => s + m.lost, 0) +
     e2e.reduce((s, t) => s + t.lost, 0) +
     stalled.reduce((s, t) => s + t.lost, 0);
@@ -70,6 +73,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     sseP99VsRawAt200k: p99Ratio('sse-gateway', 'http-sse-raw'),
     lost,
     reordered,
+    peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),
     loadgenLimited: loadgenLimitedSteps.length > 0,
     loadgenLimitedSteps,
     contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow])].filter((s) => s?.contended).length,

@@ -52,6 +52,12 @@ export function summaryTable(run: RunResult): Table {
     ['ws-gateway p99 / raw uWS p99 near 200k/s', x(s.wsP99VsRawAt200k), s.targets.wsP99VsRawAt200k!.target, met(s.targets.wsP99VsRawAt200k!.met)],
     ['sse-gateway p99 / raw http p99 near 200k/s', x(s.sseP99VsRawAt200k), s.targets.sseP99VsRawAt200k!.target, met(s.targets.sseP99VsRawAt200k!.met)],
     ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
+    [
+      'peers still behind after the stall (late)',
+      s.peersBehindAfterStall?.length ? s.peersBehindAfterStall.map((p) => `${p.server} ${formatRate(p.owed)}`).join(', ') : 'none',
+      '',
+      '',
+    ],
     ['loadgen-limited steps', limited(s.loadgenLimitedSteps), '', ''],
     ['steps with the server core contended', String(s.contendedSteps), '0', ''],
   ];
