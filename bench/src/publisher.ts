@@ -1,10 +1,8 @@
-// Writes dish events at a fixed rate: through the broker (EventLog.updateDish), as PUBLISH of the same bytes, or by PATCH.
+// Writes dish events at a fixed rate: through the broker (EventLog.updateDish) or by PATCH through the dish service.
 import type { Redis } from 'ioredis';
 import { EventLog } from '@dish-live/broker';
 import { BENCH_DISH_ID } from './loadgen/message.js';
 import { LatencyHistogram } from './loadgen/stats.js';
-
-export type PublishMode = 'broker' | 'publish' | 'http';
 
 /** One event's write; resolves with the bench dish's version after it (the sequence number). */
 type Write = () => Promise<number>;
@@ -25,7 +23,7 @@ const MAX_IN_FLIGHT = 2000;
 export class Publisher {
   readonly #write: Write;
   lastSeq = 0;
-  /** The sequence number the next write is meant to get (PUBLISH mode stamps it; the others only vary the price). */
+  /** The sequence number the next write is meant to get (writes only vary the price; the version they answer is the truth). */
   #issued = -1;
   #inFlight = 0;
 
@@ -44,20 +42,6 @@ export class Publisher {
     const p = new Publisher(async (seq) => (await log.updateDish(BENCH_DISH_ID, { price: 1000 + (seq % 9000) })).version);
     p.lastSeq = dish.version;
     return p;
-  }
-
-  /** Plain PUBLISH of bytes shaped exactly like the broker's envelope, with a synthetic id chain and version. */
-  static publish(redis: Redis, channel: string): Publisher {
-    const base = Date.now();
-    return new Publisher(async (seq) => {
-      const ts = Date.now();
-      const dish = `{"id":"${BENCH_DISH_ID}","name":"${BENCH_DISH.name}","category":"${BENCH_DISH.category}","price":${
-        1000 + (seq % 9000)
-      },"stock":${BENCH_DISH.stock},"sold":0,"version":${seq},"updatedAt":${ts}}`;
-      const prev = seq > 1 ? `${base}-${seq - 1}` : '0-0';
-      await redis.publish(channel, `{"id":"${base}-${seq}","prev":"${prev}","type":"dish.updated","ts":${ts},"data":{"dish":${dish}}}`);
-      return seq;
-    });
   }
 
   /** As a user would: PATCH /api/dishes/:id with a bearer token, the dish service doing the rest. */
