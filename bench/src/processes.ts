@@ -12,6 +12,8 @@ export interface Managed {
   child: ChildProcess;
   /** The last lines the process wrote to stderr, for error messages. */
   stderrTail(): string;
+  /** The first 4 KB the process wrote to stderr (where node prints its inspector URL). */
+  stderrHead(): string;
   /** Resolves with a description when the process exits on its own. */
   exited: Promise<string>;
   stop(): Promise<void>;
@@ -61,7 +63,9 @@ export function start(options: StartOptions): Managed {
     stdio: ['pipe', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   let stderr = '';
+  let head = '';
   child.stderr?.on('data', (chunk: Buffer) => {
+    if (head.length < 4000) head = (head + chunk.toString()).slice(0, 4000);
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<string>((resolve) =>
@@ -75,6 +79,7 @@ export function start(options: StartOptions): Managed {
     pid: child.pid ?? -1,
     child,
     stderrTail: () => stderr.trim().split('\n').slice(-5).join('\n'),
+    stderrHead: () => head,
     exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@dish-live/local-redis';
+import { INSPECT_FLAG } from './inspector-gc.js';
 import type { ClientKind } from './loadgen/ipc.js';
 import { start, waitForHttp, waitForLine, type Managed } from './processes.js';
 
@@ -52,6 +53,8 @@ export interface ServerContext {
   core: number | undefined;
   /** A directory where the server writes V8 CPU profiles (`--cpu-prof`) when it stops; none when undefined. */
   profile?: string;
+  /** Open the inspector on a free loopback port, so the bench can make the server collect garbage. */
+  inspect?: boolean;
 }
 
 /**
@@ -76,7 +79,8 @@ export function serviceEnv(ctx: ServerContext, port: number): NodeJS.ProcessEnv 
 export async function startServer(def: ServerDef, ctx: ServerContext): Promise<RunningServer> {
   const port = await freePort();
   if (def.dishLive) {
-    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...profileFlags(ctx.profile), def.entry], env: serviceEnv(ctx, port) });
+    const args = [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : []), def.entry];
+    const process = start({ name: def.name, core: ctx.core, command: 'node', args, env: serviceEnv(ctx, port) });
     await waitForHttp(process, port, '/readyz', 20_000);
     return { def, port, process };
   }
@@ -84,7 +88,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
     name: def.name,
     core: ctx.core,
     command: 'node',
-    args: [...profileFlags(ctx.profile), '--import', 'tsx', def.entry],
+    args: [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : []), '--import', 'tsx', def.entry],
     env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: `${ctx.prefix}dish:events`, NODE_ENV: 'production' },
   });
   await waitForLine(process, 'ready', 20_000);
