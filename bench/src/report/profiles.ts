@@ -39,7 +39,9 @@ export function renderProfiles(run: RunResult, root: string): string {
       '`node --cpu-prof` for its whole fan-out scenario (warm-up and every step); the load generator for the whole run. ' +
       "Self time is time in the function itself, as a share of the process's busy (non-idle) time. Native work a JS " +
       "function calls (a socket write, uWS' publish) counts as that function's; work outside any JS function (libuv's " +
-      'loop, uWS sending corked buffers) is "native, outside JS". Kernel time is in the `sys` figures of the steps. ' +
+      'loop) is "native, outside JS". uWebSockets.js sends the buffers it corked from its own loop, outside any JS call, ' +
+      'and V8 counts that as idle: the uWS servers show little busy time next to their CPU figures, which are mostly ' +
+      'kernel time (`sys` in the steps) — as for every server here, the socket writes are most of the cost. ' +
       'The profiler costs throughput: these figures explain the shares, the benchmark itself measures the rates.',
     '',
     `Profiles: \`${relative(root, dirname(dirname(run.fanout.find((f) => f.profile)?.profile?.file ?? '.')))}/\` (not committed; open a \`.cpuprofile\` in Chrome DevTools → Performance, or speedscope).`,
