@@ -20,6 +20,14 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
+/**
+ * Node flags that make a process write CPU profiles into `dir` when it exits: one per thread (tsx's loader runs in
+ * a worker of its own), so the directory is the process's alone and `readProfile` picks the main thread's.
+ */
+export function profileFlags(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export interface ProfileEntry {
   /** A function (name and place) or an area (package, node core, V8). */
   name: string;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@dish-live/local-redis';
 import { INSPECT_FLAG } from './inspector-gc.js';
+import { profileFlags } from './profile.js';
 import type { ClientKind } from './loadgen/ipc.js';
 import { start, waitForHttp, waitForLine, type Managed } from './processes.js';
 
@@ -58,14 +59,6 @@ export interface ServerContext {
 }
 
 /**
- * Node flags that make a process write CPU profiles into `dir` when it exits: one per thread (tsx's loader runs in
- * a worker of its own), so the directory is the process's alone and `readProfile` picks the main thread's.
- */
-export function profileFlags(dir: string | undefined): string[] {
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-}
-
-/**
  * The Dish Live services' common environment: quiet logs, loopback only. Every bench client comes from 127.0.0.1,
  * so the per-address connection limit (1,000 by default) is lifted to what the memory scenario opens.
  */
@@ -78,9 +71,9 @@ export function serviceEnv(ctx: ServerContext, port: number): NodeJS.ProcessEnv 
 
 export async function startServer(def: ServerDef, ctx: ServerContext): Promise<RunningServer> {
   const port = await freePort();
+  const nodeFlags = [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : [])];
   if (def.dishLive) {
-    const args = [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : []), def.entry];
-    const process = start({ name: def.name, core: ctx.core, command: 'node', args, env: serviceEnv(ctx, port) });
+    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...nodeFlags, def.entry], env: serviceEnv(ctx, port) });
     await waitForHttp(process, port, '/readyz', 20_000);
     return { def, port, process };
   }
@@ -88,7 +81,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
     name: def.name,
     core: ctx.core,
     command: 'node',
-    args: [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : []), '--import', 'tsx', def.entry],
+    args: [...nodeFlags, '--import', 'tsx', def.entry],
     env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: `${ctx.prefix}dish:events`, NODE_ENV: 'production' },
   });
   await waitForLine(process, 'ready', 20_000);

@@ -2,23 +2,15 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './loadgen/ipc.js';
-import { addCounters, emptyCounters, LatencyHistogram, type Counters } from './loadgen/stats.js';
+import { addCounters, emptyCounters, LatencyHistogram } from './loadgen/stats.js';
 import { start, type Managed } from './processes.js';
-import { profileFlags } from './servers.js';
+import { profileFlags } from './profile.js';
 
 const WORKER = fileURLToPath(new URL('./loadgen/worker.ts', import.meta.url));
 
-export interface MergedGroup {
-  counters: Counters;
+/** A group's report summed over the workers, its latencies as one histogram. */
+export interface MergedGroup extends Omit<GroupReport, 'latency'> {
   latency: LatencyHistogram;
-  open: number;
-  ended: number;
-  minSeq: number;
-  maxSeq: number;
-  behind: number;
-  silent: number;
-  lastEventAt: number;
-  endReasons: Record<string, number>;
 }
 
 interface Worker {

@@ -51,8 +51,8 @@ const VERSION_TAIL = 96;
 /** Where the bench dish's version number starts, or -1: backwards from the end first, then the whole message. */
 function findVersion(buf: Buffer, start: number, end: number): number {
   const stop = Math.max(start, end - VERSION_TAIL);
-  for (let i = end - 10; i >= stop; i--) if (buf[i] === QUOTE && isVersionKey(buf, i)) return i + 10;
-  for (let i = start; i < stop; i++) if (buf[i] === QUOTE && isVersionKey(buf, i)) return i + 10;
+  for (let i = end - 10; i >= stop; i--) if (isVersionKey(buf, i)) return i + 10;
+  for (let i = start; i < stop; i++) if (isVersionKey(buf, i)) return i + 10;
   return -1;
 }
 

@@ -48,7 +48,6 @@ export interface HubOptions {
 }
 
 export const DEFAULT_TICK_MS = 25;
-export const DEFAULT_COALESCE_MS = 0;
 
 export class Hub {
   readonly instance: string;
@@ -436,7 +435,7 @@ export class Hub {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    const wait = this.#lastFlushAt + (this.#o.coalesceMs ?? DEFAULT_COALESCE_MS) - performance.now();
+    const wait = this.#lastFlushAt + (this.#o.coalesceMs ?? 0) - performance.now();
     if (wait < 1) setImmediate(() => this.#scheduled && this.#flush());
     else this.#flushTimer = setTimeout(() => this.#flush(), wait);
   }
