@@ -1,13 +1,14 @@
-// The local stand-in for nginx: serves the built dashboard and /config.json, and proxies /api, /ws and /sse.
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+// The local stand-in for nginx (`npm start`, the browser tests): serves the built dashboard and /config.json, proxies
+// /api, /ws and /sse, and answers with the same headers, compression and status codes as deploy/nginx does in compose.
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { gzipFor, isCompressible } from './compression.js';
+import { pageHeaders, type PageEndpoints } from './page-headers.js';
+import { proxyHttp, proxyUpgrade, type Upstream } from './proxy.js';
+import { BadPath, findStaticFile, requestPath } from './static-files.js';
 
-export interface Upstream {
-  host: string;
-  port: number;
-}
+export type { Upstream } from './proxy.js';
 
 export interface LocalWebOptions {
   port: number;
@@ -17,94 +18,107 @@ export interface LocalWebOptions {
   api: Upstream;
   ws: Upstream;
   sse: Upstream;
-  /** What GET /config.json answers. */
-  config: Record<string, unknown>;
+  /** What GET /config.json answers; its endpoints also shape the Content-Security-Policy. */
+  config: PageEndpoints & Record<string, unknown>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
+type Route = { to: 'api' | 'ws' | 'sse' } | { to: 'local' };
 
-function upstreamFor(url: string, o: LocalWebOptions): Upstream | undefined {
-  if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return o.api;
-  if (url === '/ws' || url.startsWith('/ws?') || url.startsWith('/ws/')) return o.ws;
-  if (url === '/sse' || url.startsWith('/sse?') || url.startsWith('/sse/')) return o.sse;
-  return undefined;
+/** By the raw target, before any decoding: what is proxied is the service's to decode. */
+function route(target: string): Route {
+  for (const to of ['api', 'ws', 'sse'] as const) {
+    const prefix = `/${to}`;
+    if (target === prefix || target.startsWith(`${prefix}/`) || target.startsWith(`${prefix}?`)) return { to };
+  }
+  return { to: 'local' };
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, to: Upstream): void {
-  const upstream = request(
-    { host: to.host, port: to.port, method: req.method, path: req.url, headers: req.headers },
-    (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      // SSE must not wait for a buffer to fill: flush every chunk as it comes.
-      up.on('data', (chunk: Buffer) => res.write(chunk));
-      up.on('end', () => res.end());
-    },
-  );
-  upstream.on('error', () => {
-    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ title: 'Bad Gateway', status: 502, detail: `upstream ${to.host}:${to.port} is not answering` }));
-  });
-  res.on('close', () => upstream.destroy());
-  req.pipe(upstream);
+function problem(res: ServerResponse, headers: Record<string, string>, status: number, title: string, detail: string): void {
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  res.writeHead(status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
-function serveStatic(req: IncomingMessage, res: ServerResponse, o: LocalWebOptions): void {
-  const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+async function serveLocal(req: IncomingMessage, res: ServerResponse, o: LocalWebOptions, headers: Record<string, string>): Promise<void> {
+  let path: string;
+  try {
+    path = requestPath(req.url ?? '/');
+  } catch (err) {
+    if (err instanceof BadPath) return problem(res, headers, 400, 'Bad Request', err.message);
+    throw err;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    return problem(res, headers, 405, 'Method Not Allowed', `${req.method} is not served here`);
+  }
+  // Liveness of this server itself, like nginx's own /healthz; the services' health stays on their own ports.
+  if (path === '/healthz') {
+    res.writeHead(200, { ...headers, 'content-type': 'text/plain', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : 'ok\n');
+    return;
+  }
   if (path === '/config.json') {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(o.config));
+    const body = JSON.stringify(o.config);
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
-  let file = normalize(join(o.webRoot, path));
-  if (!file.startsWith(normalize(o.webRoot))) {
-    res.writeHead(400).end();
-    return;
+  const file = await findStaticFile(o.webRoot, path);
+  if (!file) {
+    const detail = path === '/' ? 'dashboard not built: run `npm run build`' : `no such page or file: ${path}`;
+    return problem(res, headers, 404, 'Not Found', detail);
   }
-  // Single-page app: unknown paths get index.html.
-  if (!existsSync(file) || statSync(file).isDirectory()) file = join(o.webRoot, 'index.html');
-  if (!existsSync(file)) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('dashboard not built: run `npm run build`\n');
-    return;
-  }
-  const immutable = path.startsWith('/assets/');
+  const gzip = gzipFor(req, file.contentType, file.size, false);
   res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    ...headers,
+    'content-type': file.contentType,
+    'cache-control': file.cacheControl,
+    ...(isCompressible(file.contentType) ? { vary: 'Accept-Encoding' } : {}),
+    ...(gzip ? { 'content-encoding': 'gzip' } : { 'content-length': String(file.size) }),
   });
-  createReadStream(file).pipe(res);
+  if (req.method === 'HEAD') return void res.end();
+  const read = createReadStream(file.path);
+  // A read that fails after the head went out can only cut the answer short.
+  if (gzip) pipeline(read, gzip, res, () => {});
+  else pipeline(read, res, () => {});
+}
+
+/** An exception in a handler answers 500 (or cuts an answer already under way); the server goes on serving. */
+function onFailure(res: ServerResponse, headers: Record<string, string>, err: unknown): void {
+  console.error(`[local-web] ${(err as Error).stack ?? String(err)}`);
+  if (res.headersSent) res.destroy();
+  else problem(res, headers, 500, 'Internal Server Error', 'the local web server failed on this request');
 }
 
 export function startLocalWeb(o: LocalWebOptions): Promise<Server> {
+  const headers = pageHeaders(o.config);
+  const upstreams = { api: o.api, ws: o.ws, sse: o.sse };
   const server = createServer((req, res) => {
-    const to = upstreamFor(req.url ?? '/', o);
-    if (to) proxy(req, res, to);
-    else serveStatic(req, res, o);
+    try {
+      const r = route(req.url ?? '/');
+      if (r.to === 'local') serveLocal(req, res, o, headers).catch((err: unknown) => onFailure(res, headers, err));
+      else proxyHttp(req, res, upstreams[r.to], r.to === 'sse');
+    } catch (err) {
+      onFailure(res, headers, err);
+    }
   });
-  // WebSocket upgrades are piped as raw TCP to the ws-gateway, request head included.
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    const to = upstreamFor(req.url ?? '/', o);
-    if (to !== o.ws) return socket.destroy();
-    const up = connect(to.port, to.host, () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      up.write(lines.join('\r\n') + '\r\n\r\n');
-      if (head.length > 0) up.write(head);
-      socket.pipe(up).pipe(socket);
-    });
-    up.on('error', () => socket.destroy());
-    socket.on('error', () => up.destroy());
+    if (route(req.url ?? '/').to !== 'ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    try {
+      proxyUpgrade(req, socket, head, o.ws);
+    } catch (err) {
+      console.error(`[local-web] upgrade: ${(err as Error).stack ?? String(err)}`);
+      socket.destroy();
+    }
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host ?? '0.0.0.0', () => resolve(server));
+    server.listen(o.port, o.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
