@@ -1,15 +1,5 @@
 // connect(): one live view over any transport — snapshot then deltas, duplicates dropped, reconnect with backoff and resume.
-import {
-  isEventType,
-  isStreamId,
-  type ChatMessageEvent,
-  type DishEvent,
-  type ErrorMessage,
-  type PongMessage,
-  type SalesHistory,
-  type Dish,
-  type StateMessage,
-} from '@dish-live/protocol';
+import type { ChatMessageEvent, Dish, DishEvent, ErrorMessage, PongMessage, SalesHistory, StateMessage } from '@dish-live/protocol';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { LatencyTracker, type LatencySummary } from './latency.js';
@@ -17,6 +7,7 @@ import { openPoll, type FetchLike } from './poll-transport.js';
 import { openEventSource, type EventSourceConstructor } from './sse-transport.js';
 import { DishStore } from './store.js';
 import { resolveUrl, type TransportConnection, type TransportEnd, type TransportKind, type TransportParams, type TransportSink } from './transport.js';
+import { isEventType, isStreamId } from './wire.js';
 import { openWebSocket, type WebSocketConstructor } from './ws-transport.js';
 
 export interface ConnectOptions {
@@ -44,7 +35,8 @@ export interface ConnectOptions {
   now?: () => number;
 }
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+/** `refused`: the server turned this client away (WS close 1008, HTTP 401/403) and a renewed token did not help. */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'refused';
 
 export interface ClientStatus {
   state: ConnectionState;
@@ -53,7 +45,7 @@ export interface ClientStatus {
   instance?: string;
   /** reconnecting: how long until the next attempt. */
   delayMs?: number;
-  /** reconnecting and offline: why. */
+  /** reconnecting, offline and refused: why, in the server's words when it gave any. */
   reason?: string;
   /** reconnecting: attempts since the last successful connection. */
   attempt?: number;
@@ -63,6 +55,8 @@ export interface SnapshotInfo {
   id: string;
   dishes: Dish[];
   sales?: SalesHistory;
+  /** The most recent chat messages, oldest first; empty from a server older than chat in snapshots. */
+  chat: ChatMessageEvent[];
   instance?: string;
 }
 
@@ -117,6 +111,8 @@ class Client implements DishClient {
   #connection: TransportConnection | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** A refusal was already answered with a renewed token since the last live connection: the next one stops. */
+  #renewedAfterRefusal = false;
 
   constructor(options: ConnectOptions) {
     this.#options = options;
@@ -211,6 +207,21 @@ class Client implements DishClient {
   #ended(end: TransportEnd): void {
     this.#connection = undefined;
     const transport = this.#options.transport;
+    if (end.refused) {
+      if (this.#options.getToken === undefined || this.#renewedAfterRefusal) {
+        this.#setStatus({ state: 'refused', transport, reason: end.reason });
+        return;
+      }
+      // The token may merely have expired: one attempt with a new one, at once (the transport asks getToken again).
+      this.#renewedAfterRefusal = true;
+      this.#counts.reconnects++;
+      this.#setStatus({ state: 'reconnecting', transport, delayMs: 0, reason: end.reason, attempt: this.#backoff.attempt });
+      this.#timer = setTimeout(() => {
+        this.#setStatus({ state: 'connecting', transport });
+        this.#start();
+      }, 0);
+      return;
+    }
     if (!end.retry) {
       this.#setStatus({ state: 'offline', transport, reason: end.reason });
       return;
@@ -226,6 +237,7 @@ class Client implements DishClient {
 
   #live(instance: string | undefined): void {
     this.#backoff.reset();
+    this.#renewedAfterRefusal = false;
     if (this.#status.state === 'live' && this.#status.instance === instance) return;
     this.#setStatus({ state: 'live', transport: this.#options.transport, ...(instance !== undefined ? { instance } : {}) });
   }
@@ -246,8 +258,10 @@ class Client implements DishClient {
     }
     switch (message.type) {
       case 'snapshot': {
-        const snapshot = raw as SnapshotInfo;
-        if (!isStreamId(snapshot.id) || !Array.isArray(snapshot.dishes)) return;
+        const given = raw as Omit<SnapshotInfo, 'chat'> & { chat?: unknown };
+        if (!isStreamId(given.id) || !Array.isArray(given.dishes)) return;
+        // Optional: a server from before chat rode in snapshots sends none.
+        const snapshot: SnapshotInfo = { ...given, chat: Array.isArray(given.chat) ? given.chat.filter(isChatEvent) : [] };
         this.store.applySnapshot(snapshot);
         this.#counts.snapshots++;
         this.#live(typeof snapshot.instance === 'string' ? snapshot.instance : undefined);
@@ -309,7 +323,8 @@ class Client implements DishClient {
         const EventSource = this.#options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
         if (!EventSource) throw new Error('no EventSource here: pass options.EventSource (in Node: nodeTransports().EventSource)');
         const getToken = this.#options.getToken;
-        return (params, sink) => openEventSource({ url, EventSource, ...(getToken ? { getToken } : {}) }, params, sink);
+        const fetch = this.#maybeFetch();
+        return (params, sink) => openEventSource({ url, EventSource, ...(getToken ? { getToken } : {}), ...(fetch ? { fetch } : {}) }, params, sink);
       }
       case 'poll': {
         const fetch = this.#fetch();
@@ -322,14 +337,19 @@ class Client implements DishClient {
   }
 
   #fetch(): FetchLike {
+    const fetch = this.#maybeFetch();
+    if (!fetch) throw new Error('no fetch here: pass options.fetch');
+    return fetch;
+  }
+
+  #maybeFetch(): FetchLike | undefined {
     if (this.#options.fetch) {
       // Detached so a browser's fetch, passed as is, is not called with the options object as `this`.
       const { fetch } = this.#options;
       return (input, init) => fetch(input, init);
     }
     const fetch = (globalThis as { fetch?: FetchLike }).fetch;
-    if (!fetch) throw new Error('no fetch here: pass options.fetch');
-    return (input, init) => fetch.call(globalThis, input, init);
+    return fetch ? (input, init) => fetch.call(globalThis, input, init) : undefined;
   }
 
   #apiUrl(): string {
@@ -337,4 +357,13 @@ class Client implements DishClient {
     const base = apiUrl ?? (transport === 'poll' ? url : resolveUrl(url).origin);
     return resolveUrl(base).toString().replace(/\/+$/, '');
   }
+}
+
+/** A chat event as a snapshot carries it; anything else there is dropped rather than shown. */
+function isChatEvent(value: unknown): value is ChatMessageEvent {
+  const e = value as Partial<ChatMessageEvent> | null;
+  return (
+    typeof e === 'object' && e !== null && e.type === 'chat.message' && isStreamId(e.id) && typeof e.ts === 'number' &&
+    typeof e.data?.author === 'string' && typeof e.data.text === 'string'
+  );
 }

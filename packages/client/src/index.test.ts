@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Every module specifier the files reachable from `entry` import, following relative imports. */
+/** Every module specifier the files reachable from `entry` import, following relative imports; `type:` marks `import type`. */
 function importsReachableFrom(entry: string): Set<string> {
   const seen = new Set<string>();
   const specifiers = new Set<string>();
@@ -13,10 +13,10 @@ function importsReachableFrom(entry: string): Set<string> {
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(join(here, file), 'utf8');
-    for (const match of source.matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'/g)) {
-      const specifier = match[1] ?? '';
+    for (const match of source.matchAll(/(import type|import|export)[^'"]*?from\s+'([^']+)'/g)) {
+      const specifier = match[2] ?? '';
       if (specifier.startsWith('./')) visit(specifier.slice(2).replace(/\.js$/, '.ts'));
-      else specifiers.add(specifier);
+      else specifiers.add(match[1] === 'import type' ? `type:${specifier}` : specifier);
     }
   };
   visit(entry);
@@ -24,9 +24,9 @@ function importsReachableFrom(entry: string): Set<string> {
 }
 
 describe('the browser entry point', () => {
-  it('imports nothing Node-only; only node.ts brings in ws and eventsource', () => {
+  it('imports nothing Node-only, and only types from the protocol (its zod schemas stay out of the browser bundle)', () => {
     const browser = importsReachableFrom('index.ts');
-    expect([...browser].sort()).toEqual(['@dish-live/protocol']);
+    expect([...browser].sort()).toEqual(['type:@dish-live/protocol']);
     const node = importsReachableFrom('node.ts');
     expect(node.has('ws') && node.has('eventsource')).toBe(true);
   });

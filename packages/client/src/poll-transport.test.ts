@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type DishClient } from './connect.js';
 import { pollMessages } from './poll-transport.js';
 import { json, startHttpServer, waitFor, type HttpExchange } from './servers.test-helpers.js';
-import { dish, FAST_BACKOFF, updated } from './test-fixtures.test-helpers.js';
+import { chat, dish, FAST_BACKOFF, updated } from './test-fixtures.test-helpers.js';
 import { utf8Length } from './transport.js';
 
 let server: Awaited<ReturnType<typeof startHttpServer>>;
@@ -34,6 +34,20 @@ async function nextPoll(what: string): Promise<HttpExchange> {
 const snapshotBody = (id: string) => ({ recovered: false, snapshot: { id, dishes: [dish('a')], sales: { bucketMs: 1000, buckets: [] } } });
 
 describe('polling client', () => {
+  it("shows a snapshot's chat after a reload, and takes a snapshot without chat (an older server) as none", async () => {
+    const client = open({ intervalMs: 600_000 });
+    const snap = waitFor(client, 'snapshot');
+    const recent = [chat('1-0', '0-0', 'first'), chat('2-0', '1-0', 'second')];
+    json((await nextPoll('the first poll')).res, 200, { recovered: false, snapshot: { ...snapshotBody('2-0').snapshot, chat: recent } });
+    expect((await snap)[0].chat).toEqual(recent);
+    expect(client.store.chat.map((c) => c.data.text)).toEqual(['first', 'second']);
+
+    const old = open({ intervalMs: 600_000 });
+    const oldSnap = waitFor(old, 'snapshot');
+    json((await nextPoll('the old server')).res, 200, snapshotBody('2-0'));
+    expect((await oldSnap)[0].chat).toEqual([]);
+  });
+
   it('starts from a snapshot, then polls on the interval with since = the last id', async () => {
     const client = open({ intervalMs: 20 });
     const first = await nextPoll('the first poll');
@@ -121,7 +135,7 @@ describe('polling client', () => {
 
 describe('pollMessages', () => {
   it('turns a snapshot answer into a snapshot message and a recovered answer into its events', () => {
-    const snapshot = { id: '1-0', dishes: [], sales: { bucketMs: 1000, buckets: [] } };
+    const snapshot = { id: '1-0', dishes: [], sales: { bucketMs: 1000, buckets: [] }, chat: [] };
     expect(pollMessages({ recovered: false, snapshot })).toEqual([{ type: 'snapshot', recovered: false, ...snapshot }]);
     const event = updated('2-0', '1-0', dish('a'));
     expect(pollMessages({ recovered: true, events: [event], last: '2-0', more: false })).toEqual([event]);

@@ -1,6 +1,6 @@
 // The polling transport (the baseline): GET /api/events?since= on an interval, following `more` at once.
 import type { PollResponse } from '@dish-live/protocol';
-import { resolveUrl, utf8Length, type TransportConnection, type TransportParams, type TransportSink } from './transport.js';
+import { httpOutcome, problemDetail, resolveUrl, utf8Length, type TransportConnection, type TransportEnd, type TransportParams, type TransportSink } from './transport.js';
 
 export type FetchLike = (input: string, init?: { signal?: AbortSignal; method?: string; headers?: Record<string, string>; body?: string }) => Promise<{
   ok: boolean;
@@ -28,11 +28,12 @@ export function openPoll(options: PollTransportOptions, params: TransportParams,
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const abort = new AbortController();
-  const end = (retry: boolean, reason: string) => {
+  const finish = (outcome: TransportEnd) => {
     if (closed) return;
     closed = true;
-    sink.end({ retry, reason });
+    sink.end(outcome);
   };
+  const end = (retry: boolean, reason: string) => finish({ retry, reason });
 
   const poll = async (): Promise<void> => {
     const url = resolveUrl(`${options.url.replace(/\/+$/, '')}/api/events`);
@@ -44,7 +45,7 @@ export function openPoll(options: PollTransportOptions, params: TransportParams,
     const text = await res.text();
     if (closed) return;
     sink.traffic(utf8Length(text));
-    if (!res.ok) return end(res.status >= 500 || res.status === 408 || res.status === 429, `polling answered ${res.status}`);
+    if (!res.ok) return finish(httpOutcome(res.status, 'polling', problemDetail(text)));
     let body: PollResponse;
     try {
       body = JSON.parse(text) as PollResponse;

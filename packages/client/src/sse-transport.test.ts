@@ -148,10 +148,72 @@ describe('SSE client', () => {
     expect(expiring.stats().reconnects).toBe(0);
 
     const refused = open();
-    const refusedOffline = waitFor(refused, 'status', (s) => s.state === 'offline');
+    const refusedState = waitFor(refused, 'status', (s) => s.state === 'refused');
     json((await server.requests.next('the refused request')).res, 401, { title: 'Unauthorized', code: 'unauthorized' });
-    expect((await refusedOffline)[0].reason).toMatch(/401/);
+    expect((await refusedState)[0].reason).toMatch(/401/);
     expect(refused.stats().reconnects).toBe(0);
+  });
+
+  describe("with a browser's EventSource, which fails a 401/403 without saying the status", () => {
+    /** What Chromium does with a non-200 answer: readyState CLOSED and an `error` event without data or code. */
+    class BrowserLikeEventSource {
+      readyState = 0;
+      readonly #listeners = new Map<string, ((event: object) => void)[]>();
+      constructor(readonly url: string) {
+        void fetch(url).then(async (res) => {
+          if (res.ok) return;
+          await res.body?.cancel();
+          this.readyState = 2;
+          for (const listener of this.#listeners.get('error') ?? []) listener({});
+        }, () => undefined); // a request left open when the test server closes: nothing to report
+      }
+      addEventListener(type: string, listener: (event: object) => void): void {
+        this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+      }
+      close(): void {
+        this.readyState = 2;
+      }
+    }
+    const openBrowserLike = (options: Partial<Parameters<typeof connect>[0]> = {}) => open({ EventSource: BrowserLikeEventSource, ...options });
+
+    /** The refused request, then the client's probe of the same URL; both answered with `status` and `detail`. */
+    async function refuse(status: number, detail: string): Promise<URL> {
+      const first = await server.requests.next('the EventSource request');
+      json(first.res, status, { type: 'about:blank', title: 'Refused', status, detail });
+      const probe = await server.requests.next("the client's probe of the same URL");
+      expect(probe.url.toString()).toBe(first.url.toString());
+      json(probe.res, status, { type: 'about:blank', title: 'Refused', status, detail });
+      return probe.url;
+    }
+
+    it('reads the status and detail once with fetch and stops as refused (401 and 403)', async () => {
+      for (const status of [401, 403]) {
+        const client = openBrowserLike();
+        const refused = waitFor(client, 'status', (s) => s.state === 'refused');
+        await refuse(status, `no access to restaurant default`);
+        expect((await refused)[0]).toEqual({ state: 'refused', transport: 'sse', reason: `no access to restaurant default (${status})` });
+        await expect(server.requests.next('no further request', 300)).rejects.toThrow(/timed out/);
+        expect(client.stats().reconnects).toBe(0);
+      }
+    });
+
+    it('with getToken, renews once before it gives up', async () => {
+      let n = 0;
+      const client = openBrowserLike({ getToken: () => `token-${++n}` });
+      expect((await refuse(401, 'token expired')).searchParams.get('token')).toBe('token-1');
+      const refused = waitFor(client, 'status', (s) => s.state === 'refused');
+      expect((await refuse(401, 'invalid token')).searchParams.get('token')).toBe('token-2');
+      expect((await refused)[0].reason).toBe('invalid token (401)');
+      await expect(server.requests.next('no further request', 300)).rejects.toThrow(/timed out/);
+    });
+
+    it('keeps backing off on other statuses', async () => {
+      const client = openBrowserLike();
+      const reconnecting = waitFor(client, 'status', (s) => s.state === 'reconnecting');
+      await refuse(503, 'not ready');
+      expect((await reconnecting)[0].reason).toBe('not ready (503)');
+      await server.requests.next('the retry after backoff');
+    });
   });
 
   it('tells a gateway error message from a connection error', async () => {

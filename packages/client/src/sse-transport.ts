@@ -1,9 +1,11 @@
 // The SSE transport: one EventSource per connection; its own reconnect is cut short so `since` (and `token`) are always ours.
-import { EVENT_TYPES } from '@dish-live/protocol';
-import { subscriptionUrl, utf8Length, type TransportConnection, type TransportParams, type TransportSink } from './transport.js';
+import type { FetchLike } from './poll-transport.js';
+import { httpOutcome, problemDetail, subscriptionUrl, utf8Length, type TransportConnection, type TransportEnd, type TransportParams, type TransportSink } from './transport.js';
+import { EVENT_TYPES } from './wire.js';
 
 /** The part of an EventSource (the browser's or the `eventsource` package's) this client uses. */
 export interface EventSourceLike {
+  readonly readyState: number;
   close(): void;
   addEventListener(type: string, listener: (event: { data?: unknown; code?: number; message?: string }) => void): void;
 }
@@ -20,7 +22,12 @@ export interface SseTransportOptions {
    * (an `unauthorized` error message) is then retried with a new one.
    */
   getToken?: () => string | Promise<string>;
+  /** Reads why a browser's EventSource failed before it opened (it does not say); without it such a failure is retried. */
+  fetch?: FetchLike;
 }
+
+const CLOSED = 2;
+
 
 /** The gateway's word that the token is gone: at its expiry it sends this, then ends the stream. */
 function isTokenRefusal(message: unknown): message is { message?: unknown } {
@@ -31,8 +38,9 @@ function isTokenRefusal(message: unknown): message is { message?: unknown } {
 export function openEventSource(options: SseTransportOptions, params: TransportParams, sink: TransportSink): TransportConnection {
   let source: EventSourceLike | undefined;
   let closed = false;
+  const probe = new AbortController();
   const renewable = options.getToken !== undefined;
-  const end = (retry: boolean, reason: string) => {
+  const finish = (outcome: TransportEnd) => {
     if (closed) return;
     closed = true;
     const current = source;
@@ -40,7 +48,23 @@ export function openEventSource(options: SseTransportOptions, params: TransportP
     // Inside an 'error' dispatch the `eventsource` package arms its own reconnect timer only after the listeners ran;
     // a second close() once they have clears it, so no stray timer outlives the connection.
     queueMicrotask(() => current?.close());
-    sink.end({ retry, reason });
+    sink.end(outcome);
+  };
+  const end = (retry: boolean, reason: string) => finish({ retry, reason });
+
+  /** One plain GET of the stream's URL: its status, and the problem+json `detail`, say why the EventSource failed. */
+  const readRefusal = (fetch: FetchLike, url: string) => {
+    fetch(url, { signal: probe.signal, headers: { accept: 'application/problem+json, text/event-stream' } }).then(
+      async (res) => {
+        if (res.ok) {
+          // A stream this time: whatever failed was passing; drop it and reconnect as usual.
+          probe.abort();
+          return end(true, 'the event stream failed');
+        }
+        finish(httpOutcome(res.status, 'the SSE endpoint', problemDetail(await res.text().catch(() => ''))));
+      },
+      () => end(true, 'the event stream failed'),
+    );
   };
   const onMessage = (event: { data?: unknown }) => {
     if (closed || typeof event.data !== 'string') return;
@@ -60,19 +84,22 @@ export function openEventSource(options: SseTransportOptions, params: TransportP
 
   const start = (token: string | undefined) => {
     if (closed) return;
-    const es = (source = new options.EventSource(subscriptionUrl(options.url, 'sse', params.cursor(), params, token !== undefined ? { token } : {})));
+    const url = subscriptionUrl(options.url, 'sse', params.cursor(), params, token !== undefined ? { token } : {});
+    const es = (source = new options.EventSource(url));
+    let opened = false;
+    es.addEventListener('open', () => {
+      opened = true;
+    });
     for (const type of MESSAGE_TYPES) es.addEventListener(type, onMessage);
     es.addEventListener('error', (event) => {
       // The gateway's own `error` messages arrive under the same name as connection errors; only they carry data.
       if (typeof event.data === 'string') return onMessage(event);
-      const code = typeof event.code === 'number' ? event.code : undefined;
-      // An expired or invalid token: a new one from getToken may be let in.
-      if (code === 401 && renewable) return end(true, 'the SSE endpoint answered 401');
-      // A 4xx other than timeout and rate limit will answer the same next time: stop rather than retry forever.
-      if (code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 429) {
-        return end(false, `the SSE endpoint answered ${code}`);
-      }
-      end(true, code !== undefined ? `the SSE endpoint answered ${code}` : 'the event stream ended or failed');
+      // The `eventsource` package names the status; a browser's EventSource never does.
+      if (typeof event.code === 'number') return finish(httpOutcome(event.code, 'the SSE endpoint'));
+      // Closed before it ever opened: the server answered something other than a stream (a network failure leaves a
+      // browser's EventSource connecting instead). Which answer decides between a refusal and a retry.
+      if (!opened && es.readyState === CLOSED && options.fetch) return readRefusal(options.fetch, url);
+      end(true, 'the event stream ended or failed');
     });
   };
 
@@ -86,6 +113,7 @@ export function openEventSource(options: SseTransportOptions, params: TransportP
     close() {
       if (closed) return;
       closed = true;
+      probe.abort();
       source?.close();
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DishStore, MIN_SALES_WINDOW } from './store.js';
+import { DishStore, SALES_WINDOW_MS } from './store.js';
 import { chat, dish, sold, updated } from './test-fixtures.test-helpers.js';
 
 const sales = (bucketMs = 1000, buckets: { t: number; total: number; byCategory: Record<string, number> }[] = []) => ({ bucketMs, buckets });
@@ -113,14 +113,37 @@ describe('DishStore', () => {
     expect(store.sales?.buckets).toEqual([{ t: 42_000, total: 3, byCategory: { mains: 3 } }]);
   });
 
-  it('keeps the sales window the snapshot sent, sliding old buckets out', () => {
+  it('keeps one window of sales buckets however long it runs, sliding old ones out', () => {
     const store = new DishStore();
-    const buckets = Array.from({ length: MIN_SALES_WINDOW + 10 }, (_, i) => ({ t: i * 1000, total: 0, byCategory: {} }));
-    store.applySnapshot({ id: '1-0', dishes: [dish('a')], sales: sales(1000, buckets) });
-    store.applyEvent(sold('2-0', '1-0', dish('a', { sold: 1 }), 1, buckets.length * 1000));
-    expect(store.sales?.buckets).toHaveLength(buckets.length);
-    expect(store.sales?.buckets[0]?.t).toBe(1000);
-    expect(store.sales?.buckets.at(-1)).toEqual({ t: buckets.length * 1000, total: 1, byCategory: { mains: 1 } });
+    const bucketMs = 10_000;
+    const perWindow = SALES_WINDOW_MS / bucketMs;
+    // An old server's snapshot with a whole day: only the last window is kept.
+    const day = Array.from({ length: 8640 }, (_, i) => ({ t: i * bucketMs, total: 1, byCategory: {} }));
+    store.applySnapshot({ id: '1-0', dishes: [dish('a')], sales: sales(bucketMs, day) });
+    expect(store.sales?.buckets).toHaveLength(perWindow);
+    // A day of live sales after it: still one window.
+    let prev = '1-0';
+    for (let i = 0; i < 8640; i++) {
+      const id = `${i + 2}-0`;
+      store.applyEvent(sold(id, prev, dish('a', { sold: i + 1 }), 1, (8640 + i) * bucketMs));
+      prev = id;
+    }
+    expect(store.sales?.buckets).toHaveLength(perWindow);
+    expect(store.sales?.buckets.at(-1)).toEqual({ t: (2 * 8640 - 1) * bucketMs, total: 1, byCategory: { mains: 1 } });
+  });
+
+  it("keeps a snapshot's chat and the chat after it, the most recent 50", () => {
+    const store = new DishStore();
+    const earlier = Array.from({ length: 50 }, (_, i) => chat(`${i + 1}-0`, i === 0 ? '0-0' : `${i}-0`, `m${i + 1}`));
+    store.applySnapshot({ id: '50-0', dishes: [], sales: sales(), chat: earlier });
+    expect(store.chat.map((c) => c.data.text)).toEqual(earlier.map((c) => c.data.text));
+    store.applyEvent(chat('51-0', '50-0', 'm51'));
+    expect(store.chat).toHaveLength(50);
+    expect(store.chat[0]?.data.text).toBe('m2');
+    expect(store.chat.at(-1)?.data.text).toBe('m51');
+    // An old server's snapshot without chat leaves none.
+    store.applySnapshot({ id: '60-0', dishes: [], sales: sales() });
+    expect(store.chat).toEqual([]);
   });
 
   it('does not change the snapshot object it was given', () => {

@@ -1,28 +1,21 @@
 // The dashboard's state as the client keeps it: dishes by id, sales history and the last id, advanced by snapshot, event and state.
-import {
-  compareStreamIds,
-  type ChatMessageEvent,
-  type Dish,
-  type DishEvent,
-  type SalesHistory,
-  type Snapshot,
-  type StateMessage,
-} from '@dish-live/protocol';
+import type { ChatMessageEvent, Dish, DishEvent, SalesHistory, Snapshot, StateMessage } from '@dish-live/protocol';
+import { compareStreamIds, RECENT_CHAT } from './wire.js';
 
 export type ApplyResult = 'applied' | 'duplicate';
 
-/** Buckets kept when a snapshot sends fewer (a young log): the history then grows to this before it slides. */
-export const MIN_SALES_WINDOW = 60;
+/** The span of sales history kept: what a snapshot carries (the dashboard's window), sliding as buckets are added. */
+export const SALES_WINDOW_MS = 3_600_000;
 
 export class DishStore {
   readonly dishes = new Map<string, Dish>();
   sales: SalesHistory | undefined;
+  /** The most recent chat messages, oldest first, at most RECENT_CHAT: a snapshot's, then each new one. */
+  readonly chat: ChatMessageEvent[] = [];
   /** The newest id this state includes; what a reconnect sends as `since`. */
   lastId: string | undefined;
   /** Bumped on every change, so a view can tell cheaply whether to redraw. */
   revision = 0;
-  /** As many sales buckets as the snapshot chose to send, so the line chart's span stays what the server meant. */
-  #window = MIN_SALES_WINDOW;
 
   constructor(since?: string) {
     this.lastId = since;
@@ -33,11 +26,13 @@ export class DishStore {
     return this.lastId !== undefined && compareStreamIds(id, this.lastId) <= 0;
   }
 
-  applySnapshot(snapshot: Pick<Snapshot, 'id' | 'dishes'> & { sales?: SalesHistory }): void {
+  applySnapshot(snapshot: Pick<Snapshot, 'id' | 'dishes'> & { sales?: SalesHistory; chat?: readonly ChatMessageEvent[] }): void {
     this.dishes.clear();
     for (const dish of snapshot.dishes) this.dishes.set(dish.id, dish);
     this.sales = snapshot.sales ? { bucketMs: snapshot.sales.bucketMs, buckets: snapshot.sales.buckets.map(copyBucket) } : undefined;
-    this.#window = Math.max(snapshot.sales?.buckets.length ?? 0, MIN_SALES_WINDOW);
+    this.#trimSales();
+    // The snapshot's chat is the newest there is; what this store saw before it is older or the same.
+    this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-RECENT_CHAT));
     this.lastId = snapshot.id;
     this.revision++;
   }
@@ -57,6 +52,7 @@ export class DishStore {
         this.dishes.delete(event.data.id);
         break;
       case 'chat.message':
+        this.#addChat(event);
         break;
     }
     this.lastId = event.id;
@@ -71,6 +67,7 @@ export class DishStore {
   applyState(state: StateMessage, now = Date.now()): { result: ApplyResult; chat: ChatMessageEvent[] } {
     if (this.includes(state.id)) return { result: 'duplicate', chat: [] };
     const chat = state.chat.filter((event) => !this.includes(event.id));
+    for (const event of chat) this.#addChat(event);
     for (const dish of state.dishes) {
       if ('deleted' in dish) {
         this.dishes.delete(dish.id);
@@ -97,7 +94,7 @@ export class DishStore {
     if (!bucket || bucket.t < t) {
       bucket = { t, total: 0, byCategory: {} };
       sales.buckets.push(bucket);
-      while (sales.buckets.length > this.#window) sales.buckets.shift();
+      this.#trimSales();
     } else if (bucket.t > t) {
       // A late sale for an older bucket still counts where it belongs, if that bucket is kept.
       bucket = sales.buckets.find((b) => b.t === t);
@@ -105,6 +102,21 @@ export class DishStore {
     }
     bucket.total += qty;
     bucket.byCategory[category] = (bucket.byCategory[category] ?? 0) + qty;
+  }
+
+  /** Keeps the buckets of the last SALES_WINDOW_MS before the newest, so a long-lived client does not grow with uptime. */
+  #trimSales(): void {
+    const buckets = this.sales?.buckets;
+    const newest = buckets?.at(-1);
+    if (!buckets || !newest) return;
+    const oldest = newest.t - SALES_WINDOW_MS;
+    const drop = buckets.findIndex((b) => b.t > oldest);
+    if (drop > 0) buckets.splice(0, drop);
+  }
+
+  #addChat(event: ChatMessageEvent): void {
+    this.chat.push(event);
+    if (this.chat.length > RECENT_CHAT) this.chat.splice(0, this.chat.length - RECENT_CHAT);
   }
 
 }

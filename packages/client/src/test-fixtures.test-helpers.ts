@@ -18,7 +18,7 @@ export function chat(id: string, prev: string, text: string, ts = 1_000): ChatMe
 }
 
 export function snapshot(id: string, dishes: Dish[], instance = 'gw-1') {
-  return { type: 'snapshot' as const, id, dishes, sales: { bucketMs: 1000, buckets: [] }, recovered: false as const, instance };
+  return { type: 'snapshot' as const, id, dishes, sales: { bucketMs: 1000, buckets: [] }, chat: [], recovered: false as const, instance };
 }
 
 export function resumed(id: string, instance = 'gw-1') {

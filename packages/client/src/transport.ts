@@ -7,6 +7,11 @@ export interface TransportEnd {
   reason: string;
   /** A WebSocket close code, when there was one. */
   code?: number;
+  /**
+   * The server refused this client (WS close 1008, SSE 401/403): another attempt with the same credentials would be
+   * refused again, so connect() renews the token once when it can, and otherwise stops and says why.
+   */
+  refused?: boolean;
 }
 
 export interface TransportSink {
@@ -60,6 +65,26 @@ export function subscriptionUrl(
   if (params.categories !== undefined && params.categories.length > 0) url.searchParams.set('categories', params.categories.join(','));
   for (const [key, value] of Object.entries(extra)) url.searchParams.set(key, value);
   return url.toString();
+}
+
+/** What an HTTP error status means for a subscription: 401/403 a refusal, other 4xx a stop, the rest a retry. */
+export function httpOutcome(status: number, what: string, detail?: string): TransportEnd {
+  const reason = detail ? `${detail} (${status})` : `${what} answered ${status}`;
+  if (status === 401 || status === 403) return { retry: false, refused: true, reason };
+  // A 4xx other than timeout and rate limit will answer the same next time: stop rather than retry forever.
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { retry: false, reason };
+  return { retry: true, reason };
+}
+
+/** The `detail` (else the `title`) of a problem+json body, when the text is one. */
+export function problemDetail(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { detail?: unknown; title?: unknown } | null;
+    if (typeof body?.detail === 'string') return body.detail;
+    return typeof body?.title === 'string' ? body.title : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** UTF-8 length of a string without allocating: what the frame cost on the wire. */

@@ -37,6 +37,16 @@ function eventIds(client: DishClient): string[] {
 }
 
 describe('WebSocket client', () => {
+  it("hands over a snapshot's chat, dropping entries that are not chat events", async () => {
+    const client = open();
+    const connection = await server.connections.next('a connection');
+    const snap = waitFor(client, 'snapshot');
+    const recent = chat('1-0', '0-0', 'table 4 is waiting');
+    send(connection, { ...snapshot('1-0', []), chat: [recent, { type: 'chat.message', id: 'x' }] });
+    expect((await snap)[0].chat).toEqual([recent]);
+    expect(client.store.chat).toEqual([recent]);
+  });
+
   it('applies a snapshot then the events after it, and goes live with the serving instance', async () => {
     const client = open({ maxRate: 20, categories: ['starters', 'mains'] });
     const ids = eventIds(client);
@@ -163,13 +173,45 @@ describe('WebSocket client', () => {
     expect(delays).toEqual([10, 20, 40, 10]);
   });
 
-  it('goes offline on 1008 with the reason and does not retry', async () => {
+  it('stops as refused on 1008, with the reason, when there is no getToken to renew', async () => {
     const client = open();
     const connection = await server.connections.next('a connection');
-    const offline = waitFor(client, 'status', (s) => s.state === 'offline');
-    connection.socket.close(1008, 'origin not allowed');
-    expect((await offline)[0]).toEqual({ state: 'offline', transport: 'ws', reason: 'origin not allowed' });
+    const refused = waitFor(client, 'status', (s) => s.state === 'refused');
+    connection.socket.close(1008, 'forbidden: origin not allowed');
+    expect((await refused)[0]).toEqual({ state: 'refused', transport: 'ws', reason: 'forbidden: origin not allowed' });
+    await expect(server.connections.next('no second attempt', 300)).rejects.toThrow(/timed out/);
     expect(client.stats().reconnects).toBe(0);
+    expect(client.status.state).toBe('refused');
+  });
+
+  it('on 1008 renews the token once and retries; refused again, it stops as refused', async () => {
+    let n = 0;
+    const client = open({ getToken: () => `token-${++n}` });
+    const first = await server.connections.next('the first connection');
+    expect(first.url.searchParams.get('token')).toBe('token-1');
+    first.socket.close(1008, 'unauthorized: token expired');
+    const second = await server.connections.next('the retry with a renewed token');
+    expect(second.url.searchParams.get('token')).toBe('token-2');
+    const refused = waitFor(client, 'status', (s) => s.state === 'refused');
+    second.socket.close(1008, 'unauthorized: invalid signature');
+    expect((await refused)[0]).toMatchObject({ state: 'refused', reason: 'unauthorized: invalid signature' });
+    await expect(server.connections.next('no third attempt', 300)).rejects.toThrow(/timed out/);
+    expect(n).toBe(2);
+  });
+
+  it('after a live connection, a later 1008 gets its one renewal again', async () => {
+    let n = 0;
+    const client = open({ getToken: () => `token-${++n}` });
+    const first = await server.connections.next('the first connection');
+    first.socket.close(1008, 'unauthorized: token expired');
+    const second = await server.connections.next('the renewed connection');
+    const live = waitFor(client, 'status', (s) => s.state === 'live');
+    send(second, snapshot('1-0', []));
+    await live;
+    second.socket.close(1008, 'unauthorized: token expired');
+    const third = await server.connections.next('a renewal after being live');
+    expect(third.url.searchParams.get('token')).toBe('token-3');
+    expect(third.url.searchParams.get('since')).toBe('1-0');
   });
 
   it('asks getToken for every connect and reconnects with a new token after 4001', async () => {
@@ -249,7 +291,7 @@ describe('closeOutcome', () => {
     expect(closeOutcome(4008, '', false).retry).toBe(true);
     expect(closeOutcome(1006, '', false).retry).toBe(true);
     expect(closeOutcome(1000, '', false).retry).toBe(true);
-    expect(closeOutcome(1008, 'bad origin', true)).toMatchObject({ retry: false, reason: 'bad origin' });
+    expect(closeOutcome(1008, 'forbidden', true)).toMatchObject({ retry: false, refused: true, reason: 'forbidden' });
     expect(closeOutcome(4001, '', true).retry).toBe(true);
     expect(closeOutcome(4001, '', false).retry).toBe(false);
   });

@@ -1,5 +1,5 @@
 // The WebSocket transport: one socket per connection, options in the query, close codes mapped to retry or stop.
-import { CLOSE_CODES } from '@dish-live/protocol';
+import { CLOSE_CODES } from './wire.js';
 import { subscriptionUrl, utf8Length, type TransportConnection, type TransportParams, type TransportSink } from './transport.js';
 
 /** The part of a WebSocket (the browser's or the `ws` package's) this client uses. */
@@ -78,10 +78,14 @@ export function openWebSocket(options: WsTransportOptions, params: TransportPara
   };
 }
 
-/** What a close code means for the client: 1008 stops (retrying would only be refused again), the rest resume. */
-export function closeOutcome(code: number, reason: string, canRefreshToken: boolean): { retry: boolean; reason: string; code: number } {
+/**
+ * What a close code means for the client. 1008 is a refusal (the gateway accepts the upgrade and closes with a reason
+ * starting `unauthorized` or `forbidden`, which a browser could not read from an HTTP 401/403): retrying blindly would
+ * only be refused again. The rest resume.
+ */
+export function closeOutcome(code: number, reason: string, canRefreshToken: boolean): { retry: boolean; reason: string; code: number; refused?: boolean } {
   const why = reason || describe(code);
-  if (code === CLOSE_CODES.policy) return { retry: false, reason: why, code };
+  if (code === CLOSE_CODES.policy) return { retry: false, reason: why, code, refused: true };
   if (code === CLOSE_CODES.tokenExpired) return { retry: canRefreshToken, reason: canRefreshToken ? why : `${why}; no getToken to renew it`, code };
   return { retry: true, reason: why, code };
 }
