@@ -1,8 +1,10 @@
--- Appends an event that changes no dish (chat) to the log.
--- KEYS[1] event stream, KEYS[2] last-id key
--- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] event type, ARGV[4] data json
+-- Appends an event that changes no dish (chat) to the log, and keeps it in the capped list of recent chat.
+-- KEYS[1] event stream, KEYS[2] last-id key, KEYS[3] recent-chat list
+-- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] event type, ARGV[4] data json, ARGV[5] recent-chat cap
 -- Returns {event id, prev, ts}
 
 local ts = int_str(now_ms())
-local id, prev = emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ts, ARGV[4])
+local id, prev, envelope = emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ts, ARGV[4])
+redis.call('LPUSH', KEYS[3], envelope)
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
 return {id, prev, ts}

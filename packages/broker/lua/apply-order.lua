@@ -3,18 +3,24 @@
 -- KEYS[5..] one dish hash per item (ids unique)
 -- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] orderId, ARGV[4] sales bucket key prefix,
 -- ARGV[5] bucket size ms, ARGV[6] sales retention ms, ARGV[7] how long the outcome is kept (ms),
--- ARGV[8..] dishId, qty pairs aligned with KEYS[5..]
--- Returns {'new' | 'existing', outcome json}
+-- ARGV[8] fingerprint of the order's items, ARGV[9..] dishId, qty pairs aligned with KEYS[5..]
+-- Returns {'new' | 'existing' | 'mismatch', outcome json}: 'mismatch' when the orderId's outcome is of other items.
+-- The stored outcome carries the fingerprint (read back by the service, which strips it before answering).
 
 local existing = redis.call('GET', KEYS[3])
-if existing then return {'existing', existing} end
+if existing then
+  local fp = string.match(existing, '"fingerprint":"(%x+)"}$')
+  if fp and fp ~= ARGV[8] then return {'mismatch', existing} end
+  return {'existing', existing}
+end
+local fingerprint = ',"fingerprint":"' .. ARGV[8] .. '"}'
 
 local ts = now_ms()
 local ts_str = int_str(ts)
 local order_id = cjson.encode(ARGV[3])
 local dishes = {}
 for k = 5, #KEYS do
-  local i = 8 + (k - 5) * 2
+  local i = 9 + (k - 5) * 2
   local dish_id, qty = ARGV[i], tonumber(ARGV[i + 1])
   local dish = read_hash(KEYS[k])
   local reason = nil
@@ -22,7 +28,7 @@ for k = 5, #KEYS do
   elseif tonumber(dish.stock) < qty then reason = 'out_of_stock' end
   if reason then
     local outcome = '{"orderId":' .. order_id .. ',"status":"rejected","reason":"' .. reason .. '","dishId":' ..
-      cjson.encode(dish_id) .. ',"at":' .. ts_str .. '}'
+      cjson.encode(dish_id) .. ',"at":' .. ts_str .. fingerprint
     redis.call('SET', KEYS[3], outcome, 'PX', ARGV[7])
     return {'new', outcome}
   end
@@ -50,6 +56,6 @@ redis.call('ZADD', KEYS[4], int_str(bucket), int_str(bucket))
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. int_str(ts - tonumber(ARGV[6])))
 
 local outcome = '{"orderId":' .. order_id .. ',"status":"applied","items":[' .. table.concat(items, ',') ..
-  '],"events":[' .. table.concat(events, ',') .. '],"at":' .. ts_str .. '}'
+  '],"events":[' .. table.concat(events, ',') .. '],"at":' .. ts_str .. fingerprint
 redis.call('SET', KEYS[3], outcome, 'PX', ARGV[7])
 return {'new', outcome}

@@ -19,6 +19,16 @@ local function read_hash(key)
   return h
 end
 
+-- Every dish of the id set, as flat hashes.
+local function read_dishes(set_key, dish_prefix)
+  local dishes = {}
+  for _, id in ipairs(redis.call('SMEMBERS', set_key)) do
+    local flat = redis.call('HGETALL', dish_prefix .. id)
+    if #flat > 0 then dishes[#dishes + 1] = flat end
+  end
+  return dishes
+end
+
 local function dish_json(h)
   return '{"id":' .. cjson.encode(h.id) .. ',"name":' .. cjson.encode(h.name) ..
     ',"category":' .. cjson.encode(h.category) .. ',"price":' .. h.price .. ',"stock":' .. h.stock ..
@@ -26,12 +36,12 @@ local function dish_json(h)
 end
 
 -- Appends one event to the stream, records it as the last id and publishes the envelope with its id and prev.
--- Returns the new id and the prev it was chained to.
+-- Returns the new id, the prev it was chained to and the envelope as published.
 local function emit(stream, last_key, channel, maxlen, type, ts, data_json)
   local prev = redis.call('GET', last_key) or '0-0'
   local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, 'ts', ts, 'prev', prev, 'data', data_json)
   redis.call('SET', last_key, id)
-  redis.call('PUBLISH', channel,
-    '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}')
-  return id, prev
+  local envelope = '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}'
+  redis.call('PUBLISH', channel, envelope)
+  return id, prev, envelope
 end

@@ -23,3 +23,11 @@ export class VersionConflictError extends Error {
     this.name = 'VersionConflictError';
   }
 }
+
+/** An orderId reused with other items: its outcome belongs to the first body (like a reused idempotency key). */
+export class OrderMismatchError extends Error {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} was already placed with other items`);
+    this.name = 'OrderMismatchError';
+  }
+}

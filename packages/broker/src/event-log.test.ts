@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import { dishEventSchema, type DishEvent } from '@dish-live/protocol';
-import { DishExistsError, DishNotFoundError, EventLog, VersionConflictError } from './index.js';
+import { DishExistsError, DishNotFoundError, EventLog, OrderMismatchError, VersionConflictError } from './index.js';
 
 const { url, prefix } = testRedis('event-log');
 let redis: Redis;
@@ -82,14 +82,15 @@ describe('orders', () => {
     expect(await log.getDish('x')).toMatchObject({ stock: 2, sold: 3 });
     expect(await log.getDish('y')).toMatchObject({ stock: 0, sold: 1 });
 
-    const again = await log.applyOrder('o2', [{ dishId: 'x', qty: 2 }]);
+    // The same items, split and ordered differently, are the same order: its outcome again, nothing applied.
+    const again = await log.applyOrder('o2', [{ dishId: 'y', qty: 1 }, { dishId: 'x', qty: 3 }]);
     expect(again.replayed).toBe(true);
     expect(again.outcome).toEqual(applied.outcome);
     expect(await log.getDish('x')).toMatchObject({ stock: 2, sold: 3 });
 
     const unknown = await log.applyOrder('o3', [{ dishId: 'ghost', qty: 1 }]);
     expect(unknown.outcome).toMatchObject({ status: 'rejected', reason: 'unknown_dish', dishId: 'ghost' });
-    expect(await log.orderOutcome('o1')).toEqual(rejected.outcome);
+    expect((await log.orderOutcome('o1'))?.outcome).toEqual(rejected.outcome);
     const ttl = await redis.pttl(log.keys.order('o2'));
     expect(ttl, 'an outcome is kept for the retention period, not forever').toBeGreaterThan(log.orderRetentionMs - 60_000);
 
@@ -101,13 +102,30 @@ describe('orders', () => {
     expect(applied.outcome.status === 'applied' && applied.outcome.events).toEqual(sold.map((e) => e.id));
   });
 
+  it('refuses an orderId reused with other items and changes nothing', async () => {
+    const log = freshLog();
+    await log.createDish({ id: 'x', name: 'X', category: 'c1', price: 100, stock: 5 });
+    await log.createDish({ id: 'y', name: 'Y', category: 'c1', price: 100, stock: 5 });
+    await log.applyOrder('o', [{ dishId: 'x', qty: 1 }]);
+    const before = await log.lastId();
+    for (const items of [[{ dishId: 'y', qty: 1 }], [{ dishId: 'x', qty: 2 }], [{ dishId: 'x', qty: 1 }, { dishId: 'y', qty: 1 }]]) {
+      await expect(log.applyOrder('o', items)).rejects.toBeInstanceOf(OrderMismatchError);
+    }
+    expect(await log.lastId()).toBe(before);
+    expect(await log.getDish('x')).toMatchObject({ stock: 4, sold: 1 });
+    expect(await log.getDish('y')).toMatchObject({ stock: 5, sold: 0 });
+    const stored = await log.orderOutcome('o');
+    expect(stored?.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(stored?.outcome).not.toHaveProperty('fingerprint');
+  });
+
   it('adds sales to the time bucket, in total and per category', async () => {
     const log = freshLog();
     await log.createDish({ id: 'x', name: 'X', category: '川菜', price: 100, stock: 50 });
     await log.createDish({ id: 'y', name: 'Y', category: '粤菜', price: 100, stock: 50 });
     await log.applyOrder('a', [{ dishId: 'x', qty: 2 }, { dishId: 'y', qty: 3 }]);
     await log.applyOrder('b', [{ dishId: 'x', qty: 1 }]);
-    const history = await log.salesHistory();
+    const history = await log.salesPage(Date.now() - 60_000, Date.now() + 1);
     const total = history.buckets.reduce((s, b) => s + b.total, 0);
     expect(total).toBe(6);
     const byCategory: Record<string, number> = {};
@@ -127,6 +145,17 @@ describe('snapshot and replay', () => {
     const snap = await log.snapshot();
     expect(snap.id).toBe(chat.id);
     expect(snap.dishes.map((d) => d.id)).toEqual(['a', 'b']);
+    expect(snap.chat).toEqual([chat]);
+    expect(await log.dishes()).toEqual({ id: chat.id, dishes: snap.dishes });
+  });
+
+  it('carries the most recent chat messages, oldest first, capped', async () => {
+    const log = freshLog();
+    const sent: DishEvent[] = [];
+    for (let i = 0; i < 60; i++) sent.push(await log.appendChat({ author: 'op', text: `m${i}` }));
+    const { chat } = await log.snapshot();
+    expect(chat).toEqual(sent.slice(-50));
+    expect(await redis.llen(log.keys.chatRecent)).toBe(50);
   });
 
   it('replays what came after a usable since and refuses anything else', async () => {

@@ -1,21 +1,24 @@
 // The event log: every write (dish state + stream + publish in one script call) and every read of it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   compareStreamIds,
   isStreamId,
+  LIMITS,
   ZERO_ID,
+  type ChatMessageEvent,
   type ChatInput,
   type CreateDish,
   type Dish,
   type DishEvent,
   type OrderItem,
   type PatchDish,
-  type SalesHistory,
+  type SalesBucket,
+  type SalesPage,
   type Snapshot,
 } from '@dish-live/protocol';
 import { bucketFromHash, dishFromHash, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
-import { DishExistsError, DishNotFoundError, VersionConflictError } from './errors.js';
+import { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from './errors.js';
 import { brokerKeys, type BrokerKeys } from './keys.js';
 import { defineScripts, type Reply, type ScriptClient } from './scripts.js';
 
@@ -29,11 +32,19 @@ export interface EventLogOptions {
   salesRetentionMs?: number;
   /** How long an order's outcome is kept (asking again with the same orderId answers it until then). */
   orderRetentionMs?: number;
+  /** The sales history a snapshot carries: the span the dashboard draws. */
+  snapshotSalesWindowMs?: number;
 }
 
 export type OrderOutcome =
   | { orderId: string; status: 'applied'; items: OrderItem[]; events: string[]; at: number }
   | { orderId: string; status: 'rejected'; reason: 'unknown_dish' | 'out_of_stock'; dishId: string; at: number };
+
+/** An order's outcome as stored: the answer, and the fingerprint of the items it was placed with (none before it was kept). */
+export interface StoredOutcome {
+  outcome: OrderOutcome;
+  fingerprint?: string;
+}
 
 export type ReplayResult =
   | { recovered: true; events: DishEvent[]; last: string; more: boolean }
@@ -43,6 +54,8 @@ const DEFAULT_STREAM_MAXLEN = 10_000;
 const DEFAULT_SALES_BUCKET_MS = 10_000;
 const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_ORDER_RETENTION_MS = 7 * 24 * 3600_000;
+/** Closed sales buckets never change, so pages of history are served from memory once read (bounded). */
+const CLOSED_BUCKET_CACHE = 20_000;
 
 export class EventLog {
   readonly keys: BrokerKeys;
@@ -50,7 +63,9 @@ export class EventLog {
   readonly salesBucketMs: number;
   readonly salesRetentionMs: number;
   readonly orderRetentionMs: number;
+  readonly snapshotSalesWindowMs: number;
   readonly #redis: ScriptClient;
+  readonly #closedBuckets = new Map<number, SalesBucket>();
 
   constructor(redis: Redis, options: EventLogOptions = {}) {
     this.keys = brokerKeys(options.prefix);
@@ -58,6 +73,7 @@ export class EventLog {
     this.salesBucketMs = options.salesBucketMs ?? DEFAULT_SALES_BUCKET_MS;
     this.salesRetentionMs = options.salesRetentionMs ?? DEFAULT_SALES_RETENTION_MS;
     this.orderRetentionMs = options.orderRetentionMs ?? DEFAULT_ORDER_RETENTION_MS;
+    this.snapshotSalesWindowMs = options.snapshotSalesWindowMs ?? LIMITS.snapshotSalesWindowMs;
     this.#redis = defineScripts(redis);
   }
 
@@ -79,10 +95,12 @@ export class EventLog {
     await this.#writeDish('delete', id, ifVersion === undefined ? '' : String(ifVersion), []);
   }
 
-  /** Applies a whole order or none of it; the outcome for an orderId is final. Items of the same dish are summed. */
+  /**
+   * Applies a whole order or none of it; the outcome for an orderId is final. Items of the same dish are summed.
+   * The same orderId with other items is refused (OrderMismatchError) and changes nothing.
+   */
   async applyOrder(orderId: string, items: readonly OrderItem[]): Promise<{ outcome: OrderOutcome; replayed: boolean }> {
-    const qtyByDish = new Map<string, number>();
-    for (const { dishId, qty } of items) qtyByDish.set(dishId, (qtyByDish.get(dishId) ?? 0) + qty);
+    const qtyByDish = sumByDish(items);
     const k = this.keys;
     const dishKeys = [...qtyByDish.keys()].map((id) => k.dish(id));
     const pairs = [...qtyByDish].flatMap(([id, qty]) => [id, String(qty)]);
@@ -90,20 +108,22 @@ export class EventLog {
       4 + dishKeys.length,
       k.events, k.last, k.order(orderId), k.salesIndex, ...dishKeys,
       k.channel, this.streamMaxLen, orderId, `${k.prefix}sales:`, this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
-      ...pairs,
+      orderFingerprint(items), ...pairs,
     )) as [string, string];
-    return { outcome: JSON.parse(reply[1]) as OrderOutcome, replayed: reply[0] === 'existing' };
+    if (reply[0] === 'mismatch') throw new OrderMismatchError(orderId);
+    return { outcome: storedOutcome(reply[1]).outcome, replayed: reply[0] === 'existing' };
   }
 
-  async orderOutcome(orderId: string): Promise<OrderOutcome | undefined> {
+  async orderOutcome(orderId: string): Promise<StoredOutcome | undefined> {
     const json = await this.#redis.get(this.keys.order(orderId));
-    return json ? (JSON.parse(json) as OrderOutcome) : undefined;
+    return json ? storedOutcome(json) : undefined;
   }
 
   async appendChat(chat: ChatInput): Promise<DishEvent> {
     const data = { author: chat.author, text: chat.text };
+    const k = this.keys;
     const [id, prev, ts] = (await this.#redis.dishLiveAppendEvent(
-      this.keys.events, this.keys.last, this.keys.channel, this.streamMaxLen, 'chat.message', JSON.stringify(data),
+      k.events, k.last, k.chatRecent, k.channel, this.streamMaxLen, 'chat.message', JSON.stringify(data), LIMITS.recentChat,
     )) as [string, string, string];
     return { id, prev, type: 'chat.message', ts: Number(ts), data };
   }
@@ -117,21 +137,34 @@ export class EventLog {
     return (await this.#redis.get(this.keys.last)) ?? ZERO_ID;
   }
 
-  /** Dishes, sales history and the id of the last event they include, read atomically. */
+  /** Every dish and the id of the last event they include, read atomically (no sales, no chat). */
+  async dishes(): Promise<{ id: string; dishes: Dish[] }> {
+    const k = this.keys;
+    const [last, dishes] = (await this.#redis.dishLiveReadDishes(k.last, k.dishIndex, `${k.prefix}dish:`)) as [string, string[][]];
+    return { id: last, dishes: dishes.map((flat) => dishFromHash(flatToRecord(flat))).sort(byId) };
+  }
+
+  /**
+   * Dishes, the sales of the snapshot window, the recent chat and the id of the last event they include, read
+   * atomically. Its cost is bounded by the menu, the window and the chat cap, not by how long the log has run.
+   */
   async snapshot(now = Date.now()): Promise<Snapshot> {
     const k = this.keys;
-    const oldest = now - this.salesRetentionMs;
-    const [last, dishes, sales] = (await this.#redis.dishLiveReadSnapshot(
-      k.last, k.dishIndex, k.salesIndex, `${k.prefix}dish:`, `${k.prefix}sales:`, String(oldest),
-    )) as [string, string[][], (string | string[])[]];
-    const buckets = [];
+    const oldest = now - this.snapshotSalesWindowMs;
+    const maxBuckets = Math.ceil(this.snapshotSalesWindowMs / this.salesBucketMs) + 1;
+    const [last, dishes, sales, chat] = (await this.#redis.dishLiveReadSnapshot(
+      k.last, k.dishIndex, k.salesIndex, k.chatRecent,
+      `${k.prefix}dish:`, `${k.prefix}sales:`, String(oldest), maxBuckets, LIMITS.recentChat,
+    )) as [string, string[][], (string | string[])[], string[]];
+    const buckets: SalesBucket[] = [];
     for (let i = 0; i + 1 < sales.length; i += 2) {
       buckets.push(bucketFromHash(Number(sales[i]), flatToRecord(sales[i + 1] as string[])));
     }
     return {
       id: last,
       dishes: dishes.map((flat) => dishFromHash(flatToRecord(flat))).sort(byId),
-      sales: { bucketMs: this.salesBucketMs, buckets } satisfies SalesHistory,
+      sales: { bucketMs: this.salesBucketMs, buckets },
+      chat: chat.map((json) => JSON.parse(json) as ChatMessageEvent).reverse(),
     };
   }
 
@@ -163,9 +196,40 @@ export class EventLog {
     return { recovered: true, events, last: events.at(-1)?.id ?? since, more };
   }
 
-  /** Sales buckets newer than `fromMs`, oldest first. */
-  async salesHistory(fromMs = Date.now() - this.salesRetentionMs): Promise<SalesHistory> {
-    return (await this.snapshot(fromMs + this.salesRetentionMs)).sales;
+  /**
+   * One page of sales history: the buckets with `from ≤ t < to`, oldest first, at most `limit`; `next` is where the
+   * following page starts when this one was cut. Closed buckets come from memory once read, so paging through a day
+   * costs Redis one index read per page after the first pass.
+   */
+  async salesPage(from: number, to: number, limit: number = LIMITS.salesPage.default, now = Date.now()): Promise<SalesPage> {
+    const k = this.keys;
+    const starts = (await this.#redis.zrangebyscore(k.salesIndex, from, `(${to}`, 'LIMIT', 0, limit + 1)).map(Number);
+    const next = starts.length > limit ? starts[limit] : undefined;
+    const page = starts.slice(0, limit);
+    const fresh = new Map<number, SalesBucket>();
+    const missing = page.filter((t) => !this.#closedBuckets.has(t));
+    if (missing.length > 0) {
+      const pipeline = this.#redis.pipeline();
+      for (const t of missing) pipeline.hgetall(k.salesBucket(t));
+      const replies = (await pipeline.exec()) ?? [];
+      missing.forEach((t, i) => {
+        const [err, hash] = replies[i] ?? [];
+        if (err) throw err;
+        const bucket = bucketFromHash(t, hash as Record<string, string>);
+        fresh.set(t, bucket);
+        // Closed once its span, and a bucket's worth of clock skew between Redis and us, has passed.
+        if (t + 2 * this.salesBucketMs <= now) this.#cacheClosed(bucket);
+      });
+    }
+    const buckets = page.map((t) => fresh.get(t) ?? this.#closedBuckets.get(t)!);
+    return { bucketMs: this.salesBucketMs, from, to, buckets, ...(next === undefined ? {} : { next }) };
+  }
+
+  #cacheClosed(bucket: SalesBucket): void {
+    this.#closedBuckets.set(bucket.t, bucket);
+    if (this.#closedBuckets.size > CLOSED_BUCKET_CACHE) {
+      this.#closedBuckets.delete(this.#closedBuckets.keys().next().value!);
+    }
   }
 
   async #writeDish(op: 'create' | 'update' | 'delete', id: string, ifVersion: string, fields: string[]): Promise<string> {
@@ -187,6 +251,23 @@ export class EventLog {
 }
 
 const byId = (a: Dish, b: Dish) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function sumByDish(items: readonly OrderItem[]): Map<string, number> {
+  const qtyByDish = new Map<string, number>();
+  for (const { dishId, qty } of items) qtyByDish.set(dishId, (qtyByDish.get(dishId) ?? 0) + qty);
+  return qtyByDish;
+}
+
+/** What makes two orders the same: their quantities per dish, whatever the order or split of the items. */
+export function orderFingerprint(items: readonly OrderItem[]): string {
+  const lines = [...sumByDish(items)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, qty]) => `${id}:${qty}`);
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
+}
+
+function storedOutcome(json: string): StoredOutcome {
+  const { fingerprint, ...outcome } = JSON.parse(json) as OrderOutcome & { fingerprint?: string };
+  return fingerprint === undefined ? { outcome } : { outcome, fingerprint };
+}
 
 function dishFromJson(json: string): Dish {
   return JSON.parse(json) as Dish;

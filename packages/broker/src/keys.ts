@@ -13,6 +13,8 @@ export interface BrokerKeys {
   order(orderId: string): string;
   /** Sorted set of sales bucket start times. */
   salesIndex: string;
+  /** List of the most recent chat envelopes, newest first (capped), so a snapshot carries the conversation. */
+  chatRecent: string;
   dish(id: string): string;
   /** Hash of one sales bucket: `total` and `c:<category>`. */
   salesBucket(t: number): string;
@@ -26,6 +28,7 @@ export function brokerKeys(prefix = ''): BrokerKeys {
     channel: `${prefix}dish:events`,
     dishIndex: `${prefix}dishes`,
     salesIndex: `${prefix}sales:buckets`,
+    chatRecent: `${prefix}chat:recent`,
     dish: (id) => `${prefix}dish:${id}`,
     order: (orderId) => `${prefix}order:${orderId}`,
     salesBucket: (t) => `${prefix}sales:${t}`,

@@ -7,8 +7,9 @@ const luaFile = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, imp
 const SCRIPTS = {
   dishLiveWriteDish: { file: 'write-dish', numberOfKeys: 4 },
   dishLiveApplyOrder: { file: 'apply-order' },
-  dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 2 },
-  dishLiveReadSnapshot: { file: 'read-snapshot', numberOfKeys: 3 },
+  dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 3 },
+  dishLiveReadSnapshot: { file: 'read-snapshot', numberOfKeys: 4 },
+  dishLiveReadDishes: { file: 'read-dishes', numberOfKeys: 2 },
   dishLiveRateLimit: { file: 'rate-limit', numberOfKeys: 1 },
 } as const;
 

@@ -16,6 +16,8 @@ export interface ClientMessageOptions {
    */
   chatLimiter: RateLimiter;
   chatRate: RateLimit;
+  /** Chat needs a write token (CHAT_REQUIRES_TOKEN), which only the dish service checks: then the socket refuses it. */
+  chatRequiresToken: boolean;
   auth: SubscriptionAuth;
 }
 
@@ -42,6 +44,9 @@ export function createClientMessageHandler(o: ClientMessageOptions) {
 
   const chat = async (session: ClientSession, input: ChatInput): Promise<void> => {
     const { conn } = session;
+    if (o.chatRequiresToken) {
+      return o.hub.send(conn, { type: 'error', code: 'unauthorized', message: 'chat needs a write token: POST it to /api/chat with one' });
+    }
     let decision;
     try {
       decision = await o.chatLimiter.take(`chat:ip:${session.ip}`, o.chatRate);

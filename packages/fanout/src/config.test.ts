@@ -7,8 +7,9 @@ const shape = { ...gatewayEnv, PORT: portEnv(8081) };
 describe('config', () => {
   it('applies documented defaults', () => {
     const config = loadEnv(shape, {});
-    expect(config).toMatchObject({ PORT: 8081, RING_SIZE: 10_000, SOFT_LIMIT_BYTES: 262_144, HARD_LIMIT_BYTES: 4_194_304, ALLOWED_ORIGINS: '*', SHUTDOWN_GRACE_MS: 5000 });
-    expect(config).toMatchObject({ MAX_CONNECTIONS: 20_000, MAX_CONNECTIONS_PER_IP: 1000, TRUST_PROXY: 'loopback, linklocal, uniquelocal' });
+    expect(config).toMatchObject({ PORT: 8081, RING_SIZE: 10_000, SOFT_LIMIT_BYTES: 262_144, HARD_LIMIT_BYTES: 4_194_304, ALLOWED_ORIGINS: '', SHUTDOWN_GRACE_MS: 5000, CHAT_REQUIRES_TOKEN: false });
+    expect(config).toMatchObject({ MAX_CONNECTIONS: 20_000, MAX_CONNECTIONS_PER_IP: 1000 });
+    expect(config.TRUST_PROXY.rules, 'no proxy is trusted unless one is named').toEqual([]);
     expect(config.SUBSCRIBE_JWT_SECRET).toBeUndefined();
     expect(config.SUBSCRIBE_TOKEN_REQUIRED).toBeUndefined();
   });
@@ -35,9 +36,16 @@ describe('config', () => {
   });
 
   it('checks origins against the list, * allowing all', () => {
-    expect(originAllowed('*', 'http://x')).toBe(true);
-    expect(originAllowed('http://a, http://b', 'http://b')).toBe(true);
-    expect(originAllowed('http://a,http://b', 'http://c')).toBe(false);
-    expect(originAllowed('http://a', undefined)).toBe(true);
+    expect(originAllowed('*', 'http://x', 'y')).toBe(true);
+    expect(originAllowed('http://a, http://b', 'http://b', 'y')).toBe(true);
+    expect(originAllowed('http://a,http://b', 'http://c', 'y')).toBe(false);
+    expect(originAllowed('http://a', undefined, 'y')).toBe(true);
+    // Unset: the page's own origin only (its host is the Host it asked), whatever the port.
+    expect(originAllowed('', 'http://localhost:8080', 'localhost:8080')).toBe(true);
+    expect(originAllowed('', 'https://dash.example.com', 'dash.example.com')).toBe(true);
+    expect(originAllowed('', 'https://evil.example', 'localhost:8080')).toBe(false);
+    expect(originAllowed('', 'http://localhost:8081', 'localhost:8080')).toBe(false);
+    expect(originAllowed('', 'null', 'localhost:8080')).toBe(false);
+    expect(originAllowed('', 'https://evil.example', undefined)).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 // Environment configuration shared by both gateways: zod schema pieces and a loader whose errors name the variable.
 import { z } from 'zod';
+import { LIMITS } from '@dish-live/protocol';
+import { trustProxyEnv } from './trusted-proxies.js';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
@@ -11,12 +13,17 @@ export const gatewayEnv = {
   RING_SIZE: int(1, 10_000),
   SOFT_LIMIT_BYTES: int(1024, 256 * 1024),
   HARD_LIMIT_BYTES: int(1024, 4 * 1024 * 1024),
-  ALLOWED_ORIGINS: z.string().min(1).default('*'),
+  /** Browser origins besides the page's own that may connect: exact origins, comma-separated, or `*` (unset: same origin only). */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every((o) => o === '*' || isOrigin(o)), 'comma-separated origins like https://dash.example.com, or *'),
   SHUTDOWN_GRACE_MS: int(0, 5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STREAM_MAXLEN: int(1, 10_000),
   SALES_BUCKET_MS: int(1, 10_000),
-  SALES_RETENTION_MS: int(1, 24 * 3600_000),
+  /** Sales history a snapshot carries: the span the dashboard draws. */
+  SNAPSHOT_SALES_WINDOW_MS: int(0, LIMITS.snapshotSalesWindowMs),
   TICK_MS: int(1, 25),
   /** Under load, at most one write per client per this many ms, carrying every event of the window (0: every turn). */
   COALESCE_MS: int(0, 10),
@@ -24,11 +31,10 @@ export const gatewayEnv = {
   MAX_CONNECTIONS: int(1, 20_000),
   /** Connections one client address holds at most (loopback too); past it, 429 + Retry-After. */
   MAX_CONNECTIONS_PER_IP: int(1, 1000),
-  /** Which peers' X-Forwarded-For names the client (per-address limits): true, false, or loopback, linklocal, uniquelocal, addresses. */
-  TRUST_PROXY: z
-    .string()
-    .default('loopback, linklocal, uniquelocal')
-    .refine((v) => /^(true|false|[\w.:]+(\s*,\s*[\w.:]+)*)$/.test(v.trim()), 'true, false, or a comma-separated list of loopback, linklocal, uniquelocal and addresses'),
+  /** The proxies whose X-Forwarded-For names the client (per-address limits): addresses or subnets; unset: none. */
+  TRUST_PROXY: trustProxyEnv,
+  /** Whether chat needs a write token, as on the dish service: then chat over the socket is refused (post it to /api/chat). */
+  CHAT_REQUIRES_TOKEN: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(false),
   /** HS256 secret for subscription tokens (at least 32 characters). */
   SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** RS256 public key (PEM, SPKI) for subscription tokens. */
@@ -65,9 +71,31 @@ export function loadEnv<Shape extends z.ZodRawShape>(shape: Shape, env: NodeJS.P
   return result.data;
 }
 
-/** `*` allows every origin; otherwise an exact match against a comma-separated list. */
-export function originAllowed(allowed: string, origin: string | undefined): boolean {
-  if (allowed.trim() === '*') return true;
-  if (origin === undefined || origin === '') return true; // non-browser clients send no Origin
-  return allowed.split(',').some((entry) => entry.trim() === origin);
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One origin policy for every service: a request without `Origin` (not a browser) passes; a browser's passes when
+ * it comes from the page's own origin (its host is the `Host` it asked for) or from one `allowed` names (`*`: any).
+ */
+export function originAllowed(allowed: string, origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || origin === '') return true;
+  const listed = allowed.toLowerCase().split(',').map((s) => s.trim());
+  return listed.includes('*') || listed.includes(origin.toLowerCase()) || sameOrigin(origin, host);
+}
+
+/** Whether a browser's `Origin` is the page's own: its host is the `Host` the request was sent to. */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }

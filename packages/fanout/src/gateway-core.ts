@@ -39,7 +39,7 @@ export async function startGatewayCore(
     prefix: config.KEY_PREFIX,
     streamMaxLen: config.STREAM_MAXLEN,
     salesBucketMs: config.SALES_BUCKET_MS,
-    salesRetentionMs: config.SALES_RETENTION_MS,
+    snapshotSalesWindowMs: config.SNAPSHOT_SALES_WINDOW_MS,
   });
   const metrics = createMetrics(service === 'ws-gateway' ? 'ws' : 'sse');
   const hub = new Hub({

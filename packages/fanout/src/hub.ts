@@ -91,7 +91,7 @@ export class Hub {
   async start(): Promise<void> {
     const { log, redis, subscriber, logger } = this.#o;
     const snapshot = await log.snapshot();
-    this.#view = new View(snapshot, log.salesRetentionMs);
+    this.#view = new View(snapshot, log.snapshotSalesWindowMs);
     this.#feed = new LiveFeed({
       log, redis, subscriber, from: snapshot.id,
       onEvent: (event, json) => this.#onEvent(event, json),
@@ -410,7 +410,7 @@ export class Hub {
     }
     // A later reset started its own reload, whose snapshot covers everything this one would.
     if (reset !== this.#resets || this.#stopped) return;
-    this.#view = new View(snapshot, log.salesRetentionMs);
+    this.#view = new View(snapshot, log.snapshotSalesWindowMs);
     const held = this.#held ?? [];
     this.#held = undefined;
     for (const conn of [...this.#connections]) this.close(conn, 'restart');

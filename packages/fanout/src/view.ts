@@ -1,19 +1,25 @@
-// The in-memory view a snapshot is cut from: dishes, sales history and the id of the last event applied.
-import type { Dish, DishEvent, SalesBucket, SalesHistory, Snapshot } from '@dish-live/protocol';
+// The in-memory view a snapshot is cut from: dishes, the sales of the snapshot window, recent chat and the last id.
+import { LIMITS, type ChatMessageEvent, type Dish, type DishEvent, type SalesBucket, type Snapshot } from '@dish-live/protocol';
 
+/**
+ * Everything it holds is bounded by the menu, the window and the chat cap: a gateway that has run for a day holds
+ * and sends no more than one that started a minute ago.
+ */
 export class View {
   readonly #dishes = new Map<string, Dish>();
   readonly #buckets = new Map<number, SalesBucket>();
+  readonly #chat: ChatMessageEvent[];
   readonly bucketMs: number;
   #last: string;
 
   constructor(
     snapshot: Snapshot,
-    private readonly retentionMs: number,
+    private readonly windowMs: number,
   ) {
     for (const dish of snapshot.dishes) this.#dishes.set(dish.id, dish);
     this.bucketMs = snapshot.sales.bucketMs;
     for (const bucket of snapshot.sales.buckets) this.#buckets.set(bucket.t, bucket);
+    this.#chat = snapshot.chat.slice(-LIMITS.recentChat);
     this.#last = snapshot.id;
   }
 
@@ -39,18 +45,21 @@ export class View {
       case 'dish.deleted':
         this.#dishes.delete(event.data.id);
         break;
-      default:
+      case 'chat.message':
+        this.#chat.push(event);
+        if (this.#chat.length > LIMITS.recentChat) this.#chat.shift();
         break;
     }
   }
 
-  /** Dishes (only those of `categories` when given, sorted by id) and the sales history, as of `last`. */
-  snapshot(categories?: ReadonlySet<string>): Snapshot {
+  /** Dishes (only those of `categories` when given, sorted by id), the window's sales and recent chat, as of `last`. */
+  snapshot(categories?: ReadonlySet<string>, now = Date.now()): Snapshot {
     const dishes: Dish[] = [];
     for (const dish of this.#dishes.values()) if (!categories || categories.has(dish.category)) dishes.push(dish);
     dishes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const buckets = [...this.#buckets.values()].sort((a, b) => a.t - b.t);
-    return { id: this.#last, dishes, sales: { bucketMs: this.bucketMs, buckets } satisfies SalesHistory };
+    const oldest = now - this.windowMs;
+    const buckets = [...this.#buckets.values()].filter((b) => b.t >= oldest).sort((a, b) => a.t - b.t);
+    return { id: this.#last, dishes, sales: { bucketMs: this.bucketMs, buckets }, chat: [...this.#chat] };
   }
 
   // Same bucketing as apply-order.lua, so the view agrees with what a fresh read from Redis would say.
@@ -60,7 +69,7 @@ export class View {
     if (!bucket) {
       bucket = { t, total: 0, byCategory: {} };
       this.#buckets.set(t, bucket);
-      const oldest = ts - this.retentionMs;
+      const oldest = ts - this.windowMs;
       for (const key of this.#buckets.keys()) if (key < oldest) this.#buckets.delete(key);
     }
     bucket.total += qty;

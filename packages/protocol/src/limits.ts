@@ -12,4 +12,10 @@ export const LIMITS = {
   jsonBodyBytes: 64 * 1024,
   maxRate: { min: 1, max: 1000 },
   pollLimit: { default: 1000, max: 10_000 },
+  /** Chat messages a snapshot carries. */
+  recentChat: 50,
+  /** Sales history a snapshot carries by default: the span the dashboard draws. */
+  snapshotSalesWindowMs: 3_600_000,
+  /** Buckets one page of the sales route answers. */
+  salesPage: { default: 360, max: 1000 },
 } as const;

@@ -10,11 +10,14 @@ export const snapshotSchema = z.object({
   type: z.literal('snapshot'),
   id: streamIdSchema,
   dishes: z.array(dishSchema),
+  /** Only the window the dashboard draws (see SALES_WINDOW_MS); older history is read in pages from the sales route. */
   sales: salesHistorySchema,
+  /** The most recent chat messages, oldest first (at most RECENT_CHAT), so a reload shows the conversation. */
+  chat: z.array(chatMessageSchema).max(LIMITS.recentChat).default([]),
   recovered: z.literal(false),
   instance: z.string(),
 });
-export type SnapshotMessage = z.infer<typeof snapshotSchema>;
+export type SnapshotMessage = z.output<typeof snapshotSchema>;
 /** A snapshot as the dish service's polling endpoint answers it (no gateway instance). */
 export type Snapshot = Omit<SnapshotMessage, 'type' | 'recovered' | 'instance'>;
 

@@ -13,3 +13,11 @@ export const salesHistorySchema = z.object({
   buckets: z.array(salesBucketSchema),
 });
 export type SalesHistory = z.infer<typeof salesHistorySchema>;
+
+/** One page of the sales route: buckets with `from ≤ t < to`, oldest first; `next` is where the next page starts. */
+export const salesPageSchema = salesHistorySchema.extend({
+  from: z.number().int(),
+  to: z.number().int(),
+  next: z.number().int().optional(),
+});
+export type SalesPage = z.infer<typeof salesPageSchema>;

@@ -58,7 +58,7 @@ describe('encodeSseMessage', () => {
   it('names the event by type and carries the stream id for events, snapshots and state', () => {
     const messages: ServerMessage[] = [
       { type: 'dish.updated', id: '7-1', prev: '7-0', ts: 1, data: { dish } },
-      { type: 'snapshot', id: '7-1', dishes: [dish], sales: { bucketMs: 1000, buckets: [] }, recovered: false, instance: 'i' },
+      { type: 'snapshot', id: '7-1', dishes: [dish], sales: { bucketMs: 1000, buckets: [] }, chat: [], recovered: false, instance: 'i' },
       { type: 'state', id: '9-0', dishes: [{ id: 'm', deleted: true }], chat: [] },
     ];
     for (const message of messages) {

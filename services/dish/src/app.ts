@@ -3,6 +3,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiter, type EventLog } from '@dish-live/broker';
+import { isTrusted } from '@dish-live/fanout';
 import { createTokenCheck, requireToken } from './auth.js';
 import type { Config } from './config.js';
 import { cors } from './cors.js';
@@ -29,7 +30,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   // Dish responses carry their version as ETag; express's body hash would contradict it.
   app.set('etag', false);
-  app.set('trust proxy', deps.config.trustProxy);
+  const proxies = deps.config.trustProxy;
+  app.set('trust proxy', (address: string) => isTrusted(address, proxies));
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders);
 

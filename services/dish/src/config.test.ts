@@ -1,10 +1,13 @@
 // Configuration from the environment: defaults, and errors that name the variable.
 import { describe, expect, it } from 'vitest';
+import { isTrusted } from '@dish-live/fanout';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
-    expect(loadConfig({})).toEqual({
+    const { trustProxy, ...config } = loadConfig({});
+    expect(trustProxy.rules, 'no proxy is trusted unless one is named').toEqual([]);
+    expect(config).toEqual({
       port: 3000,
       host: '0.0.0.0',
       redisUrl: 'redis://127.0.0.1:6379',
@@ -21,7 +24,7 @@ describe('loadConfig', () => {
       writeRate: { burst: 200, perSecond: 50 },
       allowedOrigins: [],
       orderLockMs: 30_000,
-      trustProxy: 'loopback, linklocal, uniquelocal',
+      snapshotSalesWindowMs: 3_600_000,
     });
   });
 
@@ -46,6 +49,7 @@ describe('loadConfig', () => {
       ALLOWED_ORIGINS: 'https://Dash.example.com, http://localhost:5173',
       ORDER_LOCK_MS: '2000',
       TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
+      SNAPSHOT_SALES_WINDOW_MS: '900000',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -61,13 +65,12 @@ describe('loadConfig', () => {
       writeRate: { burst: 20, perSecond: 2.5 },
       allowedOrigins: ['https://dash.example.com', 'http://localhost:5173'],
       orderLockMs: 2000,
-      trustProxy: '10.0.0.0/8, 192.168.1.1',
+      snapshotSalesWindowMs: 900_000,
     });
+    expect(['10.1.2.3', '192.168.1.1', '192.168.1.2'].map((a) => isTrusted(a, config.trustProxy))).toEqual([true, true, false]);
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, *' }).allowedOrigins).toBe('*');
     const hashed = `sha256:${'ab'.repeat(32)}`;
     expect(loadConfig({ DISH_API_TOKENS: `plain, ${hashed}` }).apiTokens).toEqual(['plain', hashed]);
-    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('treats empty values as unset', () => {
@@ -87,6 +90,8 @@ describe('loadConfig', () => {
     ['CHAT_RATE_BURST', '0'],
     ['CHAT_RATE_PER_SEC', 'lots'],
     ['TRUST_PROXY', 'everyone!'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', 'loopback'],
     ['DISH_API_TOKENS', 'good, sha256:abc'],
     ['DISH_API_TOKENS', `sha256:${'g'.repeat(64)}`],
     ['WRITE_RATE_BURST', '0'],

@@ -1,5 +1,8 @@
 // The dish service's configuration: environment variables validated with zod, a bad one named in the error.
 import { z } from 'zod';
+import type { BlockList } from 'node:net';
+import { trustProxyEnv } from '@dish-live/fanout';
+import { LIMITS } from '@dish-live/protocol';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -76,15 +79,10 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: origins,
   /** How long a worker holds an order job before another worker may take it over (it renews the lock at half). */
   ORDER_LOCK_MS: int(1000, 600_000, 30_000),
-  /** Which proxies' X-Forwarded-For to believe for the client address (express `trust proxy`). */
-  TRUST_PROXY: z
-    .string()
-    .default('loopback, linklocal, uniquelocal')
-    .refine(
-      (v) => /^(true|false|\d+|([\w.:/]+)(\s*,\s*[\w.:/]+)*)$/.test(v.trim()),
-      'expected true, false, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal, uniquelocal',
-    )
-    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** The proxies whose X-Forwarded-For names the client: addresses or subnets; unset: none (the peer is the client). */
+  TRUST_PROXY: trustProxyEnv,
+  /** Sales history a snapshot carries: the span the dashboard draws. */
+  SNAPSHOT_SALES_WINDOW_MS: int(0, 24 * 3_600_000, LIMITS.snapshotSalesWindowMs),
 });
 
 export interface Config {
@@ -105,7 +103,8 @@ export interface Config {
   /** `*`, or the exact origins (lower-case) allowed to call the API from a browser; empty: same origin only. */
   allowedOrigins: '*' | string[];
   orderLockMs: number;
-  trustProxy: boolean | number | string;
+  trustProxy: BlockList;
+  snapshotSalesWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: e.ALLOWED_ORIGINS,
     orderLockMs: e.ORDER_LOCK_MS,
     trustProxy: e.TRUST_PROXY,
+    snapshotSalesWindowMs: e.SNAPSHOT_SALES_WINDOW_MS,
   };
 }
 

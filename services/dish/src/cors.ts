@@ -1,5 +1,6 @@
 // Cross-origin access to the API from browsers: only the origins ALLOWED_ORIGINS names (default none: same origin only).
 import type { RequestHandler } from 'express';
+import { originAllowed, sameOrigin } from '@dish-live/fanout';
 import { HttpProblem } from './problem.js';
 
 export const CORS_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
@@ -8,25 +9,21 @@ export const CORS_REQUEST_HEADERS = 'Authorization, Content-Type, If-Match';
 const EXPOSED = 'ETag, Location, Retry-After';
 
 /**
- * Writes authenticate with a bearer token, never a cookie, so credentials are not allowed and `*` is safe to
- * configure. A request from an origin that is not allowed is still answered (a same-origin POST carries an Origin
- * too), only without the headers that let another origin's script read it; its preflight is refused with 403.
+ * The same origin policy as the gateways': a browser request from an origin that is neither the page's own nor
+ * allowed is refused with 403 before it reads or changes anything; a request without Origin (not a browser) passes.
+ * Writes authenticate with a bearer token, never a cookie, so credentials are not allowed and `*` is safe to configure.
  */
 export function cors(allowed: '*' | readonly string[]): RequestHandler {
-  const allowOrigin = (origin: string | undefined): string | undefined => {
-    if (origin === undefined) return undefined;
-    if (allowed === '*') return '*';
-    return allowed.includes(origin.toLowerCase()) ? origin : undefined;
-  };
+  const list = allowed === '*' ? '*' : allowed.join(',');
   return (req, res, next) => {
     res.vary('Origin');
-    const allow = allowOrigin(req.get('origin'));
-    if (allow !== undefined) res.set({ 'Access-Control-Allow-Origin': allow, 'Access-Control-Expose-Headers': EXPOSED });
-    const preflight = req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined;
-    if (!preflight) return next();
-    if (allow === undefined) {
+    const origin = req.get('origin');
+    if (!originAllowed(list, origin, req.get('host'))) {
       throw new HttpProblem(403, 'origin-not-allowed', 'Origin not allowed', 'this origin may not call the API from a browser');
     }
+    if (origin && !sameOrigin(origin, req.get('host'))) res.set({ 'Access-Control-Allow-Origin': allowed === '*' ? '*' : origin, 'Access-Control-Expose-Headers': EXPOSED });
+    const preflight = req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined;
+    if (!preflight) return next();
     res
       .status(204)
       .set({

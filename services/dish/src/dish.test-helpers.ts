@@ -9,6 +9,9 @@ import { startDishService, type DishService, type StartOptions } from './service
 export const TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
 
+/** Tests that speak for many client addresses do it as a proxy on loopback would: through a trusted X-Forwarded-For. */
+export const BEHIND_LOOPBACK_PROXY: Partial<Config> = { trustProxy: loadConfig({ TRUST_PROXY: '127.0.0.1, ::1' }).trustProxy };
+
 export function testConfig(redis: TestRedis, overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),

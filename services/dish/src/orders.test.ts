@@ -120,6 +120,34 @@ describe('POST /api/orders', () => {
     expect(soldEventsOf(await allEvents(), 'idem')).toHaveLength(1);
   });
 
+  it('answers 409 to an orderId reused with other items, queued or done, and changes nothing', async () => {
+    await createDish('reuse-a', 10);
+    await createDish('reuse-b', 10);
+    const first = { orderId: 'reuse:1', items: [{ dishId: 'reuse-a', qty: 1 }] };
+    expect((await call(base, 'POST', '/api/orders', { json: first, headers: AUTH })).status).toBe(202);
+    const others = [
+      [{ dishId: 'reuse-b', qty: 1 }],
+      [{ dishId: 'reuse-a', qty: 2 }],
+      [{ dishId: 'reuse-a', qty: 1 }, { dishId: 'reuse-b', qty: 1 }],
+    ];
+    // While the first is queued or just applied, and again once its outcome is final.
+    for (const items of others) {
+      const res = await call<ProblemBody>(base, 'POST', '/api/orders', { json: { orderId: 'reuse:1', items }, headers: AUTH });
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/reuse:1/);
+    }
+    const outcome = await outcomeOf('reuse:1');
+    for (const items of others) {
+      expect((await call(base, 'POST', '/api/orders', { json: { orderId: 'reuse:1', items }, headers: AUTH })).status).toBe(409);
+    }
+    // The same body again is the same order: the stored outcome.
+    const same = await call<OrderOutcome>(base, 'POST', '/api/orders', { json: first, headers: AUTH });
+    expect(same.status).toBe(200);
+    expect(same.body).toEqual(outcome);
+    expect(await check.log.getDish('reuse-a')).toMatchObject({ stock: 9, sold: 1 });
+    expect(await check.log.getDish('reuse-b')).toMatchObject({ stock: 10, sold: 0 });
+  });
+
   it('generates an orderId when none is given', async () => {
     await createDish('anon', 3);
     const res = await call<{ orderId: string }>(base, 'POST', '/api/orders', { json: { items: [{ dishId: 'anon', qty: 1 }] }, headers: AUTH });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { EventLog, OrderOutcome } from '@dish-live/broker';
+import { orderFingerprint, OrderMismatchError, type EventLog, type OrderOutcome } from '@dish-live/broker';
 import type { OrderInput, OrderItem } from '@dish-live/protocol';
 import { throttledWarn } from './logger.js';
 import { countOrder, type Metrics } from './metrics.js';
@@ -48,24 +48,36 @@ export class Orders {
     this.#queue = queue;
   }
 
-  /** Queues an order, or returns the final outcome when its id has one already (nothing is queued again). */
+  /**
+   * Queues an order, or returns the final outcome when its id has one already (nothing is queued again). The same
+   * orderId with other items is refused (OrderMismatchError), as a payment API treats a reused idempotency key.
+   */
   async submit(input: OrderInput): Promise<SubmitResult> {
     const orderId = input.orderId ?? randomUUID();
-    const outcome = await this.log.orderOutcome(orderId);
-    if (outcome) return { orderId, outcome };
+    const fingerprint = orderFingerprint(input.items);
+    const stored = await this.log.orderOutcome(orderId);
+    if (stored) {
+      // Outcomes kept before fingerprints existed cannot tell; they answer as they always did.
+      if (stored.fingerprint !== undefined && stored.fingerprint !== fingerprint) throw new OrderMismatchError(orderId);
+      return { orderId, outcome: stored.outcome };
+    }
     const queue = this.#ready();
-    await queue.add('order', { orderId, items: input.items }, { jobId: jobIdFor(orderId) });
+    const jobId = jobIdFor(orderId);
+    await queue.add('order', { orderId, items: input.items }, { jobId });
+    // A job already queued under this id keeps its own items; ours were not added. Tell the client if they differ.
+    const queued = await queue.getJob(jobId);
+    if (queued && orderFingerprint(queued.data.items) !== fingerprint) throw new OrderMismatchError(orderId);
     return { orderId };
   }
 
   async status(orderId: string): Promise<OrderStatus> {
-    const outcome = await this.log.orderOutcome(orderId);
-    if (outcome) return { kind: 'done', outcome };
+    const stored = await this.log.orderOutcome(orderId);
+    if (stored) return { kind: 'done', outcome: stored.outcome };
     const job = await this.#ready().getJob(jobIdFor(orderId));
     if (!job) {
       // The job may have completed between the two reads.
       const late = await this.log.orderOutcome(orderId);
-      return late ? { kind: 'done', outcome: late } : { kind: 'unknown' };
+      return late ? { kind: 'done', outcome: late.outcome } : { kind: 'unknown' };
     }
     const state = await job.getState();
     if (state === 'failed') return { kind: 'failed' };

@@ -2,7 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
-import { DishExistsError, DishNotFoundError, VersionConflictError } from '@dish-live/broker';
+import { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from '@dish-live/broker';
 import { LIMITS } from '@dish-live/protocol';
 import { isRedisUnavailable } from './redis.js';
 
@@ -98,6 +98,9 @@ function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof ZodError) return badRequest('the request does not match the expected shape', fieldErrors(err));
   if (err instanceof DishNotFoundError) return new HttpProblem(404, 'dish-not-found', 'Dish not found', err.message);
   if (err instanceof DishExistsError) return new HttpProblem(409, 'dish-exists', 'Dish exists', err.message);
+  if (err instanceof OrderMismatchError) {
+    return new HttpProblem(409, 'order-id-reused', 'Order id reused', `${err.message}; use a new orderId for a new order`);
+  }
   if (err instanceof VersionConflictError) {
     return new HttpProblem(409, 'version-conflict', 'Version conflict', err.message, {
       extensions: { currentVersion: err.current },

@@ -20,12 +20,17 @@ function sendDish(res: Response, status: number, dish: Dish): void {
 
 export function dishRoutes(eventLog: EventLog, writeGuards: RequestHandler[]): Router {
   const router = Router();
+  // Every change moves the last id, so the list answered for one last id is good until the next: a read costs one GET.
+  let cached: { id: string; body: string } | undefined;
 
   router
     .route('/api/dishes')
     .get(async (_req, res) => {
-      const { dishes } = await eventLog.snapshot();
-      res.json(dishes);
+      if (cached?.id !== (await eventLog.lastId())) {
+        const { id, dishes } = await eventLog.dishes();
+        cached = { id, body: JSON.stringify(dishes) };
+      }
+      res.type('application/json').send(cached.body);
     })
     .post(...writeGuards, jsonParser, async (req, res) => {
       const input = createDishSchema.parse(jsonBody(req));

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { OrderOutcome } from '@dish-live/broker';
-import type { ChatMessageEvent, DishEvent, PollResponse, SalesHistory, Snapshot } from '@dish-live/protocol';
+import type { ChatMessageEvent, DishEvent, PollResponse, SalesHistory, SalesPage, Snapshot } from '@dish-live/protocol';
 import type { ProblemBody } from './problem.js';
 import type { DishService } from './service.js';
-import { AUTH, call, eventually, inspect, startTestService, testConfig } from './dish.test-helpers.js';
+import { AUTH, BEHIND_LOOPBACK_PROXY, call, eventually, inspect, startTestService, testConfig, type Answer } from './dish.test-helpers.js';
 
 const redis = testRedis('dish-events');
 let service: DishService;
@@ -177,7 +177,7 @@ describe('POST /api/chat', () => {
 
 describe('chat rate limit', () => {
   it('allows a burst per client address, then answers 429 with Retry-After, shared by every replica', async () => {
-    const limited = testConfig(redis, { chatRate: { burst: 3, perSecond: 0.2 } });
+    const limited = testConfig(redis, { ...BEHIND_LOOPBACK_PROXY, chatRate: { burst: 3, perSecond: 0.2 } });
     const a = await startTestService(limited);
     const b = await startTestService(limited);
     try {
@@ -232,6 +232,53 @@ describe('GET /api/sales/history', () => {
     service = await startTestService(testConfig(redis));
     base = service.url;
     const after = await call<SalesHistory>(base, 'GET', '/api/sales/history');
-    expect(after.body).toEqual(before.body);
+    expect(after.body.buckets).toEqual(before.body.buckets);
+  });
+});
+
+describe('GET /api/sales', () => {
+  it('answers the window by default and older history in pages', async () => {
+    const log = check.log;
+    const t0 = Math.floor(Date.now() / 10_000) * 10_000 - 3 * 3_600_000;
+    // Three hours of buckets, written as the order script writes them.
+    const pipeline = check.client.pipeline();
+    for (let i = 0; i < 1080; i++) {
+      const t = t0 + i * 10_000;
+      pipeline.hset(log.keys.salesBucket(t), 'total', '1', 'c:川菜', '1');
+      pipeline.zadd(log.keys.salesIndex, t, String(t));
+    }
+    await pipeline.exec();
+    const window = await call<SalesPage>(base, 'GET', '/api/sales');
+    expect(window.status).toBe(200);
+    expect(window.body.to - window.body.from).toBe(3_600_000);
+    expect(window.body.buckets.every((b) => b.t >= window.body.from && b.t < window.body.to)).toBe(true);
+
+    const seen: number[] = [];
+    let from: number | undefined = t0;
+    let pages = 0;
+    while (from !== undefined) {
+      const page: Answer<SalesPage> = await call<SalesPage>(base, 'GET', `/api/sales?from=${from}&to=${t0 + 1080 * 10_000}&limit=400`);
+      expect(page.status).toBe(200);
+      expect(page.body.buckets.length).toBeLessThanOrEqual(400);
+      seen.push(...page.body.buckets.filter((b) => b.byCategory['川菜'] === 1).map((b) => b.t));
+      from = page.body.next;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 1080 }, (_, i) => t0 + i * 10_000));
+  });
+
+  it.each([
+    ['from=abc', 'from'],
+    ['from=1.5', 'from'],
+    ['to=-1', 'to'],
+    ['from=2000&to=1000', 'from'],
+    ['limit=0', 'limit'],
+    ['limit=1001', 'limit'],
+  ])('answers 400 naming the field for %s', async (query, field) => {
+    const res = await call<ProblemBody>(base, 'GET', `/api/sales?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(JSON.stringify(res.body)).toContain(field);
   });
 });

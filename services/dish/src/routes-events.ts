@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EventLog } from '@dish-live/broker';
 import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol';
 import { jsonBody, jsonParser } from './input.js';
-import { methodNotAllowed } from './problem.js';
+import { HttpProblem, methodNotAllowed } from './problem.js';
 
 const pollQuerySchema = z.object({
   // Any `since` is accepted: one that is not usable answers a snapshot, never an error.
@@ -15,6 +15,22 @@ const pollQuerySchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(LIMITS.pollLimit.max))
     .default(LIMITS.pollLimit.default),
+});
+
+const epochMs = z
+  .string()
+  .regex(/^\d{1,15}$/, 'epoch milliseconds (an integer)')
+  .transform(Number);
+
+const salesQuerySchema = z.object({
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `an integer from 1 to ${LIMITS.salesPage.max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(LIMITS.salesPage.max))
+    .default(LIMITS.salesPage.default),
 });
 
 /** `chatGuards` run before a chat body is read: the token check when chat needs one, and the rate limit. */
@@ -46,10 +62,23 @@ export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[]): R
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 
+  // Sales history in pages: bounded work per request whatever span is asked, closed buckets served from memory.
+  router
+    .route('/api/sales')
+    .get(async (req, res) => {
+      const now = Date.now();
+      const { to = now, from = to - eventLog.snapshotSalesWindowMs, limit } = salesQuerySchema.parse(req.query);
+      if (from > to) throw new HttpProblem(400, 'bad-range', 'Bad range', 'from must not be after to', { errors: [{ path: 'from', message: 'must not be after to' }] });
+      res.set('Cache-Control', 'no-store').json(await eventLog.salesPage(from, to, limit, now));
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  // The first wave's route: the snapshot's window, as one page.
   router
     .route('/api/sales/history')
     .get(async (_req, res) => {
-      res.set('Cache-Control', 'no-store').json(await eventLog.salesHistory());
+      const now = Date.now();
+      res.set('Cache-Control', 'no-store').json(await eventLog.salesPage(now - eventLog.snapshotSalesWindowMs, now + 1, LIMITS.salesPage.max, now));
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 

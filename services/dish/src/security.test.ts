@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { ProblemBody } from './problem.js';
 import type { DishService } from './service.js';
-import { AUTH, call, inspect, startTestService, testConfig } from './dish.test-helpers.js';
+import { AUTH, BEHIND_LOOPBACK_PROXY, call, inspect, startTestService, testConfig } from './dish.test-helpers.js';
 
 const redis = testRedis('dish-security');
 const check = inspect(redis);
@@ -38,7 +38,7 @@ describe('write rate limits', () => {
   beforeAll(async () => {
     // A hashed entry as well, to show the per-token budget follows the presented token whichever way it is configured.
     const hashedE = `sha256:${createHash('sha256').update(tokens[4]!).digest('hex')}`;
-    const config = testConfig(redis, { apiTokens: [...tokens.slice(0, 4), hashedE], writeRate: { burst: 3, perSecond: 0.1 } });
+    const config = testConfig(redis, { ...BEHIND_LOOPBACK_PROXY, apiTokens: [...tokens.slice(0, 4), hashedE], writeRate: { burst: 3, perSecond: 0.1 } });
     [a, b] = await Promise.all([startTestService(config), startTestService(config)]);
   });
   afterAll(async () => {
@@ -98,7 +98,7 @@ describe('write rate limits', () => {
 
   it('limits chat per token too when chat needs a token', async () => {
     const guarded = await startTestService(
-      testConfig(redis, { chatRequiresToken: true, chatRate: { burst: 2, perSecond: 0.2 }, apiTokens: ['chat-token-xyz'] }),
+      testConfig(redis, { ...BEHIND_LOOPBACK_PROXY, chatRequiresToken: true, chatRate: { burst: 2, perSecond: 0.2 }, apiTokens: ['chat-token-xyz'] }),
     );
     try {
       const post = (ip: string) =>
@@ -153,11 +153,16 @@ describe('CORS', () => {
       headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, content-type, if-match' },
     });
 
-  it('by default allows no other origin: no Access-Control-Allow-Origin, preflight refused, same-origin writes unaffected', async () => {
+  it('by default allows no other origin: its reads and writes refused with 403, preflight refused, same-origin unaffected', async () => {
     const res = await call(base, 'GET', '/api/dishes', { headers: { origin: 'https://other.example' } });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('vary')).toMatch(/\bOrigin\b/i);
+    const before = await check.log.lastId();
+    const write = await call(base, 'POST', '/api/chat', { json: { author: 'x', text: 'from elsewhere' }, headers: { origin: 'https://other.example' } });
+    expect(write.status).toBe(403);
+    expect(await check.log.lastId(), 'a refused cross-origin write changes nothing').toBe(before);
+    expect((await call(base, 'GET', '/api/dishes', { headers: { origin: base } })).status).toBe(200);
     const pre = await preflight(base, 'https://other.example');
     expect(pre.status).toBe(403);
     expect(pre.headers.get('access-control-allow-methods')).toBeNull();

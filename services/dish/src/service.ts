@@ -38,6 +38,7 @@ export async function startDishService(config: Config, logger: Logger, options: 
     prefix: config.keyPrefix,
     streamMaxLen: config.streamMaxLen,
     salesBucketMs: config.salesBucketMs,
+    snapshotSalesWindowMs: config.snapshotSalesWindowMs,
   });
   const orders = new Orders(eventLog, redis);
   const jobs = new BackgroundJobs({ config, redis, eventLog, orders, metrics, logger, random: options.random });

@@ -56,7 +56,7 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
   const worker = new Worker<TickJob>(
     SIM_QUEUE,
     async (job) => {
-      const { dishes } = await deps.eventLog.snapshot();
+      const { dishes } = await deps.eventLog.dishes();
       for (const action of planActions(dishes, job.data.actions, random)) await apply(action, deps);
     },
     { connection: workerConnectionOptions(deps.redisUrl), prefix, concurrency: 1 },

@@ -9,7 +9,7 @@ import {
   healthAnswer,
   OPEN_GRANT,
   originAllowed,
-  parseTrustProxy,
+  sameOrigin,
   readyAnswer,
   requestToken,
   SECURITY_HEADERS,
@@ -48,7 +48,7 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
   const streams = new Set<SseSink>();
   const restartRetry = () => jitter(100, 1000);
   const limits = new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP);
-  const trust = parseTrustProxy(config.TRUST_PROXY);
+  const trust = config.TRUST_PROXY;
 
   app.use((_req, res, next) => {
     res.set(SECURITY_HEADERS);
@@ -57,14 +57,13 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
 
   const cors = (req: Request, res: Response): boolean => {
     const origin = req.get('origin');
-    if (!originAllowed(config.ALLOWED_ORIGINS, origin)) {
+    res.setHeader('Vary', 'Origin');
+    if (!originAllowed(config.ALLOWED_ORIGINS, origin, req.get('host'))) {
       sendProblem(res, 403, 'Forbidden', `origin ${origin ?? ''} is not allowed`);
       return false;
     }
-    if (origin) {
-      res.setHeader('Access-Control-Allow-Origin', config.ALLOWED_ORIGINS.trim() === '*' ? '*' : origin);
-      res.setHeader('Vary', 'Origin');
-    }
+    // The page's own origin needs no CORS headers; another allowed one gets its own origin back, never `*`.
+    if (origin && !sameOrigin(origin, req.get('host'))) res.setHeader('Access-Control-Allow-Origin', origin);
     return true;
   };
 

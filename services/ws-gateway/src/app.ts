@@ -10,7 +10,6 @@ import {
   healthAnswer,
   OPEN_GRANT,
   originAllowed,
-  parseTrustProxy,
   readyAnswer,
   requestToken,
   SECURITY_HEADERS,
@@ -36,6 +35,8 @@ interface SocketData {
   grant: Grant;
   /** Gives the connection slot back; only the first call counts. */
   release: () => void;
+  /** Why the token was refused: the socket is closed 1008 with it as soon as it opens, before any data. */
+  refused?: string;
   conn?: Connection<WsSink>;
   session?: ClientSession;
 }
@@ -77,11 +78,12 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
   let open = 0;
   o.transport.app = app;
   const limits = new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP);
-  const trust = parseTrustProxy(config.TRUST_PROXY);
+  const trust = config.TRUST_PROXY;
   const refusals = metrics.disconnects;
   const messages = createClientMessageHandler({
     hub, appendChat: (chat) => o.appendChat(chat), logger: log, auth,
     chatLimiter: o.chatLimiter, chatRate: { burst: config.CHAT_BURST, perSecond: config.CHAT_RATE },
+    chatRequiresToken: config.CHAT_REQUIRES_TOKEN,
   });
 
   app.ws<SocketData>('/ws', {
@@ -96,7 +98,7 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     closeOnBackpressureLimit: 1,
     upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t) {
       const origin = req.getHeader('origin');
-      if (!originAllowed(config.ALLOWED_ORIGINS, origin)) return refuse(res, 403, 'origin not allowed');
+      if (!originAllowed(config.ALLOWED_ORIGINS, origin, req.getHeader('host'))) return refuse(res, 403, 'origin not allowed');
       // Everything from req is read now: it is gone once this handler returns.
       const query = new URLSearchParams(req.getQuery() ?? '');
       const key = req.getHeader('sec-websocket-key');
@@ -119,7 +121,9 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
         res.upgrade(data, key, protocol, extensions, context);
         return;
       }
-      // The token is checked before the upgrade: without a valid one nothing but a 401 is ever sent.
+      // The token is checked before the upgrade. A refused one still gets the upgrade, and then at once a close 1008
+      // with the reason and nothing else: a browser cannot read an HTTP status of a failed upgrade, and would take a
+      // 401 for a network failure and retry forever.
       let aborted = false;
       res.onAborted(() => {
         aborted = true;
@@ -129,11 +133,11 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
         if (aborted) return;
         res.cork(() => {
           if (!result.ok) {
-            data.release();
             refusals.labels('ws', 'refused_unauthorized').inc();
-            return refuse(res, 401, result.message, { 'WWW-Authenticate': 'Bearer realm="dish-live"' });
+            data.refused = `unauthorized: ${result.message}`;
+          } else {
+            data.grant = result.grant;
           }
-          data.grant = result.grant;
           res.upgrade(data, key, protocol, extensions, context);
         });
       });
@@ -141,6 +145,8 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     open(ws) {
       open++;
       const data = ws.getUserData();
+      // A close reason is at most 123 bytes.
+      if (data.refused) return ws.end(CLOSE_CODES.policy, Buffer.from(data.refused).subarray(0, 123).toString());
       const conn = hub.connect(new WsSink(ws), grantedOptions(data.options, data.grant));
       hub.expireAt(conn, data.grant.expiresAt);
       data.conn = conn;
