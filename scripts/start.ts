@@ -1,18 +1,53 @@
-// `npm start`: runs every service as a local process over one Redis (REDIS_URL, a local one, or a private redis-server).
+// `npm start`: runs every service as a local process over one Redis (REDIS_URL, a local one, or a private redis-server)
+// behind scripts/local-web.ts, and keeps them one unit: a service that dies stops the rest, a signal stops all, and a
+// watchdog (scripts/watchdog.ts) stops them even when this process is killed without a chance to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { isRedisReachable, spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
 import { startLocalWeb } from './local-web.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** How long a service may take to stop after SIGTERM (the gateways' SHUTDOWN_GRACE_MS is 5 s) before SIGKILL. */
+const STOP_GRACE_MS = 8000;
 
 interface ServiceSpec {
   name: string;
   entry: string;
   env: Record<string, string>;
+}
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+}
+
+let stopping = false;
+const running: Running[] = [];
+let watchdog: ChildProcess | undefined;
+let redisServer: RedisServerProcess | undefined;
+let web: Server | undefined;
+
+/** Tells the watchdog to guard (`+`) or forget (`-`) a pid. */
+function guard(sign: '+' | '-', pid: number | undefined): void {
+  if (pid !== undefined && watchdog?.stdin?.writable) watchdog.stdin.write(`${sign}${pid}\n`);
+}
+
+function startWatchdog(): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${root}scripts/watchdog.ts`], {
+    cwd: root,
+    env: { ...process.env, TSX_TSCONFIG_PATH: `${root}tsconfig.json` },
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  child.stdin!.on('error', () => {});
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[start] the watchdog exited (${signal ?? `code ${code}`}); stopping every service, since nothing would stop them if this launcher died`);
+    void stopAll(1);
+  });
+  return child;
 }
 
 async function findRedis(): Promise<{ url: string; server?: RedisServerProcess }> {
@@ -36,48 +71,65 @@ async function findRedis(): Promise<{ url: string; server?: RedisServerProcess }
   }
 }
 
-function run(spec: ServiceSpec): ChildProcess {
+function run(spec: ServiceSpec): Running {
   const child = spawn(process.execPath, [spec.entry], {
     cwd: root,
     env: { ...process.env, ...spec.env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  guard('+', child.pid);
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[start] ${spec.name} exited (${signal ?? code}); stopping the rest`);
-      void stopAll(1);
-    }
+    guard('-', child.pid);
+    if (stopping) return;
+    console.error(`[start] ${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the other services`);
+    void stopAll(1);
   });
-  return child;
+  return { name: spec.name, child };
 }
 
-let stopping = false;
-const children: ChildProcess[] = [];
-let redisServer: RedisServerProcess | undefined;
-let web: Server | undefined;
+function stopChild({ child }: Running): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
 
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  web?.closeAllConnections();
   web?.close();
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  await redisServer?.stop();
+  await Promise.all(running.map(stopChild));
+  if (redisServer) {
+    await redisServer.stop();
+    guard('-', redisServer.pid);
+  }
+  console.error(`[start] stopped ${running.map((r) => r.name).join(', ') || 'nothing (none had started)'}${redisServer ? ' and the private redis-server' : ''}; exit code ${code}`);
+  // Closing the pipe tells the watchdog that nothing is left to guard.
+  watchdog?.stdin?.end();
   process.exit(code);
 }
 
 async function main(): Promise<void> {
+  watchdog = startWatchdog();
   const redis = await findRedis();
   redisServer = redis.server;
+  guard('+', redisServer?.pid);
   const tokens = process.env.DISH_API_TOKENS ?? randomBytes(16).toString('hex');
+  // The services listen on loopback only, reached through the local web server alone; they trust its X-Forwarded-For
+  // (it connects from 127.0.0.1 and writes the client's own address there) and no one else's.
+  const shared = {
+    REDIS_URL: redis.url,
+    DISH_API_TOKENS: tokens,
+    HOST: '127.0.0.1',
+    TRUST_PROXY: '127.0.0.1',
+    ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? '',
+  };
   const services: ServiceSpec[] = [
     {
       name: 'dish',
@@ -90,7 +142,7 @@ async function main(): Promise<void> {
   ];
   for (const s of services) {
     if (!existsSync(`${root}${s.entry}`)) throw new Error(`${s.entry} is missing: run \`npm run build\` first`);
-    children.push(run({ ...s, env: { ...s.env, REDIS_URL: redis.url, DISH_API_TOKENS: tokens } }));
+    running.push(run({ ...s, env: { ...s.env, ...shared } }));
   }
   const webPort = Number(process.env.WEB_PORT ?? 8080);
   const port = (i: number) => Number(services[i]!.env.PORT);
@@ -102,16 +154,14 @@ async function main(): Promise<void> {
     sse: { host: '127.0.0.1', port: port(2) },
     config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000 },
   });
-  console.log(`[start] Redis: ${redis.url}${redis.server ? ` (private redis-server, pid ${redis.server.pid}, data in .dish-live/redis)` : ''}`);
+  const pids = [`launcher ${process.pid}`, `watchdog ${watchdog.pid}`, ...(redisServer ? [`redis-server ${redisServer.pid}`] : []), ...running.map((r) => `${r.name} ${r.child.pid}`)];
+  console.log(`[start] Redis: ${redis.url}${redis.server ? ` (private redis-server, data in .dish-live/redis)` : ''}`);
+  console.log(`[start] pids: ${pids.join(', ')}`);
   console.log(`[start] write token: ${tokens.split(',')[0]}${process.env.DISH_API_TOKENS ? ' (from DISH_API_TOKENS)' : ' (generated; set DISH_API_TOKENS to choose)'}`);
-  console.log(`[start] open the dashboard: http://localhost:${webPort}/  (same origin serves /api, /ws and /sse)`);
-  console.log(`[start] dish API  http://localhost:${services[0]!.env.PORT}/api/dishes`);
-  console.log(`[start] WebSocket ws://localhost:${services[1]!.env.PORT}/ws`);
-  console.log(`[start] SSE       http://localhost:${services[2]!.env.PORT}/sse`);
+  console.log(`[start] open the dashboard: http://localhost:${webPort}/  (same origin serves /api, /ws and /sse; the services listen on 127.0.0.1 only)`);
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 main().catch(async (err: unknown) => {
   console.error(`[start] ${(err as Error).message}`);
   await stopAll(1);

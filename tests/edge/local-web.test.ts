@@ -168,7 +168,8 @@ describe('local-web (the local stand-in for nginx)', () => {
     expect(zipped.body.length).toBeLessThan(SCRIPT.length / 10);
     expect(gunzipSync(zipped.body).toString()).toBe(SCRIPT);
 
-    for (const refused of [{}, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip;q=0, identity' }]) {
+    const refusals: Record<string, string>[] = [{}, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip;q=0, identity' }];
+    for (const refused of refusals) {
       const plain = await get('/assets/app-1a2b3c.js', refused);
       expect(plain.headers['content-encoding'], JSON.stringify(refused)).toBeUndefined();
       expect(plain.body.toString()).toBe(SCRIPT);
