@@ -41,7 +41,7 @@ function startWatchdog(): ChildProcess {
     env: { ...process.env, TSX_TSCONFIG_PATH: `${root}tsconfig.json` },
     stdio: ['pipe', 'inherit', 'inherit'],
   });
-  child.stdin!.on('error', () => {});
+  child.stdin.on('error', () => {});
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[start] the watchdog exited (${signal ?? `code ${code}`}); stopping every service, since nothing would stop them if this launcher died`);

@@ -60,8 +60,8 @@ async function launch(name: string): Promise<Launch> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  npx.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  npx.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  npx.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  npx.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => npx.once('exit', (code) => resolve(code)));
   const started: Launch = { npx, exited, output: () => output, pids: {}, webPort };
   launches.push(started);
