@@ -5,11 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { freePort } from '@dish-live/local-redis';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { isRunning } from '../../scripts/process-alive.js';
 import { httpRequest } from './http-client.js';
+import { accepted, requestBurst, wsChatBurst } from './rate-probes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const redis = testRedis('launcher');
@@ -90,52 +90,6 @@ async function allGone(pids: number[], ms: number): Promise<number[]> {
   return pids.filter(isRunning);
 }
 
-/** `count` requests from `localAddress`, each with a made-up X-Forwarded-For when `rotate`; the statuses, counted. */
-async function burst(port: number, count: number, localAddress: string, rotate: boolean, send: (i: number) => { method: string; target: string; body: string; headers: Record<string, string> }) {
-  const statuses: Record<number, number> = {};
-  for (let i = 0; i < count; i++) {
-    const r = send(i);
-    const spoof: Record<string, string> = rotate ? { 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 'x-real-ip': `10.9.${(i >> 8) & 255}.${i & 255}` } : {};
-    const res = await httpRequest(port, r.target, { method: r.method, body: r.body, headers: { 'content-type': 'application/json', ...r.headers, ...spoof }, localAddress });
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-  }
-  return statuses;
-}
-
-/**
- * Opens `count` WebSockets from `localAddress` (each upgrade with its own made-up X-Forwarded-For when `rotate`),
- * then sends one chat message on each at once; resolves with how many were refused as rate_limited.
- */
-async function wsChatBurst(port: number, count: number, localAddress: string, rotate: boolean): Promise<number> {
-  const tag = `${localAddress}-${Date.now()}`;
-  const sockets = Array.from({ length: count }, (_, i) => {
-    const headers = rotate ? { 'x-forwarded-for': `10.77.0.${i + 1}` } : undefined;
-    return new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers, localAddress });
-  });
-  const outcomes = sockets.map(
-    (ws, i) =>
-      new Promise<'accepted' | 'limited'>((resolve, reject) => {
-        ws.on('error', reject);
-        ws.on('message', (data: Buffer) => {
-          const msg = JSON.parse(data.toString()) as { type: string; code?: string; data?: { text?: string } };
-          if (msg.type === 'error' && msg.code === 'rate_limited') resolve('limited');
-          if (msg.type === 'chat.message' && msg.data?.text === `${tag} ${i}`) resolve('accepted');
-        });
-      }),
-  );
-  try {
-    await Promise.all(sockets.map((ws) => new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))));
-    sockets.forEach((ws, i) => ws.send(JSON.stringify({ op: 'chat', author: 'edge test', text: `${tag} ${i}` })));
-    const results = await Promise.race([
-      Promise.all(outcomes),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer to every chat message within 15 s')), 15_000)),
-    ]);
-    return results.filter((r) => r === 'limited').length;
-  } finally {
-    for (const ws of sockets) ws.terminate();
-  }
-}
-
 describe('npm start (scripts/start.ts)', () => {
   afterAll(async () => {
     // Whatever a failed test left: SIGKILL by pid, each process the launcher named, then the npx chain.
@@ -171,8 +125,8 @@ describe('npm start (scripts/start.ts)', () => {
     expect(running, 'needs the launcher of the previous test').toBeDefined();
     const patch = () => ({ method: 'PATCH', target: '/api/dishes/x', body: '{"price":1}', headers: { authorization: 'Bearer wrong-token' } });
     // Two loopback addresses are two clients to the server, each with a budget of its own.
-    const rotating = await burst(running!.webPort, 600, '127.0.0.2', true, patch);
-    const plain = await burst(running!.webPort, 600, '127.0.0.3', false, patch);
+    const rotating = await requestBurst(running!.webPort, 600, { rotate: true, localAddress: '127.0.0.2' }, patch);
+    const plain = await requestBurst(running!.webPort, 600, { rotate: false, localAddress: '127.0.0.3' }, patch);
     console.log(`[launcher] 600 wrong-token PATCHes through npm start: rotating X-Forwarded-For ${JSON.stringify(rotating)}, none ${JSON.stringify(plain)}`);
     expect(rotating).toEqual({ 403: WRITE_BURST, 429: 600 - WRITE_BURST });
     expect(plain).toEqual(rotating);
@@ -180,13 +134,12 @@ describe('npm start (scripts/start.ts)', () => {
 
   it('counts chat posts and WebSocket chat against the connection address too', async () => {
     expect(running, 'needs the launcher of the previous test').toBeDefined();
-    const post = (i: number) => ({ method: 'POST', target: '/api/chat', body: JSON.stringify({ author: 'edge test', text: `hello ${i}` }), headers: {} });
-    const rotating = await burst(running!.webPort, 20, '127.0.0.4', true, post);
-    const plain = await burst(running!.webPort, 20, '127.0.0.5', false, post);
-    const wsRotating = await wsChatBurst(running!.webPort, 12, '127.0.0.6', true);
-    const wsPlain = await wsChatBurst(running!.webPort, 12, '127.0.0.7', false);
+    const post = (i: number) => ({ method: 'POST', target: '/api/chat', body: JSON.stringify({ author: 'edge test', text: `hello ${i}` }) });
+    const rotating = await requestBurst(running!.webPort, 20, { rotate: true, localAddress: '127.0.0.4' }, post);
+    const plain = await requestBurst(running!.webPort, 20, { rotate: false, localAddress: '127.0.0.5' }, post);
+    const wsRotating = await wsChatBurst(running!.webPort, 12, { rotate: true, localAddress: '127.0.0.6' });
+    const wsPlain = await wsChatBurst(running!.webPort, 12, { rotate: false, localAddress: '127.0.0.7' });
     console.log(`[launcher] 20 chat posts: rotating ${JSON.stringify(rotating)}, none ${JSON.stringify(plain)}; 12 WS chats, rate-limited: rotating ${wsRotating}, none ${wsPlain}`);
-    const accepted = (statuses: Record<number, number>) => Object.entries(statuses).reduce((n, [status, k]) => (status.startsWith('2') ? n + k : n), 0);
     expect([accepted(rotating), rotating[429]]).toEqual([CHAT_BURST, 20 - CHAT_BURST]);
     expect(plain).toEqual(rotating);
     expect([wsRotating, wsPlain]).toEqual([12 - WS_CHAT_BURST, 12 - WS_CHAT_BURST]);
