@@ -22,6 +22,7 @@ export class RawWs {
   first: string | undefined;
   count = 0;
   closeCode: number | undefined;
+  closeReason: string | undefined;
   closed = false;
   /** The HTTP answer when the server refused the upgrade. */
   refused: RawStatus | undefined;
@@ -122,6 +123,7 @@ export class RawWs {
         if (this.#waiters.length > 0) this.#waiters = this.#waiters.filter((w) => (w.done(text) ? (w.resolve(), false) : true));
       } else if (opcode === 8) {
         this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+        this.closeReason = payload.subarray(2).toString('utf8');
         this.socket.end();
       } else if (opcode === 9) {
         this.frame(0xa, Buffer.from(payload));
