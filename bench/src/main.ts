@@ -11,12 +11,14 @@ import { profileLine, readProfile } from './profile.js';
 import { writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
 import { writeProfilesDoc } from './report/profiles.js';
+import { readsTable } from './report/reads.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runMemory } from './scenarios/memory.js';
+import { runReads } from './scenarios/reads.js';
 import { runSlow } from './scenarios/slow.js';
 import { SCENARIOS, type Context, type Options, type ScenarioName } from './scenarios/context.js';
 import { SERVER_NAMES, SERVERS, type ServerName } from './servers.js';
@@ -29,7 +31,7 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 let activeRedis: RedisServerProcess | undefined;
 const stopEverything = () => stopAll().finally(() => activeRedis?.stop());
 
-const USAGE = `usage: npm run bench -- [--quick] [--scenario fanout,memory,e2e,slow] [--servers ${SERVER_NAMES.join(',')}]
+const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--servers ${SERVER_NAMES.join(',')}]
        [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only] [--profile]
   --profile  CPU-profile (node --cpu-prof) every fan-out server and the load generator; the profiler's overhead
              lowers every figure, so such a run writes docs/PROFILES.md and bench/results/profiles/, not latest.json`;
@@ -108,6 +110,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       // The naive peers have no slow-consumer policy at all; the full run shows what that costs them.
       servers: servers.filter((s) => (quick ? SERVERS[s].dishLive : true)),
     },
+    reads: { connections: 50, durationMs: quick ? 2000 : 8000, warmupMs: quick ? 300 : 1000, events: 1000 },
   };
 }
 
@@ -165,7 +168,8 @@ function writeReports(run: RunResult, docs: boolean, profileDir: string | undefi
 }
 
 function printTables(run: RunResult): void {
-  console.log(`\n${renderText(fanoutTable(run))}\n\n${renderText(summaryTable(run))}`);
+  const reads = run.reads?.steps.length ? `\n\n${renderText(readsTable(run.reads))}` : '';
+  console.log(`\n${renderText(fanoutTable(run))}${reads}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options): Promise<RunResult> {
@@ -219,6 +223,11 @@ async function run(options: Options): Promise<RunResult> {
       partial.e2e = await runE2e(ctx);
     }
     await each('slow', options.slow.servers, (name) => runSlow(ctx, SERVERS[name]), partial.slow);
+    if (options.scenarios.includes('reads')) {
+      log('\n== reads');
+      partial.reads = await runReads(ctx);
+      if (partial.reads.status === 'skipped') log(`skipped reads: ${partial.reads.reason ?? ''}`);
+    }
     for (const r of [...partial.fanout, ...partial.memory, ...partial.slow]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
     }

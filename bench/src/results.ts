@@ -143,6 +143,51 @@ export interface SlowResult {
   rss?: { startBytes: number; peakBytes: number; endBytes: number; seriesBytes: number[] };
 }
 
+export type ReadEndpoint = 'dishes' | 'events' | 'sales';
+export type ReadServer = 'dish' | 'bare';
+
+/** One read route served by one server under the HTTP load, at one length of sales history. */
+export interface ReadsStep {
+  endpoint: ReadEndpoint;
+  /** The path requested, query included. */
+  path: string;
+  /** Sales buckets in Redis during the step: none, or 24 h of them. */
+  buckets: number;
+  server: ReadServer;
+  requests: number;
+  reqPerSec: number;
+  latency: LatencySummary;
+  statuses: Record<string, number>;
+  non2xx: number;
+  /** Requests that got no answer at all. */
+  errors: number;
+  firstError?: string;
+  /** The answer's body (the same bytes from both servers). */
+  bodyBytes: number;
+  /** Redis calls per request, by command and summed (INFO commandstats; a Lua script's calls count one by one). */
+  redisCalls: Record<string, number>;
+  redisCallsPerRequest: number;
+  /** Percent of one core: the server process, the load generator, both cores (whoever used them), Redis. */
+  cpu: { server: number; loadgen: number; serverCore: number; loadgenCore: number; redis: number };
+  loadgenLimited: boolean;
+  contended: boolean;
+}
+
+export interface ReadsResult {
+  status: Status;
+  reason?: string;
+  connections: number;
+  durationMs: number;
+  /** Events written before the measurement; polling asks for those after the one `sinceBack` before the last. */
+  events: number;
+  sinceBack: number;
+  /** The histories measured, in sales buckets. */
+  histories: number[];
+  steps: ReadsStep[];
+  /** Routes the dish service did not serve (answered other than 200 before the load), so nothing was measured. */
+  missing: { endpoint: ReadEndpoint; path: string; buckets: number; reason: string }[];
+}
+
 export interface Summary {
   wsVsSocketIo: number | null;
   wsVsRawUws: number | null;
@@ -157,6 +202,8 @@ export interface Summary {
   reordered: number;
   /** Peers whose healthy clients were still owed deliveries when the slow scenario's catch-up time ended (late, not lost). */
   peersBehindAfterStall?: { server: ServerName; owed: number }[];
+  /** The dish service's lowest req/s over the bare express + ioredis peer's, among the read routes and histories. */
+  readsWorstRatio?: number | null;
   loadgenLimited: boolean;
   loadgenLimitedSteps: string[];
   /** Steps where other work took a real share of the server's core. */
@@ -176,6 +223,7 @@ export interface RunResult {
   memory: MemoryResult[];
   e2e?: E2eResult;
   slow: SlowResult[];
+  reads?: ReadsResult;
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

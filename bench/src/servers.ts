@@ -88,15 +88,30 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
   return { def, port, process };
 }
 
-export async function startDishService(ctx: ServerContext, token: string): Promise<{ port: number; process: Managed }> {
+/** `env` overrides the defaults here (no menu seeded, simulator off). */
+export async function startDishService(ctx: ServerContext, token: string, env: NodeJS.ProcessEnv = {}): Promise<{ port: number; process: Managed }> {
   const port = await freePort();
   const process = start({
     name: 'dish',
     core: ctx.core,
     command: 'node',
     args: [DISH_SERVICE_ENTRY],
-    env: { ...serviceEnv(ctx, port), DISH_API_TOKENS: token, SEED_MENU: 'false', SIM_RATE: '0' },
+    env: { ...serviceEnv(ctx, port), DISH_API_TOKENS: token, SEED_MENU: 'false', SIM_RATE: '0', ...env },
   });
   await waitForHttp(process, port, '/readyz', 20_000);
+  return { port, process };
+}
+
+/** The reads scenario's baseline peer: `routes` maps each path it serves to the key holding that path's body. */
+export async function startReadsPeer(ctx: ServerContext, routes: Record<string, string>): Promise<{ port: number; process: Managed }> {
+  const port = await freePort();
+  const process = start({
+    name: 'reads-bare',
+    core: ctx.core,
+    command: 'node',
+    args: ['--import', 'tsx', root('bench/peers/reads-bare.ts')],
+    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, ROUTES: JSON.stringify(routes), NODE_ENV: 'production' },
+  });
+  await waitForLine(process, 'ready', 20_000);
   return { port, process };
 }

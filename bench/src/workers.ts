@@ -1,6 +1,7 @@
 // The orchestrator's handle on the load generator worker processes: commands over IPC, reports merged.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HttpLoadResult } from './loadgen/http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './loadgen/ipc.js';
 import { addCounters, emptyCounters, LatencyHistogram } from './loadgen/stats.js';
 import { start, type Managed } from './processes.js';
@@ -10,6 +11,11 @@ const WORKER = fileURLToPath(new URL('./loadgen/worker.ts', import.meta.url));
 
 /** A group's report summed over the workers, its latencies as one histogram. */
 export interface MergedGroup extends Omit<GroupReport, 'latency'> {
+  latency: LatencyHistogram;
+}
+
+/** An HTTP load run summed over the workers, its latencies as one histogram. */
+export interface MergedHttpLoad extends Omit<HttpLoadResult, 'latency'> {
   latency: LatencyHistogram;
 }
 
@@ -92,6 +98,29 @@ export class LoadGen {
         this.#send(w, { op: 'poll', port, count: Math.floor(count / n) + (i < count % n ? 1 : 0), intervalMs, group }),
       ),
     );
+  }
+
+  /** GETs `path` over `connections` keep-alive connections (spread over the workers) for `durationMs`, summed. */
+  async http(port: number, path: string, connections: number, durationMs: number): Promise<MergedHttpLoad> {
+    const n = this.workers.length;
+    const replies = await Promise.all(
+      this.workers.map((w, i) =>
+        this.#send(w, { op: 'http', port, path, connections: Math.floor(connections / n) + (i < connections % n ? 1 : 0), durationMs }),
+      ),
+    );
+    const merged: MergedHttpLoad = { requests: 0, statuses: {}, non2xx: 0, errors: 0, bytes: 0, elapsedMs: 0, latency: new LatencyHistogram() };
+    for (const r of replies) {
+      if (r.op !== 'http') continue;
+      merged.requests += r.requests;
+      merged.non2xx += r.non2xx;
+      merged.errors += r.errors;
+      merged.bytes += r.bytes;
+      merged.elapsedMs = Math.max(merged.elapsedMs, r.elapsedMs);
+      merged.latency.merge(r.latency);
+      merged.firstError ??= r.firstError;
+      for (const [status, count] of Object.entries(r.statuses)) merged.statuses[status] = (merged.statuses[status] ?? 0) + count;
+    }
+    return merged;
   }
 
   async window(): Promise<void> {

@@ -1,4 +1,5 @@
 // The messages between the orchestrator and a load generator worker process (Node IPC, JSON).
+import type { HttpLoadResult } from './http-load.js';
 import type { Counters, HistogramData } from './stats.js';
 
 export type ClientKind = 'ws' | 'sse' | 'socketio';
@@ -14,6 +15,8 @@ export type WorkerCommand =
   | { op: 'pause'; group: string; fraction: number; into: string }
   /** Starts reading again on every client of the group. */
   | { op: 'resume'; group: string }
+  /** GETs one path over keep-alive connections for a fixed time (the reads scenario). */
+  | { op: 'http'; port: number; path: string; connections: number; durationMs: number }
   | { op: 'closeAll' };
 
 export interface GroupReport {
@@ -35,4 +38,5 @@ export interface GroupReport {
 export type WorkerReply =
   | { op: 'connected'; connected: number; failed: number; firstError?: string; ms: number }
   | { op: 'report'; groups: Record<string, GroupReport> }
+  | ({ op: 'http' } & HttpLoadResult)
   | { op: 'ok' };

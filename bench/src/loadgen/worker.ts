@@ -1,5 +1,6 @@
 // A load generator process: opens raw clients on the orchestrator's command and counts every message they receive.
 import type { Socket } from 'node:net';
+import { closeHttpAgents, httpLoad } from './http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './ipc.js';
 import { accountMessage, BENCH_DISH_ID, type MessageSink } from './message.js';
 import { openSse } from './sse-client.js';
@@ -223,6 +224,7 @@ function pause(cmd: Extract<WorkerCommand, { op: 'pause' }>): void {
 
 function closeAll(): void {
   for (const timer of pollers.splice(0)) clearInterval(timer);
+  closeHttpAgents();
   for (const g of groups.values()) for (const c of g.clients) {
     c.open = false;
     c.socket?.destroy();
@@ -252,6 +254,8 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
     case 'closeAll':
       closeAll();
       return { op: 'ok' };
+    case 'http':
+      return { op: 'http', ...(await httpLoad(cmd.port, cmd.path, cmd.connections, cmd.durationMs)) };
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { formatKb, formatRate } from '../format.js';
 import type { RunResult } from '../results.js';
 import { SERVERS } from '../servers.js';
+import { READS_TARGET, readsTable } from './reads.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
 import { barChart, lineChart } from './svg.js';
 import { fanoutTable, renderMarkdown, summaryTable, type Table } from './table.js';
@@ -136,6 +137,16 @@ function slowTable(run: RunResult): Table {
   };
 }
 
+function readsSection(run: RunResult): string {
+  const r = run.reads;
+  if (!r) return '_Not run._';
+  if (r.status !== 'ok' && r.steps.length === 0) return `_${r.status}: ${(r.reason ?? '').split('\n')[0]}_`;
+  const failed = r.status === 'ok' ? '' : `\n\n**${r.status}**: ${(r.reason ?? '').split('\n')[0]}`;
+  return `The built dish service (\`node services/dish/dist/main.js\`, simulator off) against **reads-bare** (\`bench/peers/reads-bare.ts\`): express 5 + ioredis answering each route with one \`GET\` of a key that holds the exact body the dish service gave for that request, sent with \`res.type('application/json').send(body)\` — the least a read can cost on the same stack. Both pinned to the server's core in turn; ${r.connections} HTTP/1.1 keep-alive connections from the load generator's core (\`node:http\`, each sending its next request when the answer is read), ${r.durationMs / 1000} s per step after a warm-up. The log holds the seeded menu and ${r.events.toLocaleString('en-US')} price changes; polling asks from the event ${r.sinceBack} before the newest; the sales read asks for the last hour. Each route is measured with no sales history and with ${r.histories.at(-1)?.toLocaleString('en-US') ?? '?'} sales buckets (24 h of 10 s buckets written in the broker's layout). **Redis calls/req** is Redis's own count (\`INFO commandstats\` before and after the step, divided by the requests; the commands a Lua script runs count one by one): a read whose work grows with the service's uptime shows it here. Target: the dish service at ≥ ${READS_TARGET}× the bare handler's req/s on every route, at both histories.${failed}
+
+${renderMarkdown(readsTable(r))}`;
+}
+
 /** A loud line when the machine was busy: latency-bound figures then say more about the neighbours than the servers. */
 function busyWarning(run: RunResult): string {
   const m = run.machine as { cpus?: number; loadAverage?: number[]; loadAverageAtEnd?: number[] };
@@ -213,6 +224,10 @@ owes them when the catch-up time ends is shown as "still owed" — late rather t
 for a Dish Live gateway.
 
 ${run.slow.length ? renderMarkdown(slowTable(run)) : '_Not run._'}
+
+## Reads (dish service vs bare express + ioredis, with and without 24 h of sales history)
+
+${readsSection(run)}
 `;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FanoutResult, MemoryResult, RunResult, StepResult } from '../results.js';
+import type { FanoutResult, MemoryResult, ReadsResult, ReadsStep, RunResult, StepResult } from '../results.js';
 import type { ServerName } from '../servers.js';
 import { failures, summarizeRun } from './summary.js';
 
@@ -70,5 +70,26 @@ describe('summarizeRun', () => {
     });
     expect(r.summary).toMatchObject({ lost: 3, reordered: 2, loadgenLimited: true, loadgenLimitedSteps: ['fanout/ws@100'] });
     expect(failures(r)).toEqual(['3 events lost', '2 events reordered', 'crash: socketio: socketio exited (SIGSEGV)']);
+  });
+
+  it('reports the reads ratio against its target and fails the run on a read answered other than 2xx, not on the ratio', () => {
+    const latency = { count: 1, p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 };
+    const cpu = { server: 90, loadgen: 40, serverCore: 95, loadgenCore: 50, redis: 5 };
+    const readStep = (server: 'dish' | 'bare', reqPerSec: number, non2xx = 0): ReadsStep => ({
+      endpoint: 'dishes', path: '/api/dishes', buckets: 8640, server, requests: 10, reqPerSec, latency,
+      statuses: non2xx ? { 200: 10 - non2xx, 503: non2xx } : { 200: 10 }, non2xx,
+      errors: 0, bodyBytes: 10, redisCalls: {}, redisCallsPerRequest: 0, cpu, loadgenLimited: false, contended: false,
+    });
+    const reads = (dish: number, non2xx = 0): ReadsResult => ({
+      status: 'ok', connections: 50, durationMs: 2000, events: 1000, sinceBack: 100, histories: [8640], missing: [],
+      steps: [readStep('dish', dish, non2xx), readStep('bare', 1000)],
+    });
+    const slow = run({ reads: reads(100) });
+    expect(slow.summary.readsWorstRatio).toBe(0.1);
+    expect(slow.summary.targets.readsVsBare?.met).toBe(false);
+    expect(failures(slow)).toEqual([]);
+    const erring = run({ reads: reads(700, 4) });
+    expect(erring.summary.targets.readsVsBare?.met).toBe(true);
+    expect(failures(erring)).toEqual(['reads: GET /api/dishes (dish, 8,640 sales buckets): 4 non-2xx (503 ×4)']);
   });
 });

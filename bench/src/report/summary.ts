@@ -1,6 +1,7 @@
 // The run's summary: the headline ratios, correctness totals and the targets they are reported against.
 import type { FanoutResult, RunResult, StepResult, Summary } from '../results.js';
 import { SERVERS, type ServerName } from '../servers.js';
+import { READS_TARGET, readsErrors, readsVerdict } from './reads.js';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a && b ? Math.round((a / b) * 100) / 100 : null;
@@ -61,7 +62,9 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
   const crashes = [
     ...[...run.fanout, ...run.memory, ...run.slow].filter((r) => r.status === 'crashed').map((r) => `${r.server}: ${r.reason ?? ''}`),
     ...(run.e2e?.status === 'crashed' ? [`e2e: ${run.e2e.reason ?? ''}`] : []),
+    ...(run.reads?.status === 'crashed' ? [`reads: ${run.reads.reason ?? ''}`] : []),
   ];
+  const reads = readsVerdict(run.reads);
   const summary: Omit<Summary, 'targets'> = {
     wsVsSocketIo: ratio(max('ws-gateway'), max('socketio')),
     wsVsRawUws: ratio(max('ws-gateway'), max('uws-raw')),
@@ -71,6 +74,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     sseBytesPerConn: bytes('sse-gateway'),
     wsP99VsRawAt200k: p99Ratio('ws-gateway', 'uws-raw'),
     sseP99VsRawAt200k: p99Ratio('sse-gateway', 'http-sse-raw'),
+    readsWorstRatio: reads.worst,
     lost,
     reordered,
     peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),
@@ -91,6 +95,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       sseVsRawHttp: { target: 'sse-gateway ≥ raw node:http SSE', met: atLeast(summary.sseVsRawHttp, 1) },
       wsP99VsRawAt200k: { target: 'ws-gateway p99 at 200k deliveries/s ≤ 1.5× raw uWS', met: atMost(summary.wsP99VsRawAt200k, 1.5) },
       sseP99VsRawAt200k: { target: 'sse-gateway p99 at 200k deliveries/s ≤ 1.5× raw node:http', met: atMost(summary.sseP99VsRawAt200k, 1.5) },
+      readsVsBare: { target: `dish service reads ≥ ${READS_TARGET}× bare express + ioredis, every route, 0 and 24 h of sales`, met: reads.met },
     },
   };
 }
@@ -103,5 +108,7 @@ export function failures(run: RunResult): string[] {
   out.push(...run.summary.crashes.map((c) => `crash: ${c.split('\n')[0]}`));
   for (const r of [...run.fanout, ...run.memory, ...run.slow]) if (r.status === 'failed') out.push(`${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.e2e?.status === 'failed') out.push(`e2e: ${run.e2e.reason?.split('\n')[0] ?? 'failed'}`);
+  if (run.reads?.status === 'failed') out.push(`reads: ${run.reads.reason?.split('\n')[0] ?? 'failed'}`);
+  out.push(...readsErrors(run.reads));
   return out;
 }

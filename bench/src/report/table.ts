@@ -51,6 +51,9 @@ export function summaryTable(run: RunResult): Table {
     ['sse-gateway RSS per idle connection', kb(s.sseBytesPerConn), '—', ''],
     ['ws-gateway p99 / raw uWS p99 near 200k/s', x(s.wsP99VsRawAt200k), s.targets.wsP99VsRawAt200k!.target, met(s.targets.wsP99VsRawAt200k!.met)],
     ['sse-gateway p99 / raw http p99 near 200k/s', x(s.sseP99VsRawAt200k), s.targets.sseP99VsRawAt200k!.target, met(s.targets.sseP99VsRawAt200k!.met)],
+    ...(run.reads && s.targets.readsVsBare
+      ? [['dish service reads / bare express + ioredis (lowest)', x(s.readsWorstRatio ?? null), s.targets.readsVsBare.target, met(s.targets.readsVsBare.met)]]
+      : []),
     ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
     [
       'peers still behind after the stall (late)',

@@ -21,9 +21,11 @@ export interface Options {
   memory: { connections: number; settleMs: number };
   e2e: { wsClients: number; sseClients: number; pollers: number; pollIntervalMs: number; rate: number; durationMs: number };
   slow: { clients: number; fraction: number; rate: number; baselineMs: number; slowMs: number; catchUpMs: number; servers: ServerName[] };
+  /** HTTP connections kept busy per step, the measured time and warm-up per step, events written before. */
+  reads: { connections: number; durationMs: number; warmupMs: number; events: number };
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow'] as const;
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {

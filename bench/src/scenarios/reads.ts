@@ -1,0 +1,141 @@
+// Scenario 5, reads: the dish service's read routes against a bare express + ioredis handler serving the same bytes
+// with one GET, with no sales history and with 24 h of it: a read's cost must not grow with the service's uptime.
+import { existsSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { EventLog } from '@dish-live/broker';
+import { cpuBetween, sampleCpu } from '../cpu.js';
+import { formatRate } from '../format.js';
+import { summarize } from '../loadgen/stats.js';
+import type { Managed } from '../processes.js';
+import { callsPerRequest, parseCommandStats, totalCalls } from '../redis-stats.js';
+import { historyLabel } from '../report/reads.js';
+import type { ReadEndpoint, ReadServer, ReadsResult, ReadsStep } from '../results.js';
+import { DISH_SERVICE_ENTRY, startDishService, startReadsPeer } from '../servers.js';
+import { connectRedis, type Context } from './context.js';
+import { eventIdBefore, salesBuckets, writeEvents, writeSalesBuckets } from './reads-seed.js';
+
+const TOKEN = 'bench-token';
+/** How far behind the newest event the polling read asks from. */
+const SINCE_BACK = 100;
+/** The sales read asks for the span the dashboard's chart draws. */
+const SALES_WINDOW_MS = 3_600_000;
+
+interface Target {
+  server: ReadServer;
+  port: number;
+  process: Managed;
+}
+
+function paths(since: string, now: number): [ReadEndpoint, string][] {
+  return [
+    ['dishes', '/api/dishes'],
+    ['events', `/api/events?since=${since}`],
+    ['sales', `/api/sales?from=${now - SALES_WINDOW_MS}&to=${now}`],
+  ];
+}
+
+async function get(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(30_000) });
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** A warm-up on the same connections, then the measured run with Redis's command counts and the CPU around it. */
+async function measure(ctx: Context, redis: Redis, target: Target, endpoint: ReadEndpoint, path: string, buckets: number, bodyBytes: number): Promise<ReadsStep> {
+  const o = ctx.options.reads;
+  await ctx.loadgen.http(target.port, path, o.connections, o.warmupMs);
+  const pids = [target.process.pid, ctx.redisPid, ...ctx.loadgen.pids];
+  const before = parseCommandStats(await redis.info('commandstats'));
+  const a = sampleCpu(pids);
+  const r = await ctx.loadgen.http(target.port, path, o.connections, o.durationMs);
+  const usage = cpuBetween(a, sampleCpu(pids));
+  const redisCalls = callsPerRequest(before, parseCommandStats(await redis.info('commandstats')), r.requests);
+  const sum = (ps: number[]) => Math.round(ps.reduce((s, p) => s + (usage.procs[p] ?? 0), 0) * 10) / 10;
+  const cpu = {
+    server: sum([target.process.pid]),
+    loadgen: sum(ctx.loadgen.pids),
+    serverCore: usage.cores[ctx.options.serverCore] ?? 0,
+    loadgenCore: usage.cores[ctx.options.loadgenCore] ?? 0,
+    redis: sum([ctx.redisPid]),
+  };
+  const step: ReadsStep = {
+    endpoint, path, buckets, server: target.server,
+    requests: r.requests,
+    reqPerSec: Math.round(r.requests / (r.elapsedMs / 1000)),
+    latency: summarize(r.latency),
+    statuses: r.statuses,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    ...(r.firstError ? { firstError: r.firstError } : {}),
+    bodyBytes,
+    redisCalls,
+    redisCallsPerRequest: totalCalls(redisCalls),
+    cpu,
+    loadgenLimited: cpu.loadgenCore > 90,
+    contended: cpu.serverCore - cpu.server > 25,
+  };
+  ctx.log(
+    `reads ${`GET /api/${endpoint}`.padEnd(16)} ${target.server.padEnd(4)} ${historyLabel(buckets).padEnd(20)} ${formatRate(step.reqPerSec).padStart(6)} req/s, ` +
+      `p50 ${step.latency.p50} p99 ${step.latency.p99} ms, non-2xx ${step.non2xx}, errors ${step.errors}, Redis ${step.redisCallsPerRequest} calls/req, ` +
+      `cpu server ${cpu.server}% loadgen ${cpu.loadgen}% redis ${cpu.redis}% (cores ${cpu.serverCore}%/${cpu.loadgenCore}%)${step.loadgenLimited ? ' [loadgen-limited]' : ''}${step.contended ? ' [server core contended]' : ''}`,
+  );
+  return step;
+}
+
+export async function runReads(ctx: Context): Promise<ReadsResult> {
+  const o = ctx.options.reads;
+  const result: ReadsResult = {
+    status: 'ok', connections: o.connections, durationMs: o.durationMs, events: o.events, sinceBack: SINCE_BACK, histories: [], steps: [], missing: [],
+  };
+  if (!existsSync(DISH_SERVICE_ENTRY)) return { ...result, status: 'skipped', reason: `${DISH_SERVICE_ENTRY} missing (build with: npx tsc -b tsconfig.build.json)` };
+  const prefix = ctx.prefix('reads');
+  const bodyKey = (endpoint: ReadEndpoint) => `${prefix}bench:reads:${endpoint}`;
+  const redis = connectRedis(ctx.redisUrl);
+  const started: Managed[] = [];
+  try {
+    const server = { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore };
+    // The service seeds its menu into the empty log; the simulator is off, so nothing writes while a route is measured
+    // and every answer stays the bytes the peer was given.
+    const dish = await startDishService(server, TOKEN, { SEED_MENU: 'true' });
+    started.push(dish.process);
+    const menu = JSON.parse((await get(dish.port, '/api/dishes')).body.toString()) as { id: string; category: string }[];
+    await writeEvents(redis, prefix, menu.map((d) => d.id), o.events);
+    const since = await eventIdBefore(redis, prefix, SINCE_BACK);
+    const bare = await startReadsPeer(server, Object.fromEntries(paths(since, 0).map(([e, path]) => [path.split('?')[0]!, bodyKey(e)])));
+    started.push(bare.process);
+    const targets: Target[] = [{ server: 'dish', ...dish }, { server: 'bare', ...bare }];
+    // The retention and bucket width the service runs with: the broker's defaults, as the bench sets neither.
+    const log = new EventLog(redis, { prefix });
+    const categories = [...new Set(menu.map((d) => d.category))];
+    for (const buckets of [0, log.salesRetentionMs / log.salesBucketMs]) {
+      if (buckets > 0) await writeSalesBuckets(redis, prefix, salesBuckets(Date.now(), buckets, log.salesBucketMs, categories), log.salesRetentionMs);
+      result.histories.push(buckets);
+      for (const [endpoint, path] of paths(since, Date.now())) {
+        const answer = await get(dish.port, path);
+        if (answer.status === 404) {
+          result.missing.push({ endpoint, path, buckets, reason: `HTTP 404 ${answer.body.toString().slice(0, 80)}` });
+          ctx.log(`reads GET /api/${endpoint}: the dish service answers 404, not measured`);
+          continue;
+        }
+        await redis.set(bodyKey(endpoint), answer.body);
+        const copy = await get(bare.port, path);
+        if (!copy.body.equals(answer.body)) throw new Error(`the bare peer's answer to ${path} is not the dish service's (${copy.body.length} vs ${answer.body.length} bytes)`);
+        for (const target of targets) result.steps.push(await measure(ctx, redis, target, endpoint, path, buckets, answer.body.length));
+      }
+    }
+    const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    if (dead) {
+      result.status = 'crashed';
+      result.reason = `${dead.name} exited\n${dead.stderrTail()}`;
+    }
+  } catch (err) {
+    const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    result.status = dead ? 'crashed' : 'failed';
+    result.reason = dead ? `${dead.name} exited: ${(err as Error).message}\n${dead.stderrTail()}` : (err as Error).message;
+    ctx.log(`reads: ${result.status}: ${result.reason}`);
+  } finally {
+    await ctx.loadgen.closeAll();
+    for (const p of started.reverse()) await p.stop();
+    redis.disconnect();
+  }
+  return result;
+}
