@@ -133,6 +133,20 @@ export class EventLog {
     return h.id ? dishFromHash(h) : undefined;
   }
 
+  /** Whether its Redis connection is up (commands would be sent now, not queued). */
+  get ready(): boolean {
+    return this.#redis.status === 'ready';
+  }
+
+  /**
+   * Events between two stream bounds (XRANGE's: an id, `(id` for after it, `-`/`+` for the ends), at most `count`,
+   * in stream order: the one read of the stream behind replays and the live feed's gap fills alike.
+   */
+  async range(start: string, end: string, count: number): Promise<DishEvent[]> {
+    const entries = (await this.#redis.xrange(this.keys.events, start, end, 'COUNT', count)) as StreamEntry[];
+    return entries.map(eventFromEntry);
+  }
+
   async lastId(): Promise<string> {
     return (await this.#redis.get(this.keys.last)) ?? ZERO_ID;
   }
@@ -178,18 +192,16 @@ export class EventLog {
     if (since === last) return { recovered: true, events: [], last, more: false };
     if (compareStreamIds(since, last) > 0) return { recovered: false, last };
     // One read, inclusive of `since` (its presence proves the window still covers it) and one past the limit (`more`).
-    const count = since === ZERO_ID ? limit + 1 : limit + 2;
-    const entries = (await this.#redis.xrange(this.keys.events, since, '+', 'COUNT', count)) as StreamEntry[];
-    const first = entries[0];
+    const read = await this.range(since, '+', since === ZERO_ID ? limit + 1 : limit + 2);
+    const first = read[0];
     if (!first) return { recovered: false, last };
     let events: DishEvent[];
     if (since === ZERO_ID) {
-      const firstEvent = eventFromEntry(first);
-      if (firstEvent.prev !== ZERO_ID) return { recovered: false, last };
-      events = entries.map(eventFromEntry);
+      if (first.prev !== ZERO_ID) return { recovered: false, last };
+      events = read;
     } else {
-      if (first[0] !== since) return { recovered: false, last };
-      events = entries.slice(1).map(eventFromEntry);
+      if (first.id !== since) return { recovered: false, last };
+      events = read.slice(1);
     }
     const more = events.length > limit;
     if (more) events = events.slice(0, limit);

@@ -12,7 +12,7 @@ const open: { feed: LiveFeed; subscriber: Redis }[] = [];
 function startFeed(log: EventLog, from = '0-0') {
   const events: DishEvent[] = [];
   const subscriber = new Redis(url, { connectionName: `feed-test-${prefix}${n}`, retryStrategy: () => 20 });
-  const feed = new LiveFeed({ log, redis, subscriber, from, onEvent: (e) => events.push(e), checkIntervalMs: 200 });
+  const feed = new LiveFeed({ log, subscriber, from, onEvent: (e) => events.push(e), checkIntervalMs: 200 });
   open.push({ feed, subscriber });
   return { feed, subscriber, events, started: feed.start() };
 }

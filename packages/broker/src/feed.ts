@@ -2,13 +2,11 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { compareStreamIds, type DishEvent } from '@dish-live/protocol';
-import { eventFromEntry, type StreamEntry } from './decode.js';
 import type { EventLog } from './event-log.js';
 
 export interface LiveFeedOptions {
+  /** Gap fills and the last-id check read the log. */
   log: EventLog;
-  /** Commands for gap fills (XRANGE) and the last-id check; the log's own client is fine. */
-  redis: Redis;
   /** A connection of its own for SUBSCRIBE (it can do nothing else). */
   subscriber: Redis;
   /** The id of the last event the consumer already has; the feed delivers what comes after it. */
@@ -125,8 +123,11 @@ export class LiveFeed {
     try {
       while (this.#queue.length > 0 && !this.#stopped) {
         const work = this.#queue[0]!;
-        if (work.kind === 'catch-up') await this.#fillAfter(undefined);
-        else if (!this.#message(work.json)) await this.#fillAfter(work.json);
+        if (work.kind === 'catch-up') await this.#fillAfter('+');
+        else {
+          const event = parseEvent(work.json);
+          if (event && !this.#message(event, work.json)) await this.#fillAfter(event.id, true);
+        }
         this.#queue.shift();
       }
     } catch (err) {
@@ -139,25 +140,19 @@ export class LiveFeed {
   }
 
   /** Delivers a published event if it follows the last one; false when it opens a gap. */
-  #message(json: string): boolean {
-    const head = parseHead(json);
-    if (!head) return true;
-    if (compareStreamIds(head.id, this.#last) <= 0) return true;
-    if (head.prev !== this.#last) return false;
-    this.#deliver(JSON.parse(json) as DishEvent, json);
+  #message(event: DishEvent, json: string): boolean {
+    if (compareStreamIds(event.id, this.#last) <= 0) return true;
+    if (event.prev !== this.#last) return false;
+    this.#deliver(event, json);
     return true;
   }
 
-  /** Reads from the stream everything after the last id (up to the event that revealed the gap, if any). */
-  async #fillAfter(gapJson: string | undefined): Promise<void> {
-    const upTo = gapJson ? parseHead(gapJson)?.id ?? '+' : '+';
+  /** Reads from the stream everything after the last id up to `upTo` (the event that revealed a gap, or the end). */
+  async #fillAfter(upTo: string, gap = false): Promise<void> {
     let filled = false;
     for (;;) {
-      const entries = (await this.options.redis.xrange(
-        this.options.log.keys.events, `(${this.#last}`, upTo, 'COUNT', PAGE,
-      )) as StreamEntry[];
-      for (const entry of entries) {
-        const event = eventFromEntry(entry);
+      const events = await this.options.log.range(`(${this.#last}`, upTo, PAGE);
+      for (const event of events) {
         if (compareStreamIds(event.id, this.#last) <= 0) continue;
         if (event.prev !== this.#last) {
           this.options.onReset?.(this.#last);
@@ -166,9 +161,9 @@ export class LiveFeed {
         filled = true;
         this.#deliver(event, JSON.stringify(event));
       }
-      if (entries.length < PAGE || this.#stopped) break;
+      if (events.length < PAGE || this.#stopped) break;
     }
-    if (filled && gapJson) this.#gapsFilled++;
+    if (filled && gap) this.#gapsFilled++;
   }
 
   #deliver(event: DishEvent, json: string): void {
@@ -177,8 +172,12 @@ export class LiveFeed {
   }
 }
 
-/** Reads id and prev from the envelope's head without parsing the whole event (the script writes them first). */
-function parseHead(json: string): { id: string; prev: string } | undefined {
-  const m = /^\{"id":"(\d+-\d+)","prev":"(\d+-\d+)"/.exec(json);
-  return m ? { id: m[1]!, prev: m[2]! } : undefined;
+/** A published envelope, or undefined for anything else on the channel (it is not ours to deliver). */
+function parseEvent(json: string): DishEvent | undefined {
+  try {
+    const event = JSON.parse(json) as Partial<DishEvent> | null;
+    return typeof event?.id === 'string' && typeof event.prev === 'string' ? (event as DishEvent) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -43,7 +43,7 @@ export async function startGatewayCore(
   });
   const metrics = createMetrics(service === 'ws-gateway' ? 'ws' : 'sse');
   const hub = new Hub({
-    log: eventLog, redis: redis.redis, subscriber: redis.subscriber, transport, logger: log, metrics, instance,
+    log: eventLog, subscriber: redis.subscriber, transport, logger: log, metrics, instance,
     ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS, coalesceMs: config.COALESCE_MS,
   });
   await hub.start();

@@ -34,7 +34,7 @@ async function startHub(options: Partial<HubOptions> = {}): Promise<{ hub: Hub; 
   const transport = new MemoryTransport();
   const subscriber = new Redis(url);
   const hub = new Hub({
-    log, redis, subscriber, transport, logger: silentLogger, metrics: createMetrics('memory'), instance: 'test-1',
+    log, subscriber, transport, logger: silentLogger, metrics: createMetrics('memory'), instance: 'test-1',
     ringSize: 100, softLimitBytes: 1000, hardLimitBytes: 10_000, tickMs: 5, ...options,
   });
   await hub.start();

@@ -22,9 +22,8 @@ import type { CloseReason, Sink, Transport } from './transport.js';
 import { View } from './view.js';
 
 export interface HubOptions {
+  /** Reads (snapshot, replays, gap fills). */
   log: EventLog;
-  /** Commands (replays, gap fills). */
-  redis: Redis;
   /** A connection of its own for SUBSCRIBE. */
   subscriber: Redis;
   transport: Transport;
@@ -89,11 +88,11 @@ export class Hub {
 
   /** Loads the view once from Redis, then follows the feed from the snapshot's id. */
   async start(): Promise<void> {
-    const { log, redis, subscriber, logger } = this.#o;
+    const { log, subscriber, logger } = this.#o;
     const snapshot = await log.snapshot();
     this.#view = new View(snapshot, log.snapshotSalesWindowMs);
     this.#feed = new LiveFeed({
-      log, redis, subscriber, from: snapshot.id,
+      log, subscriber, from: snapshot.id,
       onEvent: (event, json) => this.#onEvent(event, json),
       onReset: (lastId) => this.#onReset(lastId),
       onLiveChange: (live) => (live ? logger.info({ live }, 'feed live') : logger.warn({ live }, 'feed down')),
@@ -115,7 +114,7 @@ export class Hub {
 
   /** The feed is subscribed and delivering, and the command connection (replays, gap fills) is up. */
   get ready(): boolean {
-    return (this.#feed?.live ?? false) && this.#o.redis.status === 'ready';
+    return (this.#feed?.live ?? false) && this.#o.log.ready;
   }
 
   get lastId(): string {
