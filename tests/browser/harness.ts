@@ -131,16 +131,14 @@ export async function startStack(redis: { url: string; prefix: string }, pollInt
   }
 }
 
+/** Flags that work in this container; Playwright gives every launch a fresh temporary user-data-dir and removes it on close. */
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Playwright gives every launch a fresh temporary user-data-dir and removes it on close.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 }
 
-/** The dashboard's own view of its state, read through the debug handle it puts on window. */
+/** The dashboard's state as the page shows it: the last change's id and full reloads (connection details), the dish count. */
 export interface PageState {
   lastId: string;
   snapshots: number;
@@ -149,8 +147,8 @@ export interface PageState {
 
 export function pageState(page: Page): Promise<PageState> {
   return page.evaluate(() => {
-    const d = (window as unknown as { __dishLive: { store: { lastId: string; dishes: Map<string, unknown> }; snapshots: number } }).__dishLive;
-    return { lastId: d.store.lastId, snapshots: d.snapshots, dishes: d.store.dishes.size };
+    const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? '';
+    return { lastId: text('status-last-id'), snapshots: Number(text('status-snapshots')), dishes: Number(text('dish-count')) };
   });
 }
 
@@ -159,9 +157,9 @@ export async function waitLive(page: Page, timeout = 15_000): Promise<void> {
     await page.locator('[data-testid="status-state"][data-state="live"]').waitFor({ timeout });
   } catch (err) {
     const status = await page
-      .evaluate(() => JSON.stringify((window as unknown as { __dishLive?: { status: { value: unknown } } }).__dishLive?.status.value))
+      .evaluate(() => document.querySelector('.status-bar')?.textContent ?? document.body.textContent)
       .catch((e: unknown) => String(e));
-    throw new Error(`${page.url()} not live after ${timeout} ms; dashboard status: ${status}`, { cause: err });
+    throw new Error(`${page.url()} not live after ${timeout} ms; the page says: ${status}`, { cause: err });
   }
 }
 
@@ -178,13 +176,26 @@ export function paintedPixels(page: Page, testId: string): Promise<number> {
   }, testId);
 }
 
+/** A bar as drawn: its dish, the number shown beside it, where its row sits and how long its bar is, in CSS pixels. */
 export interface BarLayout {
   id: string;
   value: number;
-  y: number;
+  top: number;
+  bottom: number;
   width: number;
 }
 
 export function barLayouts(page: Page): Promise<BarLayout[]> {
-  return page.evaluate(() => (window as unknown as { __dishLiveBars: () => BarLayout[] }).__dishLiveBars());
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('[data-testid="bar-row"]')).map((row) => {
+      const box = row.getBoundingClientRect();
+      return {
+        id: row.dataset.dishId ?? '',
+        value: Number(row.querySelector('[data-testid="bar-value"]')?.textContent),
+        top: box.top,
+        bottom: box.bottom,
+        width: row.querySelector('[data-testid="bar-fill"]')?.getBoundingClientRect().width ?? NaN,
+      };
+    }),
+  );
 }

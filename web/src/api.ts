@@ -1,5 +1,5 @@
 // The dish service's REST API as the dashboard uses it: typed calls, bearer token, problem+json errors kept whole.
-import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, SalesHistory } from '@dish-live/protocol';
+import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish } from '@dish-live/protocol';
 
 export interface FieldError {
   path: string;
@@ -39,10 +39,6 @@ export class DishApi {
 
   listDishes(): Promise<Dish[]> {
     return this.#call<Dish[]>('GET', '/dishes');
-  }
-
-  salesHistory(): Promise<SalesHistory> {
-    return this.#call<SalesHistory>('GET', '/sales/history');
   }
 
   createDish(input: CreateDish): Promise<Dish> {

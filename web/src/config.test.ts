@@ -11,7 +11,15 @@ describe('resolveConfig', () => {
       sseUrl: 'http://localhost:8080/sse',
       writeTokenRequired: true,
       pollIntervalMs: 1000,
+      currency: 'EUR',
     });
+  });
+
+  it('takes the currency prices are shown in, EUR unless configured, and refuses what is not a currency code', () => {
+    expect(resolveConfig({ ...raw, currency: 'CNY' }, 'http://h/').currency).toBe('CNY');
+    expect(resolveConfig(raw, 'http://h/').currency).toBe('EUR');
+    expect(() => resolveConfig({ ...raw, currency: 'euro' }, 'http://h/')).toThrow(/currency/);
+    expect(() => resolveConfig({ ...raw, currency: 12 }, 'http://h/')).toThrow(/currency/);
   });
 
   it('uses wss: on an https page', () => {

@@ -5,6 +5,8 @@ export interface RuntimeConfig {
   sseUrl: string;
   writeTokenRequired: boolean;
   pollIntervalMs: number;
+  /** ISO 4217 code prices are shown in (prices travel as integer cents of it). */
+  currency: string;
 }
 
 export class ConfigError extends Error {
@@ -17,6 +19,7 @@ const DEFAULTS: RuntimeConfig = {
   sseUrl: '/sse',
   writeTokenRequired: true,
   pollIntervalMs: 1000,
+  currency: 'EUR',
 };
 
 /**
@@ -37,6 +40,8 @@ export function resolveConfig(raw: unknown, pageUrl: string): RuntimeConfig {
   if (typeof pollIntervalMs !== 'number' || !Number.isInteger(pollIntervalMs) || pollIntervalMs < 50 || pollIntervalMs > 60_000) {
     throw new ConfigError('config.json: pollIntervalMs must be an integer from 50 to 60000');
   }
+  const currency = given.currency ?? DEFAULTS.currency;
+  if (typeof currency !== 'string' || !isCurrency(currency)) throw new ConfigError('config.json: currency must be an ISO 4217 code such as "EUR"');
   const page = new URL(pageUrl);
   const ws = new URL(str('wsUrl'), page);
   if (ws.protocol === 'http:') ws.protocol = 'ws:';
@@ -48,7 +53,19 @@ export function resolveConfig(raw: unknown, pageUrl: string): RuntimeConfig {
     sseUrl: new URL(str('sseUrl'), page).href,
     writeTokenRequired,
     pollIntervalMs,
+    currency,
   };
+}
+
+/** Three capital letters that Intl can format: "EUR", "CNY", "USD". */
+function isCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  try {
+    new Intl.NumberFormat('en', { style: 'currency', currency: code });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const stripSlash = (url: string) => (url.endsWith('/') ? url.slice(0, -1) : url);

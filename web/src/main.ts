@@ -1,6 +1,5 @@
-// Entry point: registers the chart parts and mounts the dashboard.
+// Entry point: mounts the dashboard (the line chart's ECharts code loads later, on its own).
 import { createApp } from 'vue';
-import './charts/echarts.js';
 import './styles.css';
 import App from './App.vue';
 

@@ -1,7 +1,7 @@
-// The parts of ECharts the dashboard draws with, registered once (tree-shaken instead of the whole bundle).
+// The parts of ECharts the sales chart draws with, registered once: echarts/core and only these, never the whole bundle.
 import { use } from 'echarts/core';
-import { BarChart, LineChart } from 'echarts/charts';
+import { LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);

@@ -8,6 +8,8 @@ export interface SalesSeries {
   name: string;
   color: string;
   data: [number, number][];
+  /** The bucket still filling: drawn apart (dashed), so a partial count does not read as a fall in sales. */
+  inProgress?: boolean;
 }
 
 export interface SalesWindow {
@@ -21,29 +23,48 @@ export function salesWindow(now: number, bucketMs: number, windowMs: number): Sa
   return { from: to - windowMs, to };
 }
 
+export interface SalesInput {
+  sales: ReadonlyMap<number, SalesPoint>;
+  bucketMs: number;
+  /** Buckets before this are unknown (the service had not started, or the history was not sent): left blank. */
+  knownFrom: number;
+  now: number;
+  categories: readonly string[];
+  totalName: string;
+}
+
 /**
- * One point per bucket in the window, zeros where nothing sold (a gap is a quiet time, not missing data):
- * the total first, then one series per category.
+ * One point per closed bucket from the first known one, zero where nothing sold (a quiet time, not missing data): the
+ * total first, then one series per category; then the total's bucket in progress, as a segment of its own.
  */
-export function salesSeries(
-  sales: ReadonlyMap<number, SalesPoint>,
-  bucketMs: number,
-  window: SalesWindow,
-  categories: readonly string[],
-  totalName: string,
-): SalesSeries[] {
+export function salesSeries(input: SalesInput, window: SalesWindow): SalesSeries[] {
+  const { sales, bucketMs, categories } = input;
+  const current = input.now - (input.now % bucketMs);
   const total: [number, number][] = [];
   const per = categories.map(() => [] as [number, number][]);
-  const first = window.from - (window.from % bucketMs);
-  for (let t = first; t < window.to; t += bucketMs) {
+  const start = Math.max(window.from - (window.from % bucketMs), input.knownFrom);
+  for (let t = start; t < current; t += bucketMs) {
     const point = sales.get(t);
     total.push([t, point?.total ?? 0]);
     categories.forEach((c, i) => per[i]!.push([t, point?.byCategory[c] ?? 0]));
   }
-  return [
-    { id: 'total', name: totalName, color: TOTAL_COLOR, data: total },
+  const series: SalesSeries[] = [
+    { id: 'total', name: input.totalName, color: TOTAL_COLOR, data: total },
     ...categories.map((c, i) => ({ id: `cat:${c}`, name: c, color: categoryColor(c), data: per[i]! })),
   ];
+  if (current >= input.knownFrom) {
+    const last = total.at(-1);
+    const now: [number, number] = [current, sales.get(current)?.total ?? 0];
+    series.push({ id: 'total:progress', name: input.totalName, color: TOTAL_COLOR, data: last ? [last, now] : [now], inProgress: true });
+  }
+  return series;
+}
+
+/** Everything sold in the window, the bucket in progress included: the figure the chart's heading states. */
+export function salesInWindow(sales: ReadonlyMap<number, SalesPoint>, window: SalesWindow): number {
+  let sum = 0;
+  for (const [t, point] of sales) if (t >= window.from && t < window.to) sum += point.total;
+  return sum;
 }
 
 function seriesOption(s: SalesSeries) {
@@ -52,20 +73,24 @@ function seriesOption(s: SalesSeries) {
     id: s.id,
     name: s.name,
     type: 'line',
-    showSymbol: false,
+    showSymbol: s.inProgress === true,
+    symbolSize: 5,
     smooth: false,
     data: s.data,
     color: s.color,
-    lineStyle: { width: isTotal ? 3 : 1.5 },
+    lineStyle: s.inProgress ? { width: 2, type: 'dashed', opacity: 0.7 } : { width: isTotal ? 3 : 1.5 },
+    ...(s.inProgress ? { tooltip: { show: false } } : {}),
     ...(isTotal ? { areaStyle: { opacity: 0.12 } } : {}),
   };
 }
 
-export function salesBaseOption(series: SalesSeries[], window: SalesWindow, theme: ChartTheme): EChartsCoreOption {
+/** `axisName` names the value axis' unit: what is counted, and per how long. */
+export function salesBaseOption(series: SalesSeries[], window: SalesWindow, theme: ChartTheme, axisName: string): EChartsCoreOption {
   return {
     backgroundColor: 'transparent',
     animation: false,
-    grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
+    // The bucket in progress shares the total's name (one legend entry for both); the legend lists each name once.
     legend: { type: 'scroll', top: 0, textStyle: { color: theme.text } },
     tooltip: { trigger: 'axis' },
     xAxis: {
@@ -76,7 +101,15 @@ export function salesBaseOption(series: SalesSeries[], window: SalesWindow, them
       axisLine: { lineStyle: { color: theme.axis } },
       splitLine: { show: false },
     },
-    yAxis: { type: 'value', minInterval: 1, axisLabel: { color: theme.axis }, splitLine: { lineStyle: { color: theme.split } } },
+    yAxis: {
+      type: 'value',
+      name: axisName,
+      nameLocation: 'end',
+      nameTextStyle: { color: theme.text, align: 'left' },
+      minInterval: 1,
+      axisLabel: { color: theme.axis },
+      splitLine: { lineStyle: { color: theme.split } },
+    },
     series: series.map(seriesOption),
   };
 }

@@ -7,6 +7,7 @@ const config = {
   sseUrl: 'https://dash.example/sse',
   writeTokenRequired: true,
   pollIntervalMs: 1000,
+  currency: 'EUR',
 };
 
 describe('clientOptions', () => {

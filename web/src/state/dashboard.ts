@@ -26,6 +26,7 @@ export interface StatusView {
   requests: number;
   bytes: number;
   reason: string | undefined;
+  snapshots: number;
 }
 
 /** How often the status bar's figures refresh: often enough to read as live, rarely enough to cost nothing. */
@@ -53,8 +54,6 @@ export class Dashboard {
   #retryAt: number | undefined;
   #statusTimer: ReturnType<typeof setInterval> | undefined;
   #instance: string | undefined;
-  /** Frame timings of the render loop itself (ms), for the browser test and the report. */
-  readonly renderTimes: number[] = [];
   /** Snapshots taken since the page opened: a transport switch or a reconnect that resumed adds none. */
   snapshots = 0;
 
@@ -150,9 +149,14 @@ export class Dashboard {
       if (!current()) return;
       this.snapshots++;
       if (snapshot.instance !== undefined) this.#instance = snapshot.instance;
-      this.store.applySnapshot({ id: snapshot.id, dishes: snapshot.dishes, sales: snapshot.sales ?? { bucketMs: this.store.bucketMs, buckets: [] } });
-      if (!snapshot.sales) void this.#loadSalesHistory();
+      this.store.applySnapshot({
+        id: snapshot.id,
+        dishes: snapshot.dishes,
+        sales: snapshot.sales ?? { bucketMs: this.store.bucketMs, buckets: [] },
+        chat: snapshot.chat,
+      });
       this.#frames.schedule();
+      this.#refreshStatus();
     });
     client.on('resumed', (resumed) => {
       if (!current()) return;
@@ -178,18 +182,7 @@ export class Dashboard {
     client.on('error', (error) => console.warn(`[dish-live] the gateway answered ${error.code}: ${error.message}`));
   }
 
-  /** A snapshot without sales (none in this deployment's poll answer): the line chart still starts from history. */
-  async #loadSalesHistory(): Promise<void> {
-    try {
-      this.store.applySalesHistory(await this.api.salesHistory());
-      this.#frames.schedule();
-    } catch (err) {
-      console.warn('[dish-live] sales history unavailable', err);
-    }
-  }
-
   #render(): void {
-    const started = performance.now();
     const changes = this.store.takeChanges();
     const now = Date.now();
     const nextDue = this.#listeners.dispatch(changes, now);
@@ -204,9 +197,6 @@ export class Dashboard {
     for (const ts of changes.eventTs) this.latency.add(rendered - ts);
     this.#rate.add(changes.eventCount, rendered);
     this.version.value++;
-    const took = performance.now() - started;
-    if (this.renderTimes.length >= 4096) this.renderTimes.shift();
-    this.renderTimes.push(took);
   }
 
   #refreshStatus(): void {
@@ -231,6 +221,7 @@ export class Dashboard {
       requests: stats?.requests ?? 0,
       bytes: stats?.bytes ?? 0,
       reason: status?.reason,
+      snapshots: this.snapshots,
     };
   }
 }

@@ -1,12 +1,6 @@
 // The dashboard's state as plain data: dishes, sales buckets, chat and the last id, plus what changed since the last frame.
-import {
-  compareStreamIds,
-  ZERO_ID,
-  type Dish,
-  type DishEvent,
-  type SalesHistory,
-  type StateMessage,
-} from '@dish-live/protocol';
+import { compareStreamIds, ZERO_ID } from '@dish-live/client';
+import type { ChatMessageEvent, Dish, DishEvent, SalesHistory, StateMessage } from '@dish-live/protocol';
 
 export interface SalesPoint {
   total: number;
@@ -41,22 +35,32 @@ export interface SnapshotInput {
   id: string;
   dishes: Dish[];
   sales: SalesHistory;
+  /** The most recent chat, oldest first: what a reload shows before anyone writes again. */
+  chat: readonly ChatMessageEvent[];
 }
 
 const CHAT_KEEP = 200;
 const MAX_TS_SAMPLES = 4096;
 
+/** Sales history kept: the longest window the line chart offers (what a snapshot carries), sliding with the clock. */
+export const SALES_KEEP_MS = 3_600_000;
+
 export class DashboardStore {
   readonly dishes = new Map<string, Dish>();
   readonly sales = new Map<number, SalesPoint>();
   bucketMs = 10_000;
+  /**
+   * From when sales are known: the oldest bucket a snapshot carried, or the snapshot itself when it carried none.
+   * Before it the line chart shows nothing rather than zeros: no data is not the same as no sales.
+   */
+  salesKnownFrom: number | undefined;
   chat: ChatEntry[] = [];
   lastId = ZERO_ID;
   /** Incremented on every change, so cheap readers can tell whether to look again. */
   version = 0;
   #changes: Changes = emptyChanges();
 
-  applySnapshot(snapshot: SnapshotInput): void {
+  applySnapshot(snapshot: SnapshotInput, now = Date.now()): void {
     const before = new Map(this.dishes);
     this.dishes.clear();
     for (const dish of snapshot.dishes) {
@@ -67,18 +71,17 @@ export class DashboardStore {
     this.sales.clear();
     this.bucketMs = snapshot.sales.bucketMs;
     for (const b of snapshot.sales.buckets) this.sales.set(b.t, { total: b.total, byCategory: { ...b.byCategory } });
+    const oldest = snapshot.sales.buckets[0]?.t;
+    const current = now - (now % this.bucketMs);
+    this.salesKnownFrom = oldest !== undefined ? Math.min(oldest, current) : current;
+    this.#trimSales(now);
+    // The snapshot's chat is the most recent there is; messages this page saw that it no longer carries are older.
+    if (snapshot.chat.length > 0 || this.chat.length === 0) {
+      this.chat = snapshot.chat.map((e) => ({ id: e.id, author: e.data.author, text: e.data.text, ts: e.ts }));
+      this.#changes.chat = true;
+    }
     this.lastId = snapshot.id;
-    // Chat is not part of a snapshot; what this page has seen stays.
     this.#changes.structure = true;
-    this.#changes.sales = true;
-    this.version++;
-  }
-
-  /** Sales history fetched apart from a snapshot (polling's first answer, a reload): replaces the buckets. */
-  applySalesHistory(history: SalesHistory): void {
-    this.bucketMs = history.bucketMs;
-    this.sales.clear();
-    for (const b of history.buckets) this.sales.set(b.t, { total: b.total, byCategory: { ...b.byCategory } });
     this.#changes.sales = true;
     this.version++;
   }
@@ -140,16 +143,20 @@ export class DashboardStore {
     return changes;
   }
 
-  /** Dishes in a stable order (category, then name, then id), the order rows and bar categories keep. */
+  /**
+   * Dishes in a stable order (category, then name, then id), the order rows keep. Plain string order, not
+   * localeCompare: every browser, in every language, lists the same dishes the same way.
+   */
   orderedDishes(): Dish[] {
     return [...this.dishes.values()].sort(byCategoryThenName);
   }
 
+  /** Every category on the menu or in the sales history, in plain string order (the same in every locale). */
   categories(): string[] {
     const set = new Set<string>();
     for (const d of this.dishes.values()) set.add(d.category);
     for (const point of this.sales.values()) for (const c of Object.keys(point.byCategory)) set.add(c);
-    return [...set].sort();
+    return [...set].sort(byCodePoint);
   }
 
   #putDish(dish: Dish): void {
@@ -182,10 +189,20 @@ export class DashboardStore {
   #addSale(ts: number, category: string, qty: number): void {
     const t = ts - (ts % this.bucketMs);
     let point = this.sales.get(t);
-    if (!point) this.sales.set(t, (point = { total: 0, byCategory: {} }));
+    if (!point) {
+      this.sales.set(t, (point = { total: 0, byCategory: {} }));
+      this.#trimSales(t);
+    }
     point.total += qty;
     point.byCategory[category] = (point.byCategory[category] ?? 0) + qty;
     this.#changes.sales = true;
+  }
+
+  /** Drops buckets older than SALES_KEEP_MS before `now`: a page left open for days keeps one window, not days. */
+  #trimSales(now: number): void {
+    const oldest = now - SALES_KEEP_MS;
+    for (const t of this.sales.keys()) if (t < oldest) this.sales.delete(t);
+    if (this.salesKnownFrom !== undefined && this.salesKnownFrom < oldest) this.salesKnownFrom = oldest - (oldest % this.bucketMs);
   }
 
   #addChat(entry: ChatEntry): void {
@@ -214,6 +231,10 @@ export function emptyChanges(): Changes {
   return { dishes: new Map(), structure: false, sales: false, chat: false, eventTs: [], eventCount: 0 };
 }
 
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function byCategoryThenName(a: Dish, b: Dish): number {
-  return a.category.localeCompare(b.category) || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return byCodePoint(a.category, b.category) || byCodePoint(a.name, b.name) || byCodePoint(a.id, b.id);
 }
