@@ -110,7 +110,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       // The naive peers have no slow-consumer policy at all; the full run shows what that costs them.
       servers: servers.filter((s) => (quick ? SERVERS[s].dishLive : true)),
     },
-    reads: { connections: 50, durationMs: quick ? 2000 : 8000, warmupMs: quick ? 300 : 1000, events: 1000 },
+    reads: { connections: 50, durationMs: quick ? 2000 : 8000, warmupMs: quick ? 250 : 1000, events: 1000 },
   };
 }
 

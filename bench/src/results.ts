@@ -204,6 +204,16 @@ export interface Summary {
   peersBehindAfterStall?: { server: ServerName; owed: number }[];
   /** The dish service's lowest req/s over the bare express + ioredis peer's, among the read routes and histories. */
   readsWorstRatio?: number | null;
+  /** Per read route and history: both servers' req/s, their ratio against the target, the dish service's Redis work. */
+  reads?: {
+    endpoint: ReadEndpoint;
+    buckets: number;
+    dishReqPerSec: number;
+    bareReqPerSec: number;
+    ratio: number | null;
+    met: boolean | null;
+    dishRedisCallsPerRequest: number;
+  }[];
   loadgenLimited: boolean;
   loadgenLimitedSteps: string[];
   /** Steps where other work took a real share of the server's core. */

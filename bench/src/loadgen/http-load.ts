@@ -1,5 +1,7 @@
 // HTTP/1.1 keep-alive load: a fixed number of connections, each sending its next GET as soon as the answer is read.
-import { Agent, request } from 'node:http';
+// Raw sockets and a minimal response reader rather than node:http's client, whose per-request objects cost about
+// what the bare server spends on a request: sharing a core with Redis, it capped the baseline it was measuring.
+import { connect, type Socket } from 'node:net';
 import { LatencyHistogram, type HistogramData } from './stats.js';
 
 export interface HttpLoadResult {
@@ -8,7 +10,7 @@ export interface HttpLoadResult {
   /** Answers by status code. */
   statuses: Record<string, number>;
   non2xx: number;
-  /** Requests that got no answer (refused, reset, timed out). */
+  /** Requests that got no answer (refused, reset, timed out, or an answer this reader does not take). */
   errors: number;
   firstError?: string;
   /** Body bytes read. */
@@ -18,31 +20,33 @@ export interface HttpLoadResult {
   latency: HistogramData;
 }
 
-/** An error that repeats at once (connection refused) must not spin a core: a failed lane waits this long. */
+/** An error that repeats at once (connection refused) must not spin a core: a failed connection waits this long. */
 const ERROR_PAUSE_MS = 10;
 const REQUEST_TIMEOUT_MS = 30_000;
+const HEAD_END = Buffer.from('\r\n\r\n');
+const MAX_HEAD = 16 * 1024;
 
-/** One agent per port, kept between runs, so a warm-up's connections are the ones the measured run uses. */
-const agents = new Map<number, Agent>();
-
-function agentFor(port: number, connections: number): Agent {
-  let agent = agents.get(port);
-  if (!agent || agent.maxSockets < connections) {
-    agent?.destroy();
-    agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: 'fifo' });
-    agents.set(port, agent);
-  }
-  return agent;
+export interface ResponseHead {
+  status: number;
+  /** Body length; 0 for the statuses that have none. */
+  length: number;
 }
 
-export function closeHttpAgents(): void {
-  for (const agent of agents.values()) agent.destroy();
-  agents.clear();
+/** Status and body length from a response head (without the blank line); an error for what this reader does not take. */
+export function parseHead(head: string): ResponseHead {
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1];
+  if (!status) throw new Error(`not an HTTP/1.x answer: ${JSON.stringify(head.slice(0, 40))}`);
+  const code = Number(status);
+  if (code === 204 || code === 304 || (code >= 100 && code < 200)) return { status: code, length: 0 };
+  // The servers measured answer with a length (express's send); a chunked answer would be read wrong, so it is refused.
+  const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head)?.[1];
+  if (length === undefined) throw new Error(`HTTP ${code} without Content-Length`);
+  return { status: code, length: Number(length) };
 }
 
 /** GETs `path` on 127.0.0.1:`port` over `connections` keep-alive connections for `durationMs`. */
 export async function httpLoad(port: number, path: string, connections: number, durationMs: number): Promise<HttpLoadResult> {
-  const agent = agentFor(port, connections);
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n\r\n`, 'latin1');
   const latency = new LatencyHistogram();
   const statuses: Record<string, number> = {};
   let requests = 0;
@@ -53,39 +57,72 @@ export async function httpLoad(port: number, path: string, connections: number, 
   let lastAnswerAt = 0;
   const started = performance.now();
   const deadline = started + durationMs;
-  const one = () =>
+
+  /** One connection's requests, one after the other, until the time is up or the connection fails; false on failure. */
+  const session = () =>
     new Promise<boolean>((resolve) => {
-      const t0 = performance.now();
+      let head: Buffer | undefined;
+      let remaining = -1;
+      let status = 0;
+      let sentAt = 0;
       let settled = false;
-      const fail = (err: Error) => {
+      const finish = (ok: boolean, socket: Socket, err?: Error) => {
         if (settled) return;
         settled = true;
-        errors++;
-        firstError ??= err.message;
-        resolve(false);
+        if (err) {
+          errors++;
+          firstError ??= err.message;
+        }
+        socket.destroy();
+        resolve(ok);
       };
-      const req = request({ host: '127.0.0.1', port, path, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.once('error', fail);
-        res.once('end', () => {
-          if (settled) return;
-          settled = true;
+      const send = (socket: Socket) => {
+        sentAt = performance.now();
+        socket.write(request);
+      };
+      const socket = connect({ host: '127.0.0.1', port, noDelay: true }, () => send(socket));
+      socket.setTimeout(REQUEST_TIMEOUT_MS, () => finish(false, socket, new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      socket.on('error', (err) => finish(false, socket, err));
+      socket.on('close', () => finish(false, socket, new Error('connection closed before the answer')));
+      socket.on('data', (chunk: Buffer) => {
+        let offset = 0;
+        while (offset < chunk.length && !settled) {
+          if (remaining < 0) {
+            const buf: Buffer = head ? Buffer.concat([head, chunk.subarray(offset)]) : chunk.subarray(offset);
+            const end = buf.indexOf(HEAD_END);
+            if (end < 0) {
+              if (buf.length > MAX_HEAD) return finish(false, socket, new Error('response head over 16 KB'));
+              head = Buffer.from(buf);
+              return;
+            }
+            try {
+              ({ status, length: remaining } = parseHead(buf.toString('latin1', 0, end)));
+            } catch (err) {
+              return finish(false, socket, err as Error);
+            }
+            offset += end + HEAD_END.length - (head?.length ?? 0);
+            head = undefined;
+          }
+          const take = Math.min(remaining, chunk.length - offset);
+          remaining -= take;
+          bytes += take;
+          offset += take;
+          if (remaining > 0) return;
+          remaining = -1;
           lastAnswerAt = performance.now();
-          latency.record(lastAnswerAt - t0);
+          latency.record(lastAnswerAt - sentAt);
           requests++;
-          const status = res.statusCode ?? 0;
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status < 200 || status > 299) non2xx++;
-          resolve(true);
-        });
+          if (lastAnswerAt >= deadline) return finish(true, socket);
+          send(socket);
+        }
       });
-      req.once('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-      req.once('error', fail);
-      req.end();
     });
+
   const lane = async () => {
     while (performance.now() < deadline) {
-      if (!(await one())) await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
+      if (!(await session())) await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
     }
   };
   await Promise.all(Array.from({ length: connections }, lane));

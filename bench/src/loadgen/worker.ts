@@ -1,6 +1,6 @@
 // A load generator process: opens raw clients on the orchestrator's command and counts every message they receive.
 import type { Socket } from 'node:net';
-import { closeHttpAgents, httpLoad } from './http-load.js';
+import { httpLoad } from './http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './ipc.js';
 import { accountMessage, BENCH_DISH_ID, type MessageSink } from './message.js';
 import { openSse } from './sse-client.js';
@@ -224,7 +224,6 @@ function pause(cmd: Extract<WorkerCommand, { op: 'pause' }>): void {
 
 function closeAll(): void {
   for (const timer of pollers.splice(0)) clearInterval(timer);
-  closeHttpAgents();
   for (const g of groups.values()) for (const c of g.clients) {
     c.open = false;
     c.socket?.destroy();

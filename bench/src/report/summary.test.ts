@@ -86,6 +86,9 @@ describe('summarizeRun', () => {
     });
     const slow = run({ reads: reads(100) });
     expect(slow.summary.readsWorstRatio).toBe(0.1);
+    expect(slow.summary.reads).toEqual([
+      { endpoint: 'dishes', buckets: 8640, dishReqPerSec: 100, bareReqPerSec: 1000, ratio: 0.1, met: false, dishRedisCallsPerRequest: 0 },
+    ]);
     expect(slow.summary.targets.readsVsBare?.met).toBe(false);
     expect(failures(slow)).toEqual([]);
     const erring = run({ reads: reads(700, 4) });

@@ -1,7 +1,7 @@
 // The run's summary: the headline ratios, correctness totals and the targets they are reported against.
 import type { FanoutResult, RunResult, StepResult, Summary } from '../results.js';
 import { SERVERS, type ServerName } from '../servers.js';
-import { READS_TARGET, readsErrors, readsVerdict } from './reads.js';
+import { compareReads, READS_TARGET, readsErrors, readsVerdict } from './reads.js';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a && b ? Math.round((a / b) * 100) / 100 : null;
@@ -75,6 +75,10 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     wsP99VsRawAt200k: p99Ratio('ws-gateway', 'uws-raw'),
     sseP99VsRawAt200k: p99Ratio('sse-gateway', 'http-sse-raw'),
     readsWorstRatio: reads.worst,
+    reads: compareReads(run.reads).map((c) => ({
+      endpoint: c.endpoint, buckets: c.buckets, dishReqPerSec: c.dish.reqPerSec, bareReqPerSec: c.bare.reqPerSec, ratio: c.ratio, met: c.met,
+      dishRedisCallsPerRequest: c.dish.redisCallsPerRequest,
+    })),
     lost,
     reordered,
     peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),

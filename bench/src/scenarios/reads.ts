@@ -91,17 +91,22 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
   const bodyKey = (endpoint: ReadEndpoint) => `${prefix}bench:reads:${endpoint}`;
   const redis = connectRedis(ctx.redisUrl);
   const started: Managed[] = [];
+  const startedAt = performance.now();
   try {
     const server = { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore };
-    // The service seeds its menu into the empty log; the simulator is off, so nothing writes while a route is measured
-    // and every answer stays the bytes the peer was given.
-    const dish = await startDishService(server, TOKEN, { SEED_MENU: 'true' });
-    started.push(dish.process);
+    const track = <T extends { process: Managed }>(s: T) => {
+      started.push(s.process);
+      return s;
+    };
+    // Both at once (the quick run is short). The service seeds its menu into the empty log; the simulator is off, so
+    // nothing writes while a route is measured and every answer stays the bytes the peer was given.
+    const [dish, bare] = await Promise.all([
+      startDishService(server, TOKEN, { SEED_MENU: 'true' }).then(track),
+      startReadsPeer(server, Object.fromEntries(paths('', 0).map(([e, path]) => [path.split('?')[0]!, bodyKey(e)]))).then(track),
+    ]);
     const menu = JSON.parse((await get(dish.port, '/api/dishes')).body.toString()) as { id: string; category: string }[];
     await writeEvents(redis, prefix, menu.map((d) => d.id), o.events);
     const since = await eventIdBefore(redis, prefix, SINCE_BACK);
-    const bare = await startReadsPeer(server, Object.fromEntries(paths(since, 0).map(([e, path]) => [path.split('?')[0]!, bodyKey(e)])));
-    started.push(bare.process);
     const targets: Target[] = [{ server: 'dish', ...dish }, { server: 'bare', ...bare }];
     // The retention and bucket width the service runs with: the broker's defaults, as the bench sets neither.
     const log = new EventLog(redis, { prefix });
@@ -127,6 +132,7 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
       result.status = 'crashed';
       result.reason = `${dead.name} exited\n${dead.stderrTail()}`;
     }
+    ctx.log(`reads: ${result.steps.length} steps in ${Math.round((performance.now() - startedAt) / 1000)} s`);
   } catch (err) {
     const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
     result.status = dead ? 'crashed' : 'failed';
