@@ -97,11 +97,11 @@ ENV DISH_UPSTREAM=dish:3000 \
 # Our own main config (no `user`, pid and temp files in /tmp) so nginx runs unprivileged in the official image and the stand-in alike.
 COPY deploy/nginx/nginx.conf /etc/nginx/nginx.conf
 COPY deploy/nginx/templates/ /etc/nginx/templates/
-COPY deploy/nginx/dish-live-entrypoint.sh /usr/local/bin/dish-live-entrypoint.sh
+COPY deploy/nginx/dish-live-entrypoint.sh deploy/nginx/content-security-policy.sh /usr/local/bin/
 COPY --from=web-build /app/web/dist/ /usr/share/nginx/html/
 RUN rm -f /etc/nginx/conf.d/default.conf \
  && chown www-data:www-data /etc/nginx/conf.d /var/log/nginx \
- && chmod 0755 /usr/local/bin/dish-live-entrypoint.sh
+ && chmod 0755 /usr/local/bin/dish-live-entrypoint.sh /usr/local/bin/content-security-policy.sh
 USER www-data
 EXPOSE 8080 8443
 STOPSIGNAL SIGQUIT

@@ -24,6 +24,11 @@ for name in CONFIG_API_BASE CONFIG_WS_URL CONFIG_SSE_URL; do
   esac
 done
 
+# The page's Content-Security-Policy allows connections to exactly these endpoints; templates/dish-live.headers.template
+# reads it from the environment.
+CONTENT_SECURITY_POLICY=$(/usr/local/bin/content-security-policy.sh)
+export CONTENT_SECURITY_POLICY
+
 tls_conf=/etc/nginx/conf.d/tls.conf
 if [ -n "${TLS_CERT_FILE:-}" ] && [ -e "$TLS_CERT_FILE" ]; then
   [ -r "$TLS_CERT_FILE" ] || fail "TLS_CERT_FILE $TLS_CERT_FILE is not readable by uid $(id -u)"

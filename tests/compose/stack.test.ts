@@ -6,15 +6,22 @@ import { promisify } from 'node:util';
 import { DockerComposeEnvironment, Wait, getContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareStreamIds } from '@dish-live/protocol';
+import { contentSecurityPolicy } from '../../scripts/page-headers.js';
+import { httpRequest } from '../edge/http-client.js';
+import { accepted, requestBurst, wsChatBurst } from '../edge/rate-probes.js';
+import { freeSubnet } from './free-subnet.js';
 import { RecordingClient, deliveryProblems, lastLogId, logBetween } from './recording-client.js';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const project = `dish-live-test-${randomBytes(4).toString('hex')}`;
 const token = 'compose-test-token';
-// WEB_PORT=0: Docker picks a free host port, so this never collides with a stack the developer runs on 8080.
-const stackEnv = { WEB_PORT: '0', SIM_RATE: '10', DISH_API_TOKENS: token };
 const CLIENTS_PER_GATEWAY = 20;
+// Per-address budgets that do not refill during a test (0.001/s), so that the 429 counts below are exact; the other
+// tests' writes (about 15, with the token) fit in the write budget.
+const WRITE_BURST = 100;
+const CHAT_BURST = 5;
+const WS_CHAT_BURST = 3;
 
 async function dockerProblem(): Promise<string | undefined> {
   try {
@@ -29,6 +36,20 @@ const noDocker = await dockerProblem();
 // Without Docker a developer's `npm test` still runs everything else; under CI=true the same situation is a failure.
 const skip = noDocker !== undefined && process.env.CI !== 'true';
 const title = skip ? `docker compose stack (skipped: Docker does not answer: ${noDocker})` : 'docker compose stack';
+// WEB_PORT=0: Docker picks a free host port, so this never collides with a stack the developer runs on 8080; nor does
+// the network, on a subnet of its own.
+const stackEnv = {
+  WEB_PORT: '0',
+  SIM_RATE: '10',
+  DISH_API_TOKENS: token,
+  WRITE_RATE_BURST: String(WRITE_BURST),
+  WRITE_RATE_PER_SEC: '0.001',
+  CHAT_RATE_BURST: String(CHAT_BURST),
+  CHAT_RATE_PER_SEC: '0.001',
+  WS_CHAT_BURST: String(WS_CHAT_BURST),
+  WS_CHAT_RATE: '1',
+  ...(noDocker === undefined ? await freeSubnet() : {}),
+};
 
 function compose(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync('docker', ['compose', '-p', project, '-f', 'docker-compose.yml', ...args], {
@@ -177,10 +198,10 @@ describe.skipIf(skip)(title, () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
 
-    // A deep link is a dashboard route, not a 404.
+    // The dashboard has no routes of its own: another path is not the page.
     const route = await fetch(url('/dishes/some-route'));
-    expect(route.status).toBe(200);
-    expect(await route.text()).toBe(html);
+    expect(route.status).toBe(404);
+    expect(await route.text()).not.toContain('<div id="app">');
 
     const config = await fetch(url('/config.json'));
     expect(config.headers.get('cache-control')).toBe('no-store');
@@ -199,6 +220,62 @@ describe.skipIf(skip)(title, () => {
     expect(anonymous.status).toBe(401);
     await touchDish();
   });
+
+  it('sends the page headers, gzips text and answers only the page as the page', async () => {
+    const page = await httpRequest(port, '/');
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(page.body.toString())![1]!;
+    const csp = contentSecurityPolicy({ apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse' });
+    for (const target of ['/', '/index.html', script, '/config.json', '/healthz', '/metrics']) {
+      const res = await httpRequest(port, target);
+      expect(
+        [res.headers['content-security-policy'], res.headers['x-frame-options'], res.headers['x-content-type-options'], res.headers['referrer-policy']],
+        target,
+      ).toEqual([csp, 'DENY', 'nosniff', 'no-referrer']);
+    }
+    expect(page.headers['cache-control']).toBe('no-cache');
+
+    const zipped = await httpRequest(port, script, { headers: { 'accept-encoding': 'gzip' } });
+    expect([zipped.status, zipped.headers['content-encoding'], zipped.headers['cache-control']]).toEqual([200, 'gzip', 'public, max-age=31536000, immutable']);
+    const plain = await httpRequest(port, script);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
+
+    const health = await httpRequest(port, '/healthz');
+    expect([health.status, health.headers['content-type'], health.body.toString()]).toEqual([200, 'text/plain', 'ok\n']);
+    for (const target of ['/metrics', '/readyz', '/favicon-x.png', '/assets/missing.js']) {
+      const res = await httpRequest(port, target);
+      expect([res.status, res.headers['content-type']], target).toEqual([404, 'application/problem+json']);
+    }
+    expect((await httpRequest(port, '/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('counts writes and chat against the connection address: a rotating X-Forwarded-For gets exactly as many 429s as none', async () => {
+    // Every client here reaches nginx from the same address, and chat over /api and over /ws share one budget per
+    // address: the budgets are emptied before each burst and after the last.
+    const resetBudgets = () => compose('exec', '-T', 'redis', 'sh', '-c', "redis-cli --scan --pattern '*rate:*' | xargs -r redis-cli del");
+    const patch = () => ({ method: 'PATCH', target: '/api/dishes/x', body: '{"price":1}', headers: { authorization: 'Bearer wrong-token' } });
+    const post = (i: number) => ({ method: 'POST', target: '/api/chat', body: JSON.stringify({ author: 'compose test', text: `hello ${i}` }) });
+    const run = async (rotate: boolean) => {
+      await resetBudgets();
+      const writes = await requestBurst(port, 600, { rotate }, patch);
+      await resetBudgets();
+      const chat = await requestBurst(port, 20, { rotate }, post);
+      await resetBudgets();
+      const wsLimited = await wsChatBurst(port, 12, { rotate });
+      return { writes, chat, wsLimited };
+    };
+    try {
+      const rotating = await run(true);
+      const plain = await run(false);
+      console.log(`[compose] through nginx, rotating X-Forwarded-For: ${JSON.stringify(rotating)}; none: ${JSON.stringify(plain)}`);
+      expect(rotating.writes).toEqual({ 403: WRITE_BURST, 429: 600 - WRITE_BURST });
+      expect([accepted(rotating.chat), rotating.chat[429]]).toEqual([CHAT_BURST, 20 - CHAT_BURST]);
+      expect(rotating.wsLimited).toBe(12 - WS_CHAT_BURST);
+      expect(plain).toEqual(rotating);
+    } finally {
+      await resetBudgets();
+    }
+  }, 120_000);
 
   it(`spreads ${CLIENTS_PER_GATEWAY} WebSocket and ${CLIENTS_PER_GATEWAY} SSE clients over both replicas of each gateway`, async () => {
     for (let i = 0; i < CLIENTS_PER_GATEWAY; i++) ws.push(new RecordingClient('ws', port));
