@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -77,7 +78,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(redis: { url: string; prefix: string }, pollIntervalMs = 250): Promise<Stack> {
+/** `gatewayEnv` configures both gateways beyond Redis (for example a subscription key that refuses the page). */
+export async function startStack(redis: { url: string; prefix: string }, pollIntervalMs = 250, gatewayEnv: Record<string, string> = {}): Promise<Stack> {
   const token = `browser-test-${Math.random().toString(36).slice(2)}`;
   const env = { REDIS_URL: redis.url, KEY_PREFIX: redis.prefix };
   const started: ServiceProcess[] = [];
@@ -85,9 +87,9 @@ export async function startStack(redis: { url: string; prefix: string }, pollInt
     const dish = await startReady('dish', { ...env, DISH_API_TOKENS: token, SIM_RATE: '0' });
     started.push(dish);
     // The gateways share two cores with everything else: one after the other keeps start-up within its bounds.
-    const ws = await startReady('ws-gateway', env);
+    const ws = await startReady('ws-gateway', { ...env, ...gatewayEnv });
     started.push(ws);
-    const sse = await startReady('sse-gateway', env);
+    const sse = await startReady('sse-gateway', { ...env, ...gatewayEnv });
     started.push(sse);
     const webPort = await freePort();
     const local = (port: number) => ({ host: '127.0.0.1', port });
@@ -99,6 +101,12 @@ export async function startStack(redis: { url: string; prefix: string }, pollInt
       ws: local(ws.port),
       sse: local(sse.port),
       config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs },
+    });
+    // Every socket, upgraded ones included (closeAllConnections knows only HTTP's), so stop() never waits on a page's.
+    const sockets = new Set<Socket>();
+    web.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
     const stack: Stack = {
       dish,
@@ -112,13 +120,13 @@ export async function startStack(redis: { url: string; prefix: string }, pollInt
         const key = name === 'ws-gateway' ? 'ws' : 'sse';
         await stack[key].stop();
         // Same port: the proxy in front knows only that one, as nginx would know a fixed upstream.
-        stack[key] = await startReady(name, env, stack[key].port);
+        stack[key] = await startReady(name, { ...env, ...gatewayEnv }, stack[key].port);
         return stack[key];
       },
       async stop() {
         await new Promise<void>((resolve) => {
-          web.closeAllConnections();
           web.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
         });
         await Promise.all([stack.ws.stop(), stack.sse.stop()]);
         await dish.stop();
