@@ -41,7 +41,8 @@ export function resolveConfig(raw: unknown, pageUrl: string): RuntimeConfig {
     throw new ConfigError('config.json: pollIntervalMs must be an integer from 50 to 60000');
   }
   const currency = given.currency ?? DEFAULTS.currency;
-  if (typeof currency !== 'string' || !isCurrency(currency)) throw new ConfigError('config.json: currency must be an ISO 4217 code such as "EUR"');
+  // The shape is all Intl checks too; asking Intl here would load its locale data before the page has drawn anything.
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) throw new ConfigError('config.json: currency must be an ISO 4217 code such as "EUR"');
   const page = new URL(pageUrl);
   const ws = new URL(str('wsUrl'), page);
   if (ws.protocol === 'http:') ws.protocol = 'ws:';
@@ -55,17 +56,6 @@ export function resolveConfig(raw: unknown, pageUrl: string): RuntimeConfig {
     pollIntervalMs,
     currency,
   };
-}
-
-/** Three capital letters that Intl can format: "EUR", "CNY", "USD". */
-function isCurrency(code: string): boolean {
-  if (!/^[A-Z]{3}$/.test(code)) return false;
-  try {
-    new Intl.NumberFormat('en', { style: 'currency', currency: code });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const stripSlash = (url: string) => (url.endsWith('/') ? url.slice(0, -1) : url);
