@@ -156,6 +156,8 @@ export interface ReadsStep {
   server: ReadServer;
   requests: number;
   reqPerSec: number;
+  /** Requests per second of the server's own CPU time: its cost per request, whatever else ran on its core. */
+  reqPerCpuSecond: number | null;
   latency: LatencySummary;
   statuses: Record<string, number>;
   non2xx: number;
@@ -212,6 +214,7 @@ export interface Summary {
     bareReqPerSec: number;
     ratio: number | null;
     met: boolean | null;
+    cpuRatio: number | null;
     dishRedisCallsPerRequest: number;
   }[];
   loadgenLimited: boolean;

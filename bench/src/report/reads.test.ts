@@ -3,7 +3,7 @@ import type { ReadEndpoint, ReadServer, ReadsResult, ReadsStep } from '../result
 import { compareReads, readsErrors, readsTable, readsVerdict } from './reads.js';
 
 const step = (endpoint: ReadEndpoint, buckets: number, server: ReadServer, reqPerSec: number, over: Partial<ReadsStep> = {}): ReadsStep => ({
-  endpoint, path: `/api/${endpoint}`, buckets, server, requests: reqPerSec * 2, reqPerSec,
+  endpoint, path: `/api/${endpoint}`, buckets, server, requests: reqPerSec * 2, reqPerSec, reqPerCpuSecond: reqPerSec,
   latency: { count: 1, p50: 1, p90: 1, p99: 2, p999: 2, max: 2, mean: 1 }, statuses: { 200: reqPerSec * 2 }, non2xx: 0, errors: 0,
   bodyBytes: 1000, redisCalls: { get: 1 }, redisCallsPerRequest: 1, cpu: { server: 90, loadgen: 50, serverCore: 95, loadgenCore: 60, redis: 10 },
   loadgenLimited: false, contended: false, ...over,
@@ -25,6 +25,14 @@ describe('compareReads', () => {
       ['dishes', 8640, 0.4, false],
     ]);
     expect(readsVerdict(r)).toEqual({ worst: 0.4, met: false });
+  });
+
+  it('divides the rates per second of each server\'s own CPU too, when both were measured', () => {
+    const r = reads([
+      step('events', 0, 'dish', 3000, { reqPerCpuSecond: 4500 }), step('events', 0, 'bare', 6000, { reqPerCpuSecond: 9000 }),
+      step('events', 8640, 'dish', 3000, { reqPerCpuSecond: null }), step('events', 8640, 'bare', 6000),
+    ]);
+    expect(compareReads(r).map((c) => c.cpuRatio)).toEqual([0.5, null]);
   });
 
   it('meets the target only when every route was measured at every history', () => {

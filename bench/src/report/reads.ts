@@ -14,15 +14,22 @@ export interface ReadsComparison {
   /** dish req/s ÷ bare req/s. */
   ratio: number | null;
   met: boolean | null;
+  /** The same per second of each server's own CPU: the ratio of their costs per request, steadier on a shared machine. */
+  cpuRatio: number | null;
 }
+
+const divide = (a: number | null, b: number | null) => (a !== null && b ? Math.round((a / b) * 100) / 100 : null);
 
 export function compareReads(reads: ReadsResult | undefined): ReadsComparison[] {
   const out: ReadsComparison[] = [];
   for (const dish of reads?.steps.filter((s) => s.server === 'dish') ?? []) {
     const bare = reads?.steps.find((s) => s.server === 'bare' && s.endpoint === dish.endpoint && s.buckets === dish.buckets);
     if (!bare) continue;
-    const ratio = bare.reqPerSec > 0 ? Math.round((dish.reqPerSec / bare.reqPerSec) * 100) / 100 : null;
-    out.push({ endpoint: dish.endpoint, buckets: dish.buckets, dish, bare, ratio, met: ratio === null ? null : ratio >= READS_TARGET });
+    const ratio = divide(dish.reqPerSec, bare.reqPerSec);
+    out.push({
+      endpoint: dish.endpoint, buckets: dish.buckets, dish, bare, ratio, met: ratio === null ? null : ratio >= READS_TARGET,
+      cpuRatio: divide(dish.reqPerCpuSecond, bare.reqPerCpuSecond),
+    });
   }
   return out;
 }
@@ -57,7 +64,10 @@ const calls = (s: ReadsStep) => {
   return `${s.redisCallsPerRequest}${top.length ? ` (${top.join(', ')})` : ''}`;
 };
 
-const flags = (s: ReadsStep) => [s.loadgenLimited ? 'loadgen-limited' : '', s.contended ? 'server core contended' : ''].filter(Boolean).join(', ');
+const flags = (s: ReadsStep) => {
+  const found = [s.loadgenLimited ? 'loadgen-limited' : '', s.contended ? 'server core contended' : ''].filter(Boolean);
+  return found.length ? `${s.server}: ${found.join(', ')}` : '';
+};
 
 /** One row per route × history: both servers side by side, the ratio and the dish service's Redis work. */
 export function readsTable(reads: ReadsResult): Table {
@@ -68,6 +78,7 @@ export function readsTable(reads: ReadsResult): Table {
     formatRate(c.bare.reqPerSec),
     c.ratio === null ? '—' : `${c.ratio}×`,
     c.met === null ? 'n/a' : c.met ? 'yes' : 'no',
+    c.cpuRatio === null ? '—' : `${c.cpuRatio}×`,
     `${c.dish.latency.p50} / ${c.dish.latency.p99}`,
     `${c.bare.latency.p50} / ${c.bare.latency.p99}`,
     `${c.dish.non2xx + c.dish.errors} / ${c.bare.non2xx + c.bare.errors}`,
@@ -76,9 +87,9 @@ export function readsTable(reads: ReadsResult): Table {
     `${(c.dish.bodyBytes / 1024).toFixed(1)} KB`,
     [flags(c.dish), flags(c.bare)].filter(Boolean).join('; '),
   ]);
-  for (const m of reads.missing) rows.push([`GET /api/${m.endpoint}`, historyLabel(m.buckets), `not served: ${m.reason}`, '', '', 'n/a', '', '', '', '', '', '', '']);
+  for (const m of reads.missing) rows.push([`GET /api/${m.endpoint}`, historyLabel(m.buckets), `not served: ${m.reason}`, '', '', 'n/a', '', '', '', '', '', '', '', '']);
   return {
-    head: ['route', 'history', 'dish req/s', 'bare req/s', 'dish / bare', `≥ ${READS_TARGET}×`, 'dish p50 / p99 ms', 'bare p50 / p99 ms', 'non-2xx dish / bare', 'dish Redis calls/req', 'bare Redis calls/req', 'body', 'notes'],
+    head: ['route', 'history', 'dish req/s', 'bare req/s', 'dish / bare', `≥ ${READS_TARGET}×`, 'dish / bare per CPU-second', 'dish p50 / p99 ms', 'bare p50 / p99 ms', 'non-2xx or none, dish / bare', 'dish Redis calls/req', 'bare Redis calls/req', 'body', 'notes'],
     rows,
   };
 }

@@ -76,7 +76,7 @@ describe('summarizeRun', () => {
     const latency = { count: 1, p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 };
     const cpu = { server: 90, loadgen: 40, serverCore: 95, loadgenCore: 50, redis: 5 };
     const readStep = (server: 'dish' | 'bare', reqPerSec: number, non2xx = 0): ReadsStep => ({
-      endpoint: 'dishes', path: '/api/dishes', buckets: 8640, server, requests: 10, reqPerSec, latency,
+      endpoint: 'dishes', path: '/api/dishes', buckets: 8640, server, requests: 10, reqPerSec, reqPerCpuSecond: reqPerSec * 2, latency,
       statuses: non2xx ? { 200: 10 - non2xx, 503: non2xx } : { 200: 10 }, non2xx,
       errors: 0, bodyBytes: 10, redisCalls: {}, redisCallsPerRequest: 0, cpu, loadgenLimited: false, contended: false,
     });
@@ -87,7 +87,7 @@ describe('summarizeRun', () => {
     const slow = run({ reads: reads(100) });
     expect(slow.summary.readsWorstRatio).toBe(0.1);
     expect(slow.summary.reads).toEqual([
-      { endpoint: 'dishes', buckets: 8640, dishReqPerSec: 100, bareReqPerSec: 1000, ratio: 0.1, met: false, dishRedisCallsPerRequest: 0 },
+      { endpoint: 'dishes', buckets: 8640, dishReqPerSec: 100, bareReqPerSec: 1000, ratio: 0.1, met: false, cpuRatio: 0.1, dishRedisCallsPerRequest: 0 },
     ]);
     expect(slow.summary.targets.readsVsBare?.met).toBe(false);
     expect(failures(slow)).toEqual([]);

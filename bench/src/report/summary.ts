@@ -58,6 +58,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       ...(r.baseline?.loadgenLimited ? [`slow/${r.server}@${r.baseline.rate} baseline`] : []),
       ...(r.withSlow?.loadgenLimited ? [`slow/${r.server}@${r.withSlow.rate} stalled`] : []),
     ]),
+    ...(run.reads?.steps.filter((s) => s.loadgenLimited).map((s) => `reads/${s.endpoint}@${s.buckets} ${s.server}`) ?? []),
   ];
   const crashes = [
     ...[...run.fanout, ...run.memory, ...run.slow].filter((r) => r.status === 'crashed').map((r) => `${r.server}: ${r.reason ?? ''}`),
@@ -77,14 +78,14 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     readsWorstRatio: reads.worst,
     reads: compareReads(run.reads).map((c) => ({
       endpoint: c.endpoint, buckets: c.buckets, dishReqPerSec: c.dish.reqPerSec, bareReqPerSec: c.bare.reqPerSec, ratio: c.ratio, met: c.met,
-      dishRedisCallsPerRequest: c.dish.redisCallsPerRequest,
+      cpuRatio: c.cpuRatio, dishRedisCallsPerRequest: c.dish.redisCallsPerRequest,
     })),
     lost,
     reordered,
     peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),
     loadgenLimited: loadgenLimitedSteps.length > 0,
     loadgenLimitedSteps,
-    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow])].filter((s) => s?.contended).length,
+    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? [])].filter((s) => s?.contended).length,
     crashes,
   };
   const atLeast = (v: number | null, t: number) => (v === null ? null : v >= t);

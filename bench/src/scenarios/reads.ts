@@ -26,11 +26,14 @@ interface Target {
   process: Managed;
 }
 
+const ROUTES: Record<ReadEndpoint, string> = { dishes: '/api/dishes', events: '/api/events', sales: '/api/sales' };
+
+/** The requests measured: the menu, polling from `since`, and the last hour of sales before `now`. */
 function paths(since: string, now: number): [ReadEndpoint, string][] {
   return [
-    ['dishes', '/api/dishes'],
-    ['events', `/api/events?since=${since}`],
-    ['sales', `/api/sales?from=${now - SALES_WINDOW_MS}&to=${now}`],
+    ['dishes', ROUTES.dishes],
+    ['events', `${ROUTES.events}?since=${since}`],
+    ['sales', `${ROUTES.sales}?from=${now - SALES_WINDOW_MS}&to=${now}`],
   ];
 }
 
@@ -61,6 +64,7 @@ async function measure(ctx: Context, redis: Redis, target: Target, endpoint: Rea
     endpoint, path, buckets, server: target.server,
     requests: r.requests,
     reqPerSec: Math.round(r.requests / (r.elapsedMs / 1000)),
+    reqPerCpuSecond: cpu.server > 0 ? Math.round(r.requests / ((cpu.server / 100) * (r.elapsedMs / 1000))) : null,
     latency: summarize(r.latency),
     statuses: r.statuses,
     non2xx: r.non2xx,
@@ -102,9 +106,10 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
     // nothing writes while a route is measured and every answer stays the bytes the peer was given.
     const [dish, bare] = await Promise.all([
       startDishService(server, TOKEN, { SEED_MENU: 'true' }).then(track),
-      startReadsPeer(server, Object.fromEntries(paths('', 0).map(([e, path]) => [path.split('?')[0]!, bodyKey(e)]))).then(track),
+      startReadsPeer(server, Object.fromEntries(Object.entries(ROUTES).map(([e, path]) => [path, bodyKey(e as ReadEndpoint)]))).then(track),
     ]);
-    const menu = JSON.parse((await get(dish.port, '/api/dishes')).body.toString()) as { id: string; category: string }[];
+    const menu = JSON.parse((await get(dish.port, ROUTES.dishes)).body.toString()) as { id: string; category: string }[];
+    if (menu.length === 0) throw new Error('the dish service seeded no menu');
     await writeEvents(redis, prefix, menu.map((d) => d.id), o.events);
     const since = await eventIdBefore(redis, prefix, SINCE_BACK);
     const targets: Target[] = [{ server: 'dish', ...dish }, { server: 'bare', ...bare }];
@@ -139,7 +144,6 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
     result.reason = dead ? `${dead.name} exited: ${(err as Error).message}\n${dead.stderrTail()}` : (err as Error).message;
     ctx.log(`reads: ${result.status}: ${result.reason}`);
   } finally {
-    await ctx.loadgen.closeAll();
     for (const p of started.reverse()) await p.stop();
     redis.disconnect();
   }
