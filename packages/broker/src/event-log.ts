@@ -159,21 +159,26 @@ export class EventLog {
   }
 
   /**
-   * Dishes, the sales of the snapshot window, the recent chat and the id of the last event they include, read
-   * atomically. Its cost is bounded by the menu, the window and the chat cap, not by how long the log has run.
+   * Dishes, the sales of the snapshot window, the recent chat and the id of the last event they include, consistent
+   * with each other. One script reads what can still change (dishes, the open buckets, chat, the last id); the closed
+   * buckets of the window, which never change, come from memory or one pipelined read. Its cost is bounded by the
+   * menu, the window and the chat cap, not by how long the log has run.
    */
   async snapshot(now = Date.now()): Promise<Snapshot> {
     const k = this.keys;
     const oldest = now - this.snapshotSalesWindowMs;
     const maxBuckets = Math.ceil(this.snapshotSalesWindowMs / this.salesBucketMs) + 1;
-    const [last, dishes, sales, chat] = (await this.#redis.dishLiveReadSnapshot(
+    const [last, dishes, starts, open, chat] = (await this.#redis.dishLiveReadSnapshot(
       k.last, k.dishIndex, k.salesIndex, k.chatRecent,
-      `${k.prefix}dish:`, `${k.prefix}sales:`, String(oldest), maxBuckets, LIMITS.recentChat,
-    )) as [string, string[][], (string | string[])[], string[]];
-    const buckets: SalesBucket[] = [];
-    for (let i = 0; i + 1 < sales.length; i += 2) {
-      buckets.push(bucketFromHash(Number(sales[i]), flatToRecord(sales[i + 1] as string[])));
+      `${k.prefix}dish:`, `${k.prefix}sales:`, String(oldest), maxBuckets, LIMITS.recentChat, this.salesBucketMs,
+    )) as [string, string[][], string[], (string | string[])[], string[]];
+    const openBuckets = new Map<number, SalesBucket>();
+    for (let i = 0; i + 1 < open.length; i += 2) {
+      const t = Number(open[i]);
+      openBuckets.set(t, bucketFromHash(t, flatToRecord(open[i + 1] as string[])));
     }
+    const closed = await this.#closedBucketsAt(starts.map(Number).filter((t) => !openBuckets.has(t)));
+    const buckets = starts.map((s) => openBuckets.get(Number(s)) ?? closed.get(Number(s))!).reverse();
     return {
       id: last,
       dishes: dishes.map((flat) => dishFromHash(flatToRecord(flat))).sort(byId),
@@ -218,23 +223,42 @@ export class EventLog {
     const starts = (await this.#redis.zrangebyscore(k.salesIndex, from, `(${to}`, 'LIMIT', 0, limit + 1)).map(Number);
     const next = starts.length > limit ? starts[limit] : undefined;
     const page = starts.slice(0, limit);
-    const fresh = new Map<number, SalesBucket>();
-    const missing = page.filter((t) => !this.#closedBuckets.has(t));
-    if (missing.length > 0) {
-      const pipeline = this.#redis.pipeline();
-      for (const t of missing) pipeline.hgetall(k.salesBucket(t));
-      const replies = (await pipeline.exec()) ?? [];
-      missing.forEach((t, i) => {
-        const [err, hash] = replies[i] ?? [];
-        if (err) throw err;
-        const bucket = bucketFromHash(t, hash as Record<string, string>);
-        fresh.set(t, bucket);
-        // Closed once its span, and a bucket's worth of clock skew between Redis and us, has passed.
-        if (t + 2 * this.salesBucketMs <= now) this.#cacheClosed(bucket);
-      });
-    }
-    const buckets = page.map((t) => fresh.get(t) ?? this.#closedBuckets.get(t)!);
+    // Closed once its span, and a bucket's worth of clock skew between Redis and us, has passed.
+    const closedBefore = now - 2 * this.salesBucketMs;
+    const closed = await this.#closedBucketsAt(page.filter((t) => t < closedBefore));
+    const open = await this.#readBuckets(page.filter((t) => t >= closedBefore));
+    const buckets = page.map((t) => closed.get(t) ?? open.get(t)!);
     return { bucketMs: this.salesBucketMs, from, to, buckets, ...(next === undefined ? {} : { next }) };
+  }
+
+  /** Buckets that can no longer change: from memory, the rest in one pipelined read and kept. */
+  async #closedBucketsAt(starts: readonly number[]): Promise<Map<number, SalesBucket>> {
+    const found = new Map<number, SalesBucket>();
+    const missing: number[] = [];
+    for (const t of starts) {
+      const bucket = this.#closedBuckets.get(t);
+      if (bucket) found.set(t, bucket);
+      else missing.push(t);
+    }
+    for (const bucket of (await this.#readBuckets(missing)).values()) {
+      this.#cacheClosed(bucket);
+      found.set(bucket.t, bucket);
+    }
+    return found;
+  }
+
+  async #readBuckets(starts: readonly number[]): Promise<Map<number, SalesBucket>> {
+    const read = new Map<number, SalesBucket>();
+    if (starts.length === 0) return read;
+    const pipeline = this.#redis.pipeline();
+    for (const t of starts) pipeline.hgetall(this.keys.salesBucket(t));
+    const replies = (await pipeline.exec()) ?? [];
+    starts.forEach((t, i) => {
+      const [err, hash] = replies[i] ?? [];
+      if (err) throw err;
+      read.set(t, bucketFromHash(t, hash as Record<string, string>));
+    });
+    return read;
   }
 
   #cacheClosed(bucket: SalesBucket): void {
