@@ -78,7 +78,8 @@ describe.skipIf(skip !== undefined)('the dashboard, audited', () => {
           }
           const violations = await runAxe(page);
           const bad = blocking(violations);
-          counts.push(`${colorScheme}/${locale}/drawer ${drawer}: ${violations.length} (${bad.length} serious or critical)`);
+          const ids = violations.map((v) => `${v.id} (${v.impact})`).join(', ');
+          counts.push(`${colorScheme}/${locale}/drawer ${drawer}: ${violations.length}${ids ? ` [${ids}]` : ''}, ${bad.length} serious or critical`);
           for (const v of bad) found.push(`${colorScheme}/${locale}/drawer ${drawer}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(' | ')}`);
         }
         await page.context().close();
