@@ -11,7 +11,7 @@ import { callsPerRequest, parseCommandStats, totalCalls } from '../redis-stats.j
 import { historyLabel } from '../report/reads.js';
 import type { ReadEndpoint, ReadServer, ReadsResult, ReadsStep } from '../results.js';
 import { DISH_SERVICE_ENTRY, startDishService, startReadsPeer } from '../servers.js';
-import { connectRedis, type Context } from './context.js';
+import { connectRedis, sleep, type Context } from './context.js';
 import { eventIdBefore, salesBuckets, writeEvents, writeSalesBuckets } from './reads-seed.js';
 
 const TOKEN = 'bench-token';
@@ -40,6 +40,24 @@ function paths(since: string, now: number): [ReadEndpoint, string][] {
 async function get(port: number, path: string): Promise<{ status: number; body: Buffer }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(30_000) });
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+const CAPTURE_TRIES = 20;
+
+/**
+ * The body the bare peer is to serve: the dish service's 200 answer, or undefined when it has no such route (404).
+ * Retried for a while, since a service whose reads hold Redis may still be working off the last step's backlog and
+ * answer 503; still not 200 after that fails the scenario rather than handing the peer an error page to serve.
+ */
+async function capture(port: number, path: string): Promise<Buffer | undefined> {
+  let last: { status: number; body: Buffer } = { status: 0, body: Buffer.alloc(0) };
+  for (let i = 0; i < CAPTURE_TRIES; i++) {
+    last = await get(port, path);
+    if (last.status === 200) return last.body;
+    if (last.status === 404) return undefined;
+    await sleep(500);
+  }
+  throw new Error(`GET ${path} answered ${last.status} before the load, ${CAPTURE_TRIES} times: ${last.body.toString().slice(0, 120)}`);
 }
 
 /** A warm-up on the same connections, then the measured run with Redis's command counts and the CPU around it. */
@@ -120,16 +138,16 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
       if (buckets > 0) await writeSalesBuckets(redis, prefix, salesBuckets(Date.now(), buckets, log.salesBucketMs, categories), log.salesRetentionMs);
       result.histories.push(buckets);
       for (const [endpoint, path] of paths(since, Date.now())) {
-        const answer = await get(dish.port, path);
-        if (answer.status === 404) {
-          result.missing.push({ endpoint, path, buckets, reason: `HTTP 404 ${answer.body.toString().slice(0, 80)}` });
-          ctx.log(`reads GET /api/${endpoint}: the dish service answers 404, not measured`);
+        const body = await capture(dish.port, path);
+        if (!body) {
+          result.missing.push({ endpoint, path, buckets, reason: 'HTTP 404' });
+          ctx.log(`reads GET ${ROUTES[endpoint]}: the dish service answers 404, not measured`);
           continue;
         }
-        await redis.set(bodyKey(endpoint), answer.body);
+        await redis.set(bodyKey(endpoint), body);
         const copy = await get(bare.port, path);
-        if (!copy.body.equals(answer.body)) throw new Error(`the bare peer's answer to ${path} is not the dish service's (${copy.body.length} vs ${answer.body.length} bytes)`);
-        for (const target of targets) result.steps.push(await measure(ctx, redis, target, endpoint, path, buckets, answer.body.length));
+        if (!copy.body.equals(body)) throw new Error(`the bare peer's answer to ${path} is not the dish service's (${copy.body.length} vs ${body.length} bytes)`);
+        for (const target of targets) result.steps.push(await measure(ctx, redis, target, endpoint, path, buckets, body.length));
       }
     }
     const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
