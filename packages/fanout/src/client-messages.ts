@@ -4,10 +4,11 @@ import type { RateLimit, RateLimiter } from '@dish-live/broker';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import type { Sink } from './transport.js';
 import { effectiveCategories, type Grant, type SubscriptionAuth } from './subscription-auth.js';
 
-export interface ClientMessageOptions {
-  hub: Hub;
+export interface ClientMessageOptions<S extends Sink> {
+  hub: Hub<S>;
   appendChat(chat: ChatInput): Promise<unknown>;
   logger: Logger;
   /**
@@ -21,8 +22,8 @@ export interface ClientMessageOptions {
   auth: SubscriptionAuth;
 }
 
-export interface ClientSession {
-  conn: Connection;
+export interface ClientSession<S extends Sink = Sink> {
+  conn: Connection<S>;
   /** The client's address (behind a trusted proxy, the one it forwarded). */
   ip: string;
   /** What the connection's token allows; a hello with a new token replaces it. */
@@ -39,10 +40,10 @@ export function grantedOptions(requested: SubscriptionOptions, grant: Grant): Su
   return { ...requested, categories: effectiveCategories(requested.categories, grant.categories)! };
 }
 
-export function createClientMessageHandler(o: ClientMessageOptions) {
+export function createClientMessageHandler<S extends Sink>(o: ClientMessageOptions<S>) {
   const chatRefused = `at most ${o.chatRate.burst} chat messages at once, then ${o.chatRate.perSecond} per second, per client address`;
 
-  const chat = async (session: ClientSession, input: ChatInput): Promise<void> => {
+  const chat = async (session: ClientSession<S>, input: ChatInput): Promise<void> => {
     const { conn } = session;
     if (o.chatRequiresToken) {
       return o.hub.send(conn, { type: 'error', code: 'unauthorized', message: 'chat needs a write token: POST it to /api/chat with one' });
@@ -66,7 +67,7 @@ export function createClientMessageHandler(o: ClientMessageOptions) {
     }
   };
 
-  const reauthenticate = async (session: ClientSession, token: string, options: SubscriptionOptions, hello: number): Promise<void> => {
+  const reauthenticate = async (session: ClientSession<S>, token: string, options: SubscriptionOptions, hello: number): Promise<void> => {
     const result = await o.auth.verify(token);
     // A later hello (or the end of the socket) overtook this one: its answer stands.
     if (session.conn.closed || session.hellos !== hello) return;
@@ -80,10 +81,10 @@ export function createClientMessageHandler(o: ClientMessageOptions) {
   };
 
   return {
-    session(conn: Connection, ip: string, grant: Grant, requested: SubscriptionOptions): ClientSession {
+    session(conn: Connection<S>, ip: string, grant: Grant, requested: SubscriptionOptions): ClientSession<S> {
       return { conn, ip, grant, requested, hellos: 0 };
     },
-    handle(session: ClientSession, frame: ArrayBuffer | string, isBinary: boolean): void {
+    handle(session: ClientSession<S>, frame: ArrayBuffer | string, isBinary: boolean): void {
       const { conn } = session;
       const decoded = decodeClientMessage(typeof frame === 'string' ? frame : new Uint8Array(frame), isBinary);
       if (!decoded.ok) return o.hub.send(conn, decoded.error);

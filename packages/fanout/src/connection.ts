@@ -1,6 +1,6 @@
-// One client's delivery state: where it stands in its chain and how it is being fed.
-import type { DishEvent, SubscriptionOptions } from '@dish-live/protocol';
-import type { Conflation } from './conflation.js';
+// One client's delivery state: where it stands in its chain, and how it is being fed (its mode, changed only here).
+import { compareStreamIds, type DishEvent, type SubscriptionOptions } from '@dish-live/protocol';
+import { Conflation } from './conflation.js';
 import type { Group } from './group.js';
 import type { Sink } from './transport.js';
 
@@ -13,8 +13,8 @@ import type { Sink } from './transport.js';
 export type ConnectionMode = 'replaying' | 'catching-up' | 'live' | 'conflating' | 'closed';
 
 export class Connection<S extends Sink = Sink> {
-  mode: ConnectionMode = 'catching-up';
-  group: Group | undefined;
+  #mode: ConnectionMode = 'catching-up';
+  group: Group<S> | undefined;
   options: SubscriptionOptions = {};
   /** The id the client's chain ends at: the `prev` its next event must carry. */
   lastChain = '0-0';
@@ -25,7 +25,7 @@ export class Connection<S extends Sink = Sink> {
   readonly out: string[] = [];
   /** Their bytes, counted as they are queued (a shared frame's length is measured once, where it is cached). */
   outBytes = 0;
-  conflation: Conflation | undefined;
+  #conflation: Conflation | undefined;
   lastFlush = 0;
   memberIndex = -1;
   /** Bumped by every re-subscription, so a replay started for older options is dropped. */
@@ -38,7 +38,55 @@ export class Connection<S extends Sink = Sink> {
     readonly sink: S,
   ) {}
 
+  get mode(): ConnectionMode {
+    return this.#mode;
+  }
+
   get closed(): boolean {
-    return this.mode === 'closed';
+    return this.#mode === 'closed';
+  }
+
+  /** Whether an event is beyond what this client already has (its chain and its floor). */
+  isNew(id: string): boolean {
+    return compareStreamIds(id, this.lastChain) > 0 && compareStreamIds(id, this.floor) > 0;
+  }
+
+  /** What it is owed while conflating. */
+  get conflation(): Conflation | undefined {
+    return this.#conflation;
+  }
+
+  /** Out of its group, nothing pending: ready to be subscribed again. */
+  detached(): void {
+    this.#mode = 'catching-up';
+    this.pending = [];
+    this.#conflation = undefined;
+    this.group = undefined;
+  }
+
+  replaying(): void {
+    this.#mode = 'replaying';
+    this.pending = [];
+  }
+
+  catchingUp(): void {
+    this.#mode = 'catching-up';
+    this.#conflation = undefined;
+  }
+
+  live(): void {
+    this.#mode = 'live';
+  }
+
+  conflating(now: number): void {
+    this.#mode = 'conflating';
+    this.#conflation = new Conflation();
+    this.lastFlush = now;
+  }
+
+  ended(): void {
+    this.#mode = 'closed';
+    this.out.length = 0;
+    this.outBytes = 0;
   }
 }

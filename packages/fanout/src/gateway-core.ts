@@ -10,26 +10,26 @@ import type { Logger } from './logger.js';
 import { createMetrics, type FanoutMetrics } from './metrics.js';
 import { connectRedis, type GatewayRedis } from './redis.js';
 import { SubscriptionAuth } from './subscription-auth.js';
-import type { Transport } from './transport.js';
+import type { Sink, Transport } from './transport.js';
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
 
-export interface GatewayCore {
+export interface GatewayCore<S extends Sink> {
   instance: string;
   log: Logger;
   auth: SubscriptionAuth;
   redis: GatewayRedis;
   eventLog: EventLog;
   metrics: FanoutMetrics;
-  hub: Hub;
+  hub: Hub<S>;
 }
 
 /** Starts the shared part of a gateway; the hub is live (view loaded, feed subscribed) when this resolves. */
-export async function startGatewayCore(
+export async function startGatewayCore<S extends Sink>(
   service: 'ws-gateway' | 'sse-gateway',
   config: GatewayConfig,
-  transport: Transport,
-): Promise<GatewayCore> {
+  transport: Transport<S>,
+): Promise<GatewayCore<S>> {
   const instance = createInstanceId();
   const log = pino({ level: config.LOG_LEVEL, base: { service, instance } });
   const auth = await SubscriptionAuth.create(config);
@@ -42,7 +42,7 @@ export async function startGatewayCore(
     snapshotSalesWindowMs: config.SNAPSHOT_SALES_WINDOW_MS,
   });
   const metrics = createMetrics(service === 'ws-gateway' ? 'ws' : 'sse');
-  const hub = new Hub({
+  const hub = new Hub<S>({
     log: eventLog, subscriber: redis.subscriber, transport, logger: log, metrics, instance,
     ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS, coalesceMs: config.COALESCE_MS,
   });

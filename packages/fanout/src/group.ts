@@ -1,16 +1,19 @@
 // A filter set's group: its clients, the chain of events that pass its filter, and this turn's frames.
 import { eventCategory, filterKey, type DishEvent } from '@dish-live/protocol';
 import type { Connection } from './connection.js';
+import type { Sink } from './transport.js';
 
-export class Group {
+export class Group<S extends Sink = Sink> {
   readonly key: string;
   /** Topic name for transports that broadcast by topic (uWS). */
   readonly topic: string;
   readonly categories: ReadonlySet<string> | undefined;
   /** Full-rate connections, written to by one publish per turn. */
-  readonly members: Connection[] = [];
+  readonly members: Connection<S>[] = [];
+  /** Their sinks, index for index: what a publish hands the transport. */
+  readonly sinks: S[] = [];
   /** Connections that get events one by one: resuming, catching up, conflated. */
-  readonly others = new Set<Connection>();
+  readonly others = new Set<Connection<S>>();
   /** The last event that passed this filter (the `prev` of the next one); the view's last id at creation. */
   lastPassed: string;
   /** Frames of this turn, not yet published, and their events' publish times. */
@@ -41,17 +44,20 @@ export class Group {
     return prev === event.prev ? json : JSON.stringify({ ...event, prev });
   }
 
-  addMember(conn: Connection): void {
+  addMember(conn: Connection<S>): void {
     conn.memberIndex = this.members.length;
     this.members.push(conn);
+    this.sinks.push(conn.sink);
   }
 
-  removeMember(conn: Connection): void {
+  removeMember(conn: Connection<S>): void {
     const i = conn.memberIndex;
     if (i < 0 || this.members[i] !== conn) return;
     const last = this.members.pop()!;
+    const lastSink = this.sinks.pop()!;
     if (last !== conn) {
       this.members[i] = last;
+      this.sinks[i] = lastSink;
       last.memberIndex = i;
     }
     conn.memberIndex = -1;

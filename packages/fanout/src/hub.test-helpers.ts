@@ -1,6 +1,5 @@
 // An in-memory transport and sink for hub tests: frames are kept as parsed messages, backpressure is set by hand.
 import type { ServerMessage } from '@dish-live/protocol';
-import type { Group } from './group.js';
 import type { Logger } from './logger.js';
 import type { CloseReason, Sink, Transport } from './transport.js';
 
@@ -26,7 +25,7 @@ export class MemorySink implements Sink {
   }
 }
 
-export class MemoryTransport implements Transport {
+export class MemoryTransport implements Transport<MemorySink> {
   readonly name = 'memory';
   encodes = 0;
   publishes = 0;
@@ -42,10 +41,10 @@ export class MemoryTransport implements Transport {
 
   leave(): void {}
 
-  publish(group: Group, frames: readonly string[]): void {
+  publish(_topic: string, sinks: readonly MemorySink[], frames: readonly string[]): void {
     this.publishes++;
     this.batches.push(frames.length);
-    for (const member of group.members) (member.sink as MemorySink).frames.push(...frames);
+    for (const sink of sinks) sink.frames.push(...frames);
   }
 }
 

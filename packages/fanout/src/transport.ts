@@ -1,11 +1,9 @@
-// The small interface a gateway implements to carry bytes: how a message is framed, how a group is reached, one connection's sink.
+// The small interface a gateway implements to carry bytes: how a message is framed, how a topic is reached, one sink.
 import type { ServerMessage } from '@dish-live/protocol';
-import type { Connection } from './connection.js';
-import type { Group } from './group.js';
 
 export type CloseReason = 'slow' | 'restart' | 'token_expired';
 
-/** One client connection as the hub sees it. */
+/** One client connection as the transport holds it. */
 export interface Sink {
   /** Bytes queued in user space for this client (uWS getBufferedAmount, node writableLength). */
   buffered(): number;
@@ -18,13 +16,17 @@ export interface Sink {
   close(reason: CloseReason): void;
 }
 
-export interface Transport {
+/** Knows sinks and topics only: who gets what, and when, is the hub's business. */
+export interface Transport<S extends Sink = Sink> {
   readonly name: string;
   /** One message as a frame of this transport; `json` is the message's JSON and the only thing a WS frame needs. */
   encode(message: ServerMessage, json: string): string;
-  /** A connection became / stopped being a full-rate member of a group (WS: subscribe / unsubscribe the group's topic). */
-  join(conn: Connection, group: Group): void;
-  leave(conn: Connection, group: Group): void;
-  /** This turn's frames of a group, in order, to every full-rate member: the only per-client work is the write. */
-  publish(group: Group, frames: readonly string[]): void;
+  /** A sink became / stopped being a full-rate member of a topic (WS: subscribe / unsubscribe it). */
+  join(sink: S, topic: string): void;
+  leave(sink: S, topic: string): void;
+  /**
+   * This turn's frames of a topic, in order, to every full-rate member (`sinks`, for transports without topics of
+   * their own): the only per-client work is the write.
+   */
+  publish(topic: string, sinks: readonly S[], frames: readonly string[]): void;
 }

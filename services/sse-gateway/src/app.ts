@@ -25,7 +25,7 @@ import { sendProblem } from './problem.js';
 import { httpChunk, jitter, SseSink } from './sse-transport.js';
 
 export interface SseAppOptions {
-  hub: Hub;
+  hub: Hub<SseSink>;
   config: SseConfig;
   metrics: FanoutMetrics;
   log: Logger;
@@ -130,7 +130,7 @@ export function createSseApp({ hub, config, metrics, log, auth }: SseAppOptions)
     });
   });
 
-  const probe = (answer: (hub: Hub) => ProbeAnswer) => (_req: Request, res: Response) => {
+  const probe = (answer: (hub: Hub<SseSink>) => ProbeAnswer) => (_req: Request, res: Response) => {
     const { status, body } = answer(hub);
     res.status(status).json(body);
   };

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerMessage } from '@dish-live/protocol';
-import type { CloseReason, Group, Sink, Transport } from '@dish-live/fanout';
+import type { CloseReason, Sink, Transport } from '@dish-live/fanout';
 
 export const jitter = (min: number, max: number) => min + Math.floor(Math.random() * (Math.max(max, min) - min + 1));
 
@@ -60,7 +60,7 @@ export class SseSink implements Sink {
   }
 }
 
-export const sseTransport: Transport = {
+export const sseTransport: Transport<SseSink> = {
   name: 'sse',
   encode(message: ServerMessage, json: string): string {
     // JSON.stringify never emits a raw line break, so `data:` is one line.
@@ -69,11 +69,10 @@ export const sseTransport: Transport = {
   },
   join() {},
   leave() {},
-  publish(group: Group, frames: readonly string[]): void {
+  publish(_topic: string, sinks: readonly SseSink[], frames: readonly string[]): void {
     const payload = frames.length === 1 ? frames[0]! : frames.join('');
     const chunk = httpChunk(payload);
-    const members = group.members;
-    for (let i = 0; i < members.length; i++) (members[i]!.sink as SseSink).writeChunk(chunk, payload);
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.writeChunk(chunk, payload);
   },
 };
 

@@ -24,7 +24,7 @@ import {
 } from '@dish-live/fanout';
 import type { WsConfig } from './config.js';
 import type { Uws } from './uws.js';
-import { WsSink, type WsTransport } from './ws-transport.js';
+import { WsSink } from './ws-transport.js';
 
 interface SocketData {
   /** What the client asked for; its grant narrows it. */
@@ -38,13 +38,13 @@ interface SocketData {
   /** Why the token was refused: the socket is closed 1008 with it as soon as it opens, before any data. */
   refused?: string;
   conn?: Connection<WsSink>;
-  session?: ClientSession;
+  session?: ClientSession<WsSink>;
 }
 
 export interface WsAppOptions {
-  uws: Uws;
-  hub: Hub;
-  transport: WsTransport;
+  /** The uWS app the hub's transport publishes through. */
+  app: TemplatedApp;
+  hub: Hub<WsSink>;
   config: WsConfig;
   metrics: FanoutMetrics;
   log: Logger;
@@ -71,12 +71,10 @@ function refuse(res: HttpResponse, status: number, detail: string, headers: Reco
   res.end(JSON.stringify({ type: 'about:blank', title: (STATUS_TEXT[status] ?? String(status)).slice(4), status, detail }));
 }
 
-export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: () => number } {
-  const { uws, hub, config, metrics, log, auth } = o;
-  const app = uws.App();
+export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
+  const { app, hub, config, metrics, log, auth } = o;
   // Sockets uWS still holds, which the hub forgets as soon as it closes them: shutdown waits for these.
   let open = 0;
-  o.transport.app = app;
   const limits = new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP);
   const trust = config.TRUST_PROXY;
   const refusals = metrics.disconnects;
@@ -173,7 +171,7 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
     },
   });
 
-  const probe = (answer: (hub: Hub) => ProbeAnswer) => (res: HttpResponse) => {
+  const probe = (answer: (hub: Hub<WsSink>) => ProbeAnswer) => (res: HttpResponse) => {
     const { status, body } = answer(hub);
     secure(res.writeStatus(status === 200 ? '200 OK' : STATUS_TEXT[status]!))
       .writeHeader('Content-Type', 'application/json')
@@ -192,7 +190,7 @@ export function createWsApp(o: WsAppOptions): { app: TemplatedApp; openSockets: 
   app.any('/*', (res) => {
     refuse(res, 404, 'not found');
   });
-  return { app, openSockets: () => open };
+  return { openSockets: () => open };
 }
 
 function respond(res: HttpResponse, aborted: () => boolean, status: string, type: string, body: string): void {

@@ -9,11 +9,12 @@ import { WsTransport } from './ws-transport.js';
 async function main(): Promise<void> {
   const uws = loadNativeUws();
   const config = loadWsConfig(process.env);
-  const transport = new WsTransport();
-  const { log, auth, redis, eventLog, metrics, hub } = await startGatewayCore('ws-gateway', config, transport);
+  // The app first: the transport publishes through it, and the hub it feeds serves the app's sockets.
+  const app = uws.App();
+  const { log, auth, redis, eventLog, metrics, hub } = await startGatewayCore('ws-gateway', config, new WsTransport(app));
   const chatLimiter = new RateLimiter(redis.redis, config.KEY_PREFIX);
-  const { app, openSockets } = createWsApp({
-    uws, hub, transport, config, metrics, log, auth, chatLimiter, appendChat: (chat) => eventLog.appendChat(chat),
+  const { openSockets } = createWsApp({
+    app, hub, config, metrics, log, auth, chatLimiter, appendChat: (chat) => eventLog.appendChat(chat),
   });
   const { socket, port } = await listen(uws, app, config.HOST, config.PORT);
   log.info({ host: config.HOST, port, url: `ws://${config.HOST}:${port}/ws`, tokens: auth.enabled ? (auth.required ? 'required' : 'optional') : 'off' }, 'ws-gateway listening');

@@ -1,7 +1,7 @@
 // WebSocket as a fanout Transport: a frame is the JSON text; a group is a uWS topic reached by one app.publish per frame.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { CLOSE_CODES, type ServerMessage } from '@dish-live/protocol';
-import type { CloseReason, Connection, Group, Sink, Transport } from '@dish-live/fanout';
+import type { CloseReason, Sink, Transport } from '@dish-live/fanout';
 
 export class WsSink implements Sink {
   /** Set by the close handler: uWS forbids any call on a closed socket. */
@@ -28,29 +28,29 @@ export class WsSink implements Sink {
   }
 }
 
-export class WsTransport implements Transport {
+export class WsTransport implements Transport<WsSink> {
   readonly name = 'ws';
-  app: TemplatedApp | undefined;
+
+  constructor(private readonly app: TemplatedApp) {}
 
   encode(_message: ServerMessage, json: string): string {
     return json;
   }
 
-  join(conn: Connection, group: Group): void {
-    const sink = conn.sink as WsSink;
-    if (!sink.closed) sink.ws.subscribe(group.topic);
+  join(sink: WsSink, topic: string): void {
+    if (!sink.closed) sink.ws.subscribe(topic);
   }
 
-  leave(conn: Connection, group: Group): void {
-    const sink = conn.sink as WsSink;
+  leave(sink: WsSink, topic: string): void {
     if (sink.closed) return;
     // uWS holds this turn's publishes until the loop drains them and an unsubscribe discards what is held for the
     // socket; a ping drains them first (a send would too), so leaving a topic never loses an event.
     sink.ws.ping();
-    sink.ws.unsubscribe(group.topic);
+    sink.ws.unsubscribe(topic);
   }
 
-  publish(group: Group, frames: readonly string[]): void {
-    for (const frame of frames) this.app!.publish(group.topic, frame);
+  /** uWS reaches a topic's subscribers itself: the sinks are not needed. */
+  publish(topic: string, _sinks: readonly WsSink[], frames: readonly string[]): void {
+    for (const frame of frames) this.app.publish(topic, frame);
   }
 }

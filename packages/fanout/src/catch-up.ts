@@ -1,0 +1,150 @@
+// Bringing one connection to the present: a snapshot, or `resumed` and what it missed (from the ring, or from Redis
+// while live events wait), then on to its group's full-rate path or to conflation at its maxRate.
+import { compareStreamIds, isStreamId, type DishEvent, type ResumedMessage, type SnapshotMessage } from '@dish-live/protocol';
+import type { EventLog } from '@dish-live/broker';
+import type { Backpressure } from './backpressure.js';
+import type { Connection } from './connection.js';
+import type { LiveView } from './live-view.js';
+import type { Logger } from './logger.js';
+import type { FanoutMetrics } from './metrics.js';
+import type { RingEntry } from './ring-buffer.js';
+import type { Sink, Transport } from './transport.js';
+import type { Writer } from './writer.js';
+
+export interface CatchUpOptions<S extends Sink> {
+  log: EventLog;
+  live: LiveView;
+  transport: Transport<S>;
+  writer: Writer<S>;
+  backpressure: Backpressure<S>;
+  metrics: FanoutMetrics;
+  logger: Logger;
+  instance: string;
+  /** Events per XRANGE page of a replay from Redis. */
+  replayPageSize: number;
+}
+
+export class CatchUp<S extends Sink> {
+  readonly #o: CatchUpOptions<S>;
+  /** Failed replays since the last warning: a Redis outage fails every resuming client at once, and one line a second says so. */
+  #replayFailures = 0;
+  #replayWarnedAt = 0;
+
+  constructor(options: CatchUpOptions<S>) {
+    this.#o = options;
+  }
+
+  /** A connection just (re)subscribed to its group: snapshot, or resumed + missed events, then live. */
+  start(conn: Connection<S>, since: string | undefined): void {
+    const { live } = this.#o;
+    const last = live.last;
+    if (since === undefined || !isStreamId(since)) return this.snapshot(conn);
+    if (since === last) {
+      this.#resumed(conn, since);
+      return this.#afterSync(conn);
+    }
+    const fromRing = compareStreamIds(since, last) < 0 ? live.ring.after(since) : undefined;
+    if (fromRing) {
+      const group = conn.group!;
+      this.#resumed(conn, since);
+      for (const entry of fromRing) if (group.passes(entry.event)) this.send(conn, entry.event, entry.json, entry);
+      return this.#afterSync(conn);
+    }
+    void this.#replayFromRedis(conn, since, conn.epoch);
+  }
+
+  /** One event to one connection, its `prev` the end of this connection's chain. */
+  send(conn: Connection<S>, event: DishEvent, json: string, entry?: RingEntry): void {
+    if (!conn.isNew(event.id)) return;
+    const { transport, writer } = this.#o;
+    if (conn.lastChain !== event.prev) {
+      writer.queue(conn, transport.encode(event, JSON.stringify({ ...event, prev: conn.lastChain })));
+    } else if (!entry) {
+      writer.queue(conn, transport.encode(event, json));
+    } else {
+      // The unfiltered chain: one frame per ring entry, whatever the number of clients resuming through it.
+      if (entry.frame === undefined) {
+        entry.frame = transport.encode(event, json);
+        entry.frameBytes = Buffer.byteLength(entry.frame);
+      }
+      writer.queue(conn, entry.frame, entry.frameBytes);
+    }
+    conn.lastChain = event.id;
+    this.#o.metrics.bound.eventsDelivered.inc();
+    if (conn.mode === 'catching-up') writer.joinWhenCaughtUp(conn);
+  }
+
+  /** The group's snapshot of the view, framed once per group and last id, whatever the number of clients. */
+  snapshot(conn: Connection<S>): void {
+    const group = conn.group!;
+    const view = this.#o.live.view;
+    if (group.snapshotCache?.id !== view.last) {
+      const snapshot = view.snapshot(group.categories);
+      const message: SnapshotMessage = { type: 'snapshot', ...snapshot, recovered: false, instance: this.#o.instance };
+      const frame = this.#o.transport.encode(message, JSON.stringify(message));
+      group.snapshotCache = { id: snapshot.id, frame, bytes: Buffer.byteLength(frame) };
+    }
+    this.#o.writer.queue(conn, group.snapshotCache.frame, group.snapshotCache.bytes);
+    conn.pending = [];
+    conn.lastChain = view.last;
+    conn.floor = view.last;
+    this.#afterSync(conn);
+  }
+
+  #resumed(conn: Connection<S>, since: string): void {
+    const message: ResumedMessage = { type: 'resumed', id: since, recovered: true, instance: this.#o.instance };
+    this.#o.writer.queue(conn, this.#o.transport.encode(message, JSON.stringify(message)));
+    conn.lastChain = since;
+  }
+
+  /** The client has its snapshot or replay: it goes live, or conflated when it asked for a maximum rate. */
+  #afterSync(conn: Connection<S>): void {
+    if (conn.options.maxRate !== undefined) {
+      this.#o.backpressure.startConflating(conn);
+    } else {
+      conn.catchingUp();
+      this.#o.writer.joinWhenCaughtUp(conn);
+    }
+  }
+
+  /**
+   * Reads what the client missed from Redis. Live events arriving meanwhile wait in `pending`; once the replay is
+   * written, those the replay already covered (ids ≤ its last) are dropped and the rest follow in order.
+   */
+  async #replayFromRedis(conn: Connection<S>, since: string, epoch: number): Promise<void> {
+    conn.replaying();
+    const { log, replayPageSize, logger } = this.#o;
+    const stale = () => conn.closed || conn.epoch !== epoch;
+    try {
+      let page = await log.replay(since, replayPageSize);
+      if (stale()) return;
+      if (!page.recovered) return this.snapshot(conn);
+      const group = conn.group!;
+      this.#resumed(conn, since);
+      for (;;) {
+        for (const event of page.events) if (group.passes(event)) this.send(conn, event, JSON.stringify(event));
+        conn.floor = page.last;
+        if (!page.more) break;
+        page = await log.replay(page.last, replayPageSize);
+        if (stale()) return;
+        // Trimmed while we read: the rest is gone from Redis, but a snapshot from memory needs no reconnect.
+        if (!page.recovered) return this.snapshot(conn);
+      }
+      const pending = conn.pending;
+      conn.pending = [];
+      for (const event of pending) this.send(conn, event, JSON.stringify(event));
+      this.#afterSync(conn);
+    } catch (err) {
+      if (stale()) return;
+      // Redis is away: a snapshot from memory is always possible, and never an error.
+      this.#replayFailures++;
+      const now = Date.now();
+      if (now - this.#replayWarnedAt >= 1000) {
+        logger.warn({ err: (err as Error).message, failures: this.#replayFailures }, 'replay failed; sending a snapshot');
+        this.#replayWarnedAt = now;
+        this.#replayFailures = 0;
+      }
+      this.snapshot(conn);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// The process's picture of the log: the view a snapshot is cut from, the ring of recent events, and the feed that
+// advances both — reloaded from Redis when the feed finds the stream trimmed past it.
+import type { Redis } from 'ioredis';
+import { compareStreamIds, type DishEvent, type Snapshot } from '@dish-live/protocol';
+import { LiveFeed, type EventLog } from '@dish-live/broker';
+import type { Logger } from './logger.js';
+import { RingBuffer } from './ring-buffer.js';
+import { View } from './view.js';
+
+export interface LiveViewOptions {
+  log: EventLog;
+  /** A connection of its own for SUBSCRIBE. */
+  subscriber: Redis;
+  logger: Logger;
+  ringSize: number;
+  /** Each event once, in stream order, after the view and the ring took it. */
+  onEvent(event: DishEvent, json: string): void;
+  /** The view was read again after a reset: nothing in memory can resume the clients it had exactly. */
+  onReloaded(): void;
+}
+
+export class LiveView {
+  readonly ring: RingBuffer;
+  readonly #o: LiveViewOptions;
+  #view: View | undefined;
+  #feed: LiveFeed | undefined;
+  /** While the view is read again after a feed reset, the feed's events wait here in order. */
+  #held: { event: DishEvent; json: string }[] | undefined;
+  /** Counts resets: only the latest one's reload may install its view. */
+  #resets = 0;
+  #reloadRetry: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: LiveViewOptions) {
+    this.#o = options;
+    this.ring = new RingBuffer(options.ringSize);
+  }
+
+  /** Loads the view once from Redis, then follows the feed from the snapshot's id. */
+  async start(): Promise<void> {
+    const { log, subscriber, logger } = this.#o;
+    const snapshot = await log.snapshot();
+    this.#view = new View(snapshot, log.snapshotSalesWindowMs);
+    this.#feed = new LiveFeed({
+      log, subscriber, from: snapshot.id,
+      onEvent: (event, json) => this.#onEvent(event, json),
+      onReset: (lastId) => this.#onReset(lastId),
+      onLiveChange: (live) => (live ? logger.info({ live }, 'feed live') : logger.warn({ live }, 'feed down')),
+      onError: (err) => logger.warn({ err: err.message }, 'feed error'),
+    });
+    await this.#feed.start();
+    logger.info({ lastId: snapshot.id, dishes: snapshot.dishes.length }, 'view loaded');
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#reloadRetry);
+    await this.#feed?.stop();
+  }
+
+  /** The view, once started. */
+  get view(): View {
+    return this.#view!;
+  }
+
+  get last(): string {
+    return this.#view?.last ?? '0-0';
+  }
+
+  /** The feed is subscribed and delivering, and the command connection (replays, gap fills) is up. */
+  get ready(): boolean {
+    return (this.#feed?.live ?? false) && this.#o.log.ready;
+  }
+
+  get gapsFilled(): number {
+    return this.#feed?.stats.gapsFilled ?? 0;
+  }
+
+  /** Resolves when the feed has delivered everything it has queued (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.#feed?.idle();
+  }
+
+  #onEvent(event: DishEvent, json: string): void {
+    if (this.#held) {
+      this.#held.push({ event, json });
+      return;
+    }
+    this.#view!.apply(event);
+    this.ring.push(event, json);
+    this.#o.onEvent(event, json);
+  }
+
+  #onReset(lastId: string): void {
+    // Events after lastId were trimmed before this process read them: the view never saw them and nothing in memory
+    // can resume anyone exactly. The view is read again from Redis; clients reconnect once it is current.
+    this.#o.logger.warn({ lastId }, 'feed reset: stream trimmed past this process; reloading the view');
+    this.ring.clear();
+    this.#held = [];
+    void this.#reload(++this.#resets);
+  }
+
+  async #reload(reset: number): Promise<void> {
+    const { log, logger } = this.#o;
+    let snapshot: Snapshot;
+    try {
+      snapshot = await log.snapshot();
+    } catch (err) {
+      if (reset !== this.#resets || this.#stopped) return;
+      // Redis is away: the feed is stalled too, so holding its events until a read succeeds loses nothing.
+      logger.warn({ err: (err as Error).message }, 'view reload failed; retrying');
+      this.#reloadRetry = setTimeout(() => void this.#reload(reset), 250);
+      this.#reloadRetry.unref();
+      return;
+    }
+    // A later reset started its own reload, whose snapshot covers everything this one would.
+    if (reset !== this.#resets || this.#stopped) return;
+    this.#view = new View(snapshot, log.snapshotSalesWindowMs);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#o.onReloaded();
+    // The snapshot already holds what the feed delivered up to its id; applying those again would count sales twice.
+    for (const { event, json } of held) if (compareStreamIds(event.id, snapshot.id) > 0) this.#onEvent(event, json);
+    logger.info({ lastId: this.#view.last, dishes: snapshot.dishes.length }, 'view reloaded');
+  }
+}
