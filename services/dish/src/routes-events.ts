@@ -6,15 +6,19 @@ import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol'
 import { jsonBody, jsonParser } from './input.js';
 import { HttpProblem, methodNotAllowed } from './problem.js';
 
+/** A `limit` query parameter: an integer from 1 to `max`, `fallback` when absent. */
+const limitParam = ({ max, default: fallback }: { max: number; default: number }) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, `an integer from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .default(fallback);
+
 const pollQuerySchema = z.object({
   // Any `since` is accepted: one that is not usable answers a snapshot, never an error.
   since: z.unknown().optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,6}$/, `an integer from 1 to ${LIMITS.pollLimit.max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(LIMITS.pollLimit.max))
-    .default(LIMITS.pollLimit.default),
+  limit: limitParam(LIMITS.pollLimit),
 });
 
 const epochMs = z
@@ -25,12 +29,7 @@ const epochMs = z
 const salesQuerySchema = z.object({
   from: epochMs.optional(),
   to: epochMs.optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, `an integer from 1 to ${LIMITS.salesPage.max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(LIMITS.salesPage.max))
-    .default(LIMITS.salesPage.default),
+  limit: limitParam(LIMITS.salesPage),
 });
 
 /** `chatGuards` run before a chat body is read: the token check when chat needs one, and the rate limit. */
