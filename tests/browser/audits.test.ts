@@ -1,5 +1,6 @@
 // The dashboard as tools nobody on the project wrote see it: axe-core, Lighthouse, the bundle's first JavaScript,
 // the static files a browser asks for by itself, and the Content-Security-Policy the servers send.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, waitFor } from '@dish-live/test-support';
@@ -52,6 +53,8 @@ describe.skipIf(skip !== undefined)('the dashboard, audited', () => {
     expect(first.gzipBytes).toBeLessThanOrEqual(150 * 1024);
     // ECharts is not among them: it arrives with the chart, after the page is up.
     for (const f of first.files) expect(f.path).not.toMatch(/SalesCanvas|echarts/i);
+    // No validation library rides along anywhere in the bundle: the client reads the wire with cheap checks.
+    for (const file of readdirSync(`${root}web/dist/assets`)) expect(readFileSync(`${root}web/dist/assets/${file}`, 'utf8'), file).not.toMatch(/ZodError/);
   });
 
   it('answers robots.txt and favicon.ico with themselves, not with the page', async () => {
