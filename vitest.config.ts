@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       // More specific first: vite matches aliases by prefix.
       '@dish-live/client/node': fileURLToPath(new URL('./packages/client/src/node.ts', import.meta.url)),
+      '@dish-live/protocol/wire': fileURLToPath(new URL('./packages/protocol/src/wire.ts', import.meta.url)),
       '@dish-live/protocol': src('protocol'),
       '@dish-live/broker': src('broker'),
       '@dish-live/local-redis': src('local-redis'),

@@ -36,6 +36,8 @@ export default defineConfig({
   resolve: {
     alias: {
       '@dish-live/client': fromRoot('packages/client/src/index.ts'),
+      // More specific first: vite matches aliases by prefix.
+      '@dish-live/protocol/wire': fromRoot('packages/protocol/src/wire.ts'),
       '@dish-live/protocol': fromRoot('packages/protocol/src/index.ts'),
     },
   },

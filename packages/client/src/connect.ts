@@ -7,7 +7,7 @@ import { openPoll, type FetchLike } from './poll-transport.js';
 import { openEventSource, type EventSourceConstructor } from './sse-transport.js';
 import { DishStore } from './store.js';
 import { resolveUrl, type TransportConnection, type TransportEnd, type TransportKind, type TransportParams, type TransportSink } from './transport.js';
-import { isEventType, isStreamId } from './wire.js';
+import { isEventType, isStreamId } from '@dish-live/protocol/wire';
 import { openWebSocket, type WebSocketConstructor } from './ws-transport.js';
 
 export interface ConnectOptions {

@@ -7,4 +7,4 @@ export type { TransportKind } from './transport.js';
 export type { WebSocketConstructor, WebSocketLike } from './ws-transport.js';
 export type { EventSourceConstructor, EventSourceLike } from './sse-transport.js';
 export type { FetchLike } from './poll-transport.js';
-export { CHAT_LIMITS, compareStreamIds, ZERO_ID } from './wire.js';
+export { compareStreamIds, ZERO_ID } from '@dish-live/protocol/wire';

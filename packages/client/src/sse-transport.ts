@@ -1,7 +1,7 @@
 // The SSE transport: one EventSource per connection; its own reconnect is cut short so `since` (and `token`) are always ours.
 import type { FetchLike } from './poll-transport.js';
 import { httpOutcome, problemDetail, subscriptionUrl, utf8Length, type TransportConnection, type TransportEnd, type TransportParams, type TransportSink } from './transport.js';
-import { EVENT_TYPES } from './wire.js';
+import { EVENT_TYPES } from '@dish-live/protocol/wire';
 
 /** The part of an EventSource (the browser's or the `eventsource` package's) this client uses. */
 export interface EventSourceLike {

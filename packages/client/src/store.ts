@@ -1,6 +1,6 @@
 // The dashboard's state as the client keeps it: dishes by id, sales history and the last id, advanced by snapshot, event and state.
 import type { ChatMessageEvent, Dish, DishEvent, SalesHistory, Snapshot, StateMessage } from '@dish-live/protocol';
-import { compareStreamIds, RECENT_CHAT } from './wire.js';
+import { compareStreamIds, LIMITS } from '@dish-live/protocol/wire';
 
 export type ApplyResult = 'applied' | 'duplicate';
 
@@ -10,7 +10,7 @@ export const SALES_WINDOW_MS = 3_600_000;
 export class DishStore {
   readonly dishes = new Map<string, Dish>();
   sales: SalesHistory | undefined;
-  /** The most recent chat messages, oldest first, at most RECENT_CHAT: a snapshot's, then each new one. */
+  /** The most recent chat messages, oldest first, at most LIMITS.recentChat: a snapshot's, then each new one. */
   readonly chat: ChatMessageEvent[] = [];
   /** The newest id this state includes; what a reconnect sends as `since`. */
   lastId: string | undefined;
@@ -32,7 +32,7 @@ export class DishStore {
     this.sales = snapshot.sales ? { bucketMs: snapshot.sales.bucketMs, buckets: snapshot.sales.buckets.map(copyBucket) } : undefined;
     this.#trimSales();
     // The snapshot's chat is the newest there is; what this store saw before it is older or the same.
-    this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-RECENT_CHAT));
+    this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-LIMITS.recentChat));
     this.lastId = snapshot.id;
     this.revision++;
   }
@@ -116,7 +116,7 @@ export class DishStore {
 
   #addChat(event: ChatMessageEvent): void {
     this.chat.push(event);
-    if (this.chat.length > RECENT_CHAT) this.chat.splice(0, this.chat.length - RECENT_CHAT);
+    if (this.chat.length > LIMITS.recentChat) this.chat.splice(0, this.chat.length - LIMITS.recentChat);
   }
 
 }

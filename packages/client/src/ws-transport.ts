@@ -1,5 +1,5 @@
 // The WebSocket transport: one socket per connection, options in the query, close codes mapped to retry or stop.
-import { CLOSE_CODES } from './wire.js';
+import { CLOSE_CODES } from '@dish-live/protocol/wire';
 import { subscriptionUrl, utf8Length, type TransportConnection, type TransportParams, type TransportSink } from './transport.js';
 
 /** The part of a WebSocket (the browser's or the `ws` package's) this client uses. */

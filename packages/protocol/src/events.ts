@@ -5,8 +5,7 @@ import { isStreamId } from './stream-id.js';
 
 export const streamIdSchema = z.string().refine(isStreamId, 'a stream id like "1700000000000-0"');
 
-export const EVENT_TYPES = ['dish.created', 'dish.updated', 'dish.deleted', 'dish.sold', 'chat.message'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+import type { EventType } from './event-types.js';
 
 const envelope = <T extends EventType, D extends z.ZodType>(type: T, data: D) =>
   z.object({ type: z.literal(type), id: streamIdSchema, prev: streamIdSchema, ts: z.number(), data });
@@ -33,10 +32,6 @@ export type DishUpdatedEvent = z.infer<typeof dishUpdatedSchema>;
 export type DishDeletedEvent = z.infer<typeof dishDeletedSchema>;
 export type DishSoldEvent = z.infer<typeof dishSoldSchema>;
 export type ChatMessageEvent = z.infer<typeof chatMessageSchema>;
-
-export function isEventType(value: unknown): value is EventType {
-  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
-}
 
 /** The category an event belongs to for filtering; undefined for chat, which every filter passes. */
 export function eventCategory(event: DishEvent): string | undefined {

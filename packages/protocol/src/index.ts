@@ -2,6 +2,7 @@
 export * from './stream-id.js';
 export * from './limits.js';
 export * from './dish.js';
+export * from './event-types.js';
 export * from './events.js';
 export * from './sales.js';
 export * from './codes.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { serverMessageSchema, snapshotSchema, stateSchema } from './messages.js';
-import { dishEventSchema, eventCategory, isEventType, type DishEvent } from './events.js';
+import { dishEventSchema, eventCategory, type DishEvent } from './events.js';
+import { isEventType } from './event-types.js';
 
 const dish = { id: 'marg', name: 'Margherita', category: 'pizza', price: 1250, stock: 3, sold: 7, version: 2, updatedAt: 1 };
 const envelope = { id: '5-0', prev: '4-0', ts: 1_700_000_000_000 };

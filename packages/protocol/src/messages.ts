@@ -12,7 +12,7 @@ export const snapshotSchema = z.object({
   dishes: z.array(dishSchema),
   /** Only the window the dashboard draws (see SALES_WINDOW_MS); older history is read in pages from the sales route. */
   sales: salesHistorySchema,
-  /** The most recent chat messages, oldest first (at most RECENT_CHAT), so a reload shows the conversation. */
+  /** The most recent chat messages, oldest first (at most LIMITS.recentChat), so a reload shows the conversation. */
   chat: z.array(chatMessageSchema).max(LIMITS.recentChat).default([]),
   recovered: z.literal(false),
   instance: z.string(),
