@@ -92,6 +92,7 @@ ENV DISH_UPSTREAM=dish:3000 \
     CONFIG_SSE_URL=/sse \
     CONFIG_WRITE_TOKEN_REQUIRED=true \
     CONFIG_POLL_INTERVAL_MS=1000 \
+    CONFIG_CURRENCY=EUR \
     TLS_CERT_FILE=/etc/nginx/certs/tls.crt \
     TLS_KEY_FILE=/etc/nginx/certs/tls.key
 # Our own main config (no `user`, pid and temp files in /tmp) so nginx runs unprivileged in the official image and the stand-in alike.

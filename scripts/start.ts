@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     api: { host: '127.0.0.1', port: port(0) },
     ws: { host: '127.0.0.1', port: port(1) },
     sse: { host: '127.0.0.1', port: port(2) },
-    config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000 },
+    config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000, currency: process.env.CONFIG_CURRENCY ?? 'EUR' },
   });
   const pids = [`launcher ${process.pid}`, `watchdog ${watchdog.pid}`, ...(redisServer ? [`redis-server ${redisServer.pid}`] : []), ...running.map((r) => `${r.name} ${r.child.pid}`)];
   console.log(`[start] Redis: ${redis.url}${redis.server ? ` (private redis-server, data in .dish-live/redis)` : ''}`);

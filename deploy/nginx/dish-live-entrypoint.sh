@@ -12,6 +12,10 @@ case "${CONFIG_WRITE_TOKEN_REQUIRED:-}" in
   true | false) ;;
   *) fail "CONFIG_WRITE_TOKEN_REQUIRED must be true or false, got '${CONFIG_WRITE_TOKEN_REQUIRED:-}'" ;;
 esac
+case "${CONFIG_CURRENCY:-}" in
+  [A-Z][A-Z][A-Z]) ;;
+  *) fail "CONFIG_CURRENCY must be an ISO 4217 code such as EUR, got '${CONFIG_CURRENCY:-}'" ;;
+esac
 case "${CONFIG_POLL_INTERVAL_MS:-}" in
   '' | *[!0-9]*) fail "CONFIG_POLL_INTERVAL_MS must be a whole number of milliseconds, got '${CONFIG_POLL_INTERVAL_MS:-}'" ;;
 esac

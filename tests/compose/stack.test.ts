@@ -205,7 +205,7 @@ describe.skipIf(skip)(title, () => {
 
     const config = await fetch(url('/config.json'));
     expect(config.headers.get('cache-control')).toBe('no-store');
-    expect(await config.json()).toEqual({ apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000 });
+    expect(await config.json()).toEqual({ apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000, currency: 'EUR' });
 
     const dishes = await fetch(url('/api/dishes'));
     expect(dishes.status).toBe(200);

@@ -28,6 +28,21 @@ export function eventFromEntry([id, fields]: StreamEntry): DishEvent {
   return { id, prev: f.prev ?? '0-0', type: f.type, ts: Number(f.ts), data } as DishEvent;
 }
 
+/** The `prev` field of a stream entry, read without decoding the rest. */
+export function entryPrev([, fields]: StreamEntry): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'prev') return fields[i + 1]!;
+  return '0-0';
+}
+
+/**
+ * An entry as the wire envelope, the exact string the script published (lib.lua's emit): the stored `data` is
+ * already JSON and the other fields are ids, a type name and digits, so nothing needs parsing or escaping.
+ */
+export function envelopeJson([id, fields]: StreamEntry): string {
+  const f = flatToRecord(fields);
+  return `{"id":"${id}","prev":"${f.prev ?? '0-0'}","type":"${f.type}","ts":${f.ts},"data":${f.data}}`;
+}
+
 export function bucketFromHash(t: number, h: Record<string, string>): SalesBucket {
   const byCategory: Record<string, number> = {};
   for (const [field, value] of Object.entries(h)) if (field.startsWith('c:')) byCategory[field.slice(2)] = Number(value);

@@ -17,7 +17,7 @@ import {
   type SalesPage,
   type Snapshot,
 } from '@dish-live/protocol';
-import { bucketFromHash, dishFromHash, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
+import { bucketFromHash, dishFromHash, entryPrev, envelopeJson, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
 import { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from './errors.js';
 import { brokerKeys, type BrokerKeys } from './keys.js';
 import { defineScripts, type Reply, type ScriptClient } from './scripts.js';
@@ -46,8 +46,8 @@ export interface StoredOutcome {
   fingerprint?: string;
 }
 
-export type ReplayResult =
-  | { recovered: true; events: DishEvent[]; last: string; more: boolean }
+export type ReplayResult<E = DishEvent> =
+  | { recovered: true; events: E[]; last: string; more: boolean }
   | { recovered: false; last: string };
 
 const DEFAULT_STREAM_MAXLEN = 10_000;
@@ -143,8 +143,11 @@ export class EventLog {
    * in stream order: the one read of the stream behind replays and the live feed's gap fills alike.
    */
   async range(start: string, end: string, count: number): Promise<DishEvent[]> {
-    const entries = (await this.#redis.xrange(this.keys.events, start, end, 'COUNT', count)) as StreamEntry[];
-    return entries.map(eventFromEntry);
+    return (await this.#entries(start, end, count)).map(eventFromEntry);
+  }
+
+  async #entries(start: string, end: string, count: number): Promise<StreamEntry[]> {
+    return this.#redis.xrange(this.keys.events, start, end, 'COUNT', count);
   }
 
   async lastId(): Promise<string> {
@@ -192,25 +195,34 @@ export class EventLog {
    * stream, or "0-0" while the stream still starts at the first event ever written; anything else is not.
    */
   async replay(since: string, limit = 1000): Promise<ReplayResult> {
+    return this.#replay(since, limit, eventFromEntry);
+  }
+
+  /** As `replay`, each event as its wire JSON exactly as it was published: nothing parsed or serialized again. */
+  async replayJson(since: string, limit = 1000): Promise<ReplayResult<string>> {
+    return this.#replay(since, limit, envelopeJson);
+  }
+
+  async #replay<E>(since: string, limit: number, decode: (entry: StreamEntry) => E): Promise<ReplayResult<E>> {
     const last = await this.lastId();
     if (!isStreamId(since)) return { recovered: false, last };
     if (since === last) return { recovered: true, events: [], last, more: false };
     if (compareStreamIds(since, last) > 0) return { recovered: false, last };
     // One read, inclusive of `since` (its presence proves the window still covers it) and one past the limit (`more`).
-    const read = await this.range(since, '+', since === ZERO_ID ? limit + 1 : limit + 2);
+    const read = await this.#entries(since, '+', since === ZERO_ID ? limit + 1 : limit + 2);
     const first = read[0];
     if (!first) return { recovered: false, last };
-    let events: DishEvent[];
+    let entries: StreamEntry[];
     if (since === ZERO_ID) {
-      if (first.prev !== ZERO_ID) return { recovered: false, last };
-      events = read;
+      if (entryPrev(first) !== ZERO_ID) return { recovered: false, last };
+      entries = read;
     } else {
-      if (first.id !== since) return { recovered: false, last };
-      events = read.slice(1);
+      if (first[0] !== since) return { recovered: false, last };
+      entries = read.slice(1);
     }
-    const more = events.length > limit;
-    if (more) events = events.slice(0, limit);
-    return { recovered: true, events, last: events.at(-1)?.id ?? since, more };
+    const more = entries.length > limit;
+    if (more) entries = entries.slice(0, limit);
+    return { recovered: true, events: entries.map(decode), last: entries.at(-1)?.[0] ?? since, more };
   }
 
   /**

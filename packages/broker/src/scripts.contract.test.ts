@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { chatMessageSchema, dishEventSchema, dishSchema, salesPageSchema, snapshotSchema } from '@dish-live/protocol';
-import { eventFromEntry, type StreamEntry } from './decode.js';
+import { envelopeJson, eventFromEntry, type StreamEntry } from './decode.js';
 import { EventLog } from './event-log.js';
 
 const { url, prefix } = testRedis('scripts-contract');
@@ -44,6 +44,7 @@ describe('every script against the protocol', () => {
       const stored = dishEventSchema.parse(eventFromEntry(entry));
       const sent = dishEventSchema.parse(JSON.parse(published[i]!));
       expect(sent, 'the published envelope is the stored event').toEqual(stored);
+      expect(envelopeJson(entry), 'replayed JSON is the published string itself').toBe(published[i]);
       return stored.type;
     });
     expect(types).toEqual(['dish.created', 'dish.updated', 'dish.created', 'dish.deleted', 'dish.sold', 'chat.message']);
@@ -53,6 +54,8 @@ describe('every script against the protocol', () => {
     expect(message.id).toBe(entries.at(-1)![0]);
     expect(message.chat.map((c) => chatMessageSchema.parse(c))).toEqual([JSON.parse(published.at(-1)!)]);
     expect(message.sales.buckets.reduce((n, b) => n + b.total, 0)).toBe(2);
+    const replayed = await log.replayJson('0-0');
+    expect(replayed.recovered && replayed.events).toEqual(published);
     const page = await log.salesPage(Date.now() - 60_000, Date.now() + 1);
     expect(salesPageSchema.parse(page)).toEqual(page);
     expect((await log.dishes()).dishes.map((d) => dishSchema.parse(d))).toEqual(message.dishes);
