@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
 
+export const LIGHTHOUSE_TEST = 'tests/browser/lighthouse.test.ts';
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -26,6 +28,8 @@ export default defineConfig({
       'bench/src/**/*.test.ts',
       'tests/**/*.test.ts',
     ],
+    // Lighthouse scores the main thread's observed work: it runs alone afterwards (vitest.lighthouse.config.ts).
+    exclude: ['**/node_modules/**', '**/dist/**', LIGHTHOUSE_TEST],
     globalSetup: ['./vitest.global-setup.ts'],
     // The reliability report (faults, losses, bad inputs, RSS per connection) is printed after the run.
     reporters: ['default', './tests/support/figures-reporter.ts'],
