@@ -1,5 +1,11 @@
-// An in-memory transport and sink for hub tests: frames are kept as parsed messages, backpressure is set by hand.
-import type { ServerMessage } from '@dish-live/protocol';
+// For hub tests: an in-memory transport and sink (frames kept, backpressure set by hand) and a testbed over real Redis.
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { EventLog } from '@dish-live/broker';
+import type { DishEvent, ServerMessage, SubscriptionOptions } from '@dish-live/protocol';
+import { testRedis } from '@dish-live/test-support';
+import { Hub, type HubOptions } from './hub.js';
+import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { CloseReason, Sink, Transport } from './transport.js';
 
@@ -58,4 +64,79 @@ export async function until<T>(what: string, check: () => T | undefined | false,
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** A real Redis with three dishes (a and b: soup; c: grill) and hubs over it, each stopped after its test. */
+export function hubTestbed(name: string) {
+  const { url, prefix } = testRedis(name);
+  const hubs: { hub: Hub<MemorySink>; subscriber: Redis }[] = [];
+  let redis: Redis | undefined;
+  let log: EventLog | undefined;
+
+  beforeAll(async () => {
+    redis = new Redis(url);
+    log = new EventLog(redis, { prefix });
+    for (const [id, category] of [['a', 'soup'], ['b', 'soup'], ['c', 'grill']] as const) {
+      await log.createDish({ id, name: id.toUpperCase(), category, price: 100, stock: 1_000_000 });
+    }
+  });
+  afterEach(async () => {
+    for (const { hub, subscriber } of hubs.splice(0)) {
+      await hub.stop();
+      subscriber.disconnect();
+    }
+  });
+  afterAll(() => redis?.disconnect());
+
+  return {
+    prefix,
+    hubs,
+    get redis(): Redis {
+      return redis!;
+    },
+    get log(): EventLog {
+      return log!;
+    },
+    startHub: async (options: Partial<HubOptions<MemorySink>> = {}): Promise<{ hub: Hub<MemorySink>; transport: MemoryTransport }> => {
+      const transport = new MemoryTransport();
+      const subscriber = new Redis(url);
+      const hub = new Hub<MemorySink>({
+        log: log!, subscriber, transport, logger: silentLogger, metrics: createMetrics('memory'), instance: 'test-1',
+        ringSize: 100, softLimitBytes: 1000, hardLimitBytes: 10_000, tickMs: 5, ...options,
+      });
+      await hub.start();
+      hubs.push({ hub, subscriber });
+      return { hub, transport };
+    },
+    /** `n` changes to the dishes in turn; the ids of their events. */
+    change: async (n: number, ids = ['a', 'b', 'c']): Promise<string[]> => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        await log!.updateDish(ids[i % ids.length]!, { stock: 900_000 - i });
+        out.push(await log!.lastId());
+      }
+      return out;
+    },
+  };
+}
+
+export function connect(hub: Hub<MemorySink>, options: SubscriptionOptions = {}) {
+  const sink = new MemorySink();
+  return { sink, conn: hub.connect(sink, options) };
+}
+
+export const eventsOf = (sink: MemorySink) => sink.messages.filter((m): m is DishEvent => 'prev' in m);
+
+/** The chain a client can check: every event's prev (and every state's coverage) continues from the id before it. */
+export function chainOf(messages: ServerMessage[]): string[] {
+  const problems: string[] = [];
+  let last: string | undefined;
+  for (const m of messages) {
+    if (m.type === 'snapshot' || m.type === 'resumed' || m.type === 'state') last = m.id;
+    else if ('prev' in m) {
+      if (m.prev !== last) problems.push(`${m.id}: prev ${m.prev}, expected ${last}`);
+      last = m.id;
+    }
+  }
+  return problems;
 }

@@ -1,67 +1,22 @@
-// The hub against a real Redis: snapshot, resume from ring and from Redis under live traffic, filters, conflation, limits.
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// The hub against a real Redis: snapshot, resume from ring and from Redis under live traffic, filters, restarts, expiry, reload.
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import type { DishEvent, ServerMessage, Snapshot, SnapshotMessage, StateMessage, SubscriptionOptions } from '@dish-live/protocol';
-import { testRedis } from '@dish-live/test-support';
-import { Hub, type HubOptions } from './hub.js';
-import { MemorySink, MemoryTransport, silentLogger, until } from './hub.test-helpers.js';
-import { createMetrics } from './metrics.js';
+import type { DishEvent, Snapshot, SnapshotMessage } from '@dish-live/protocol';
+import { chainOf, connect, eventsOf, hubTestbed, until } from './hub.test-helpers.js';
 
-const { url, prefix } = testRedis('fanout-hub');
-let redis: Redis;
+const bed = hubTestbed('fanout-hub');
+const { startHub, change } = bed;
 let log: EventLog;
-const hubs: { hub: Hub; subscriber: Redis }[] = [];
-
-beforeAll(async () => {
-  redis = new Redis(url);
-  log = new EventLog(redis, { prefix });
-  for (const [id, category] of [['a', 'soup'], ['b', 'soup'], ['c', 'grill']] as const) {
-    await log.createDish({ id, name: id.toUpperCase(), category, price: 100, stock: 1_000_000 });
-  }
+beforeAll(() => {
+  log = bed.log;
 });
-
-afterEach(async () => {
-  for (const { hub, subscriber } of hubs.splice(0)) {
-    await hub.stop();
-    subscriber.disconnect();
-  }
+let redis: Redis;
+let prefix: string;
+let hubs: typeof bed.hubs;
+beforeAll(() => {
+  ({ redis, prefix, hubs } = bed);
 });
-
-afterAll(() => redis?.disconnect());
-
-async function startHub(options: Partial<HubOptions> = {}): Promise<{ hub: Hub; transport: MemoryTransport }> {
-  const transport = new MemoryTransport();
-  const subscriber = new Redis(url);
-  const hub = new Hub({
-    log, subscriber, transport, logger: silentLogger, metrics: createMetrics('memory'), instance: 'test-1',
-    ringSize: 100, softLimitBytes: 1000, hardLimitBytes: 10_000, tickMs: 5, ...options,
-  });
-  await hub.start();
-  hubs.push({ hub, subscriber });
-  return { hub, transport };
-}
-
-function connect(hub: Hub, options: SubscriptionOptions = {}) {
-  const sink = new MemorySink();
-  return { sink, conn: hub.connect(sink, options) };
-}
-
-const eventsOf = (sink: MemorySink) => sink.messages.filter((m): m is DishEvent => 'prev' in m);
-
-/** The chain a client can check: every event's prev (and every state's coverage) continues from the id before it. */
-function chainOf(messages: ServerMessage[]): string[] {
-  const problems: string[] = [];
-  let last: string | undefined;
-  for (const m of messages) {
-    if (m.type === 'snapshot' || m.type === 'resumed' || m.type === 'state') last = m.id;
-    else if ('prev' in m) {
-      if (m.prev !== last) problems.push(`${m.id}: prev ${m.prev}, expected ${last}`);
-      last = m.id;
-    }
-  }
-  return problems;
-}
 
 /** An event log whose reads a test can hold: the feed's last-id check, and the snapshot a reset reloads once it is read. */
 class HeldLog extends EventLog {
@@ -86,15 +41,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
-}
-
-async function change(n: number, ids = ['a', 'b', 'c']): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    await log.updateDish(ids[i % ids.length]!, { stock: 900_000 - i });
-    out.push(await log.lastId());
-  }
-  return out;
 }
 
 describe('Hub', () => {
@@ -173,57 +119,6 @@ describe('Hub', () => {
     expect((soup[0]!.sink.messages[0] as SnapshotMessage).dishes.map((d) => d.id)).toEqual(['a', 'b']);
     expect(eventsOf(soup[0]!.sink)).toEqual(eventsOf(soup[1]!.sink));
     expect(transport.publishes).toBeGreaterThan(0);
-  });
-
-  it('conflates a client past the soft limit, then sends one state when it drains and puts it back on full rate', async () => {
-    const { hub } = await startHub();
-    const slow = connect(hub);
-    const fast = connect(hub);
-    await change(1);
-    await until('first event', () => eventsOf(slow.sink).length === 1);
-    slow.sink.bufferedBytes = 5000;
-    await change(1);
-    await until('conflated', () => slow.conn.mode === 'conflating');
-    const whileSlow = await change(9);
-    await log.appendChat({ author: 'x', text: 'never conflated away' });
-    await hub.idle();
-    await until('fast client has all', () => eventsOf(fast.sink).length === 12);
-    slow.sink.bufferedBytes = 0;
-    const state = await until('a state', () => slow.sink.messages.find((m): m is StateMessage => m.type === 'state'));
-    expect(state.id).toBe(await log.lastId());
-    expect(state.dishes.map((d) => d.id).sort()).toEqual(['a', 'b', 'c']);
-    expect(state.chat.map((c) => c.data.text)).toEqual(['never conflated away']);
-    expect(whileSlow.length).toBe(9);
-    await until('live again', () => slow.conn.mode === 'live');
-    const after = await change(2);
-    await until('live events', () => eventsOf(slow.sink).slice(-2).map((e) => e.id).join() === after.join());
-    expect(chainOf(slow.sink.messages)).toEqual([]);
-  });
-
-  it('disconnects a client past the hard limit with reason slow', async () => {
-    const { hub } = await startHub();
-    const slow = connect(hub);
-    slow.sink.bufferedBytes = 20_000;
-    await change(1);
-    await until('closed', () => slow.sink.closedWith);
-    expect(slow.sink.closedWith).toBe('slow');
-    expect(slow.conn.closed).toBe(true);
-  });
-
-  it('paces a maxRate client with state messages and ends on the latest state', async () => {
-    const { hub } = await startHub();
-    const capped = connect(hub, { maxRate: 10 });
-    const started = Date.now();
-    for (let i = 0; i < 20; i++) {
-      await change(1);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const last = await log.lastId();
-    await until('the last state', () => capped.sink.messages.some((m) => m.type === 'state' && m.id === last));
-    const seconds = (Date.now() - started) / 1000;
-    const states = capped.sink.messages.filter((m) => m.type === 'state');
-    expect(states.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 1);
-    expect(eventsOf(capped.sink)).toEqual([]);
   });
 
   it('closes every connection for a restart', async () => {
