@@ -3,38 +3,25 @@
 // lighthouse.test.ts, run alone).
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
 import { blocking, runAxe } from './axe.js';
 import { firstJs } from './first-js.js';
-import { chromiumSkipReason, ensureWebBuild, launchChromium, paintedPixels, root, startStack, waitLive, type Stack } from './harness.js';
+import { browserSuite, chromiumSkipReason, paintedPixels, root, type Stack, waitLive, write } from './harness.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);
 
 describe.skipIf(skip !== undefined)('the dashboard, audited', () => {
-  const redisInfo = testRedis('audits');
+  const suite = browserSuite(testRedis('audits'));
   let stack: Stack;
   let browser: Browser;
-
   beforeAll(async () => {
-    await ensureWebBuild();
-    stack = await startStack(redisInfo);
-    browser = await launchChromium();
+    ({ stack, browser } = suite);
     // A sale, so the line chart has a line and the audits see the page as it is used.
-    const res = await fetch(`${stack.api}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ items: [{ dishId: 'mapo-tofu', qty: 2 }] }),
-    });
-    expect(res.ok).toBe(true);
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  }, 60_000);
+    await write(stack, 'POST', '/orders', { items: [{ dishId: 'mapo-tofu', qty: 2 }] });
+  });
 
   async function openDashboard(options: { locale: 'en-US' | 'zh-CN'; colorScheme: 'light' | 'dark' }): Promise<Page> {
     // bypassCSP: the page's policy would refuse the axe script the test injects (the policy itself is tested below).

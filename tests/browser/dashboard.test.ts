@@ -2,52 +2,40 @@
 // a gateway crash, chat between pages, responsiveness at 1000 events/s, and the README screenshot.
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog } from '@dish-live/broker';
+import type { EventLog } from '@dish-live/broker';
 import { compareStreamIds, type Dish } from '@dish-live/protocol';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
 import {
   barLayouts,
+  browserSuite,
   chromiumSkipReason,
-  ensureWebBuild,
-  launchChromium,
-  paintedPixels,
   pageState,
-  root,
-  startStack,
-  waitLive,
   type PageState,
+  paintedPixels,
+  root,
   type Stack,
+  waitLive,
 } from './harness.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);
 
 describe.skipIf(skip !== undefined)('dashboard in Chromium', () => {
-  const redisInfo = testRedis('browser');
+  const suite = browserSuite(testRedis('browser'));
   let stack: Stack;
   let browser: Browser;
-  let redis: Redis;
   let log: EventLog;
   const pages: Page[] = [];
-
-  beforeAll(async () => {
-    await ensureWebBuild();
-    stack = await startStack(redisInfo);
-    browser = await launchChromium();
-    redis = new Redis(redisInfo.url, { maxRetriesPerRequest: 2 });
-    log = new EventLog(redis, { prefix: redisInfo.prefix });
-  }, 180_000);
+  beforeAll(() => {
+    ({ stack, browser, log } = suite);
+  });
 
   afterAll(async () => {
     for (const page of pages) await page.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.stop();
-    redis?.disconnect();
-  }, 60_000);
+  });
 
   async function open(query: string, viewport = { width: 1280, height: 860 }): Promise<Page> {
     const page = await browser.newPage({ viewport, locale: 'en-US' });

@@ -5,9 +5,12 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { EventLog } from '@dish-live/broker';
 import { freePort } from '@dish-live/local-redis';
-import { startService, waitFor, type ServiceName, type ServiceProcess } from '@dish-live/test-support';
+import { startService, waitFor, type ServiceName, type ServiceProcess, type TestRedis } from '@dish-live/test-support';
 import { startLocalWeb } from '../../scripts/local-web.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -137,6 +140,58 @@ export async function startStack(redis: { url: string; prefix: string }, pollInt
     await Promise.all(started.map((s) => s.stop()));
     throw err;
   }
+}
+
+/** A test's own write through the dish API with the stack's token (skipping the proxy); its JSON answer, none for 204. */
+export async function write(stack: Stack, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${stack.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+  return res.status === 204 ? undefined : res.json();
+}
+
+export interface BrowserSuite {
+  readonly stack: Stack;
+  readonly browser: Browser;
+  /** The event log of the stack's Redis, for the test's own reads and writes. */
+  readonly log: EventLog;
+}
+
+/**
+ * What a browser test file runs against: the stack, a Chromium (unless `browser: false`) and the stack's event log,
+ * started before its tests and stopped after them.
+ */
+export function browserSuite(redisInfo: TestRedis, options: { browser?: boolean } = {}): BrowserSuite {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  let redis: Redis | undefined;
+  let log: EventLog | undefined;
+  beforeAll(async () => {
+    await ensureWebBuild();
+    stack = await startStack(redisInfo);
+    if (options.browser !== false) browser = await launchChromium();
+    redis = new Redis(redisInfo.url, { maxRetriesPerRequest: 2 });
+    log = new EventLog(redis, { prefix: redisInfo.prefix });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    redis?.disconnect();
+  }, 60_000);
+  return {
+    get stack() {
+      return stack!;
+    },
+    get browser() {
+      return browser!;
+    },
+    get log() {
+      return log!;
+    },
+  };
 }
 
 /** Flags that work in this container; Playwright gives every launch a fresh temporary user-data-dir and removes it on close. */

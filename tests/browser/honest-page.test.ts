@@ -1,47 +1,24 @@
 // What the page tells the person looking at it, checked the way they see it (DOM, geometry, words): bars never caught
 // mid re-sort, colours that do not depend on the browser, long names that keep the figures in the card, a manager's
 // words, the chat after a reload on every transport, and a refused subscription said as such.
-import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog } from '@dish-live/broker';
+import type { EventLog } from '@dish-live/broker';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
-import { barLayouts, chromiumSkipReason, ensureWebBuild, launchChromium, startStack, waitLive, type Stack } from './harness.js';
+import { barLayouts, browserSuite, chromiumSkipReason, ensureWebBuild, launchChromium, type Stack, startStack, waitLive, write } from './harness.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);
 
-async function write(stack: Stack, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${stack.api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return res.status === 204 ? undefined : res.json();
-}
-
 describe.skipIf(skip !== undefined)('the page does not mislead', () => {
-  const redisInfo = testRedis('honest-page');
+  const suite = browserSuite(testRedis('honest-page'));
   let stack: Stack;
   let browser: Browser;
-  let redis: Redis;
   let log: EventLog;
-
-  beforeAll(async () => {
-    await ensureWebBuild();
-    stack = await startStack(redisInfo);
-    browser = await launchChromium();
-    redis = new Redis(redisInfo.url, { maxRetriesPerRequest: 2 });
-    log = new EventLog(redis, { prefix: redisInfo.prefix });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    redis?.disconnect();
-  }, 60_000);
+  beforeAll(() => {
+    ({ stack, browser, log } = suite);
+  });
 
   async function open(query: string, options: { width?: number; locale?: string } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: 900 }, locale: options.locale ?? 'en-US' });

@@ -1,32 +1,21 @@
 // Lighthouse on the dashboard, mobile defaults. Its performance score is computed from the main thread's observed
 // work, so a machine busy with other tests lowers it: `npm test` runs this file alone, after every other test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
-import { chromiumSkipReason, ensureWebBuild, startStack, type Stack } from './harness.js';
+import { browserSuite, chromiumSkipReason, type Stack, write } from './harness.js';
 import { runLighthouse } from './lighthouse.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);
 
 describe.skipIf(skip !== undefined)('the dashboard on Lighthouse', () => {
-  const redisInfo = testRedis('lighthouse');
+  const suite = browserSuite(testRedis('lighthouse'), { browser: false });
   let stack: Stack;
-
   beforeAll(async () => {
-    await ensureWebBuild();
-    stack = await startStack(redisInfo);
+    stack = suite.stack;
     // A sale, so the line chart has a line and Lighthouse sees the page as it is used.
-    const res = await fetch(`${stack.api}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ items: [{ dishId: 'mapo-tofu', qty: 2 }] }),
-    });
-    expect(res.ok).toBe(true);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+    await write(stack, 'POST', '/orders', { items: [{ dishId: 'mapo-tofu', qty: 2 }] });
+  });
 
   it('scores on Lighthouse mobile: performance ≥ 80, CLS < 0.1, accessibility ≥ 95', async () => {
     const f = await runLighthouse(`${stack.url}/?transport=ws`);
