@@ -39,8 +39,20 @@ export function entryPrev([, fields]: StreamEntry): string {
  * already JSON and the other fields are ids, a type name and digits, so nothing needs parsing or escaping.
  */
 export function envelopeJson([id, fields]: StreamEntry): string {
-  const f = flatToRecord(fields);
-  return `{"id":"${id}","prev":"${f.prev ?? '0-0'}","type":"${f.type}","ts":${f.ts},"data":${f.data}}`;
+  let prev = '0-0';
+  let type = '';
+  let ts = '';
+  let data = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1]!;
+    switch (fields[i]) {
+      case 'prev': prev = value; break;
+      case 'type': type = value; break;
+      case 'ts': ts = value; break;
+      case 'data': data = value; break;
+    }
+  }
+  return `{"id":"${id}","prev":"${prev}","type":"${type}","ts":${ts},"data":${data}}`;
 }
 
 export function bucketFromHash(t: number, h: Record<string, string>): SalesBucket {

@@ -2,7 +2,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  compareStreamIds,
   isStreamId,
   LIMITS,
   ZERO_ID,
@@ -46,9 +45,7 @@ export interface StoredOutcome {
   fingerprint?: string;
 }
 
-export type ReplayResult<E = DishEvent> =
-  | { recovered: true; events: E[]; last: string; more: boolean }
-  | { recovered: false; last: string };
+export type ReplayResult<E = DishEvent> = { recovered: true; events: E[]; last: string; more: boolean } | { recovered: false };
 
 const DEFAULT_STREAM_MAXLEN = 10_000;
 const DEFAULT_SALES_BUCKET_MS = 10_000;
@@ -204,20 +201,18 @@ export class EventLog {
   }
 
   async #replay<E>(since: string, limit: number, decode: (entry: StreamEntry) => E): Promise<ReplayResult<E>> {
-    const last = await this.lastId();
-    if (!isStreamId(since)) return { recovered: false, last };
-    if (since === last) return { recovered: true, events: [], last, more: false };
-    if (compareStreamIds(since, last) > 0) return { recovered: false, last };
-    // One read, inclusive of `since` (its presence proves the window still covers it) and one past the limit (`more`).
+    if (!isStreamId(since)) return { recovered: false };
+    // One read, inclusive of `since` (its presence proves the window still covers it: an id trimmed away, between
+    // entries or in the future is not found) and one past the limit (`more`).
     const read = await this.#entries(since, '+', since === ZERO_ID ? limit + 1 : limit + 2);
     const first = read[0];
-    if (!first) return { recovered: false, last };
     let entries: StreamEntry[];
     if (since === ZERO_ID) {
-      if (entryPrev(first) !== ZERO_ID) return { recovered: false, last };
+      // From the very start: only while the stream still holds the first event ever written (or none yet).
+      if (first && entryPrev(first) !== ZERO_ID) return { recovered: false };
       entries = read;
     } else {
-      if (first[0] !== since) return { recovered: false, last };
+      if (first?.[0] !== since) return { recovered: false };
       entries = read.slice(1);
     }
     const more = entries.length > limit;

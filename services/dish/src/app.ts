@@ -6,6 +6,7 @@ import { RateLimiter, type EventLog } from '@dish-live/broker';
 import { isTrusted } from '@dish-live/fanout';
 import { createTokenCheck, requireToken } from './auth.js';
 import type { Config } from './config.js';
+import { AnswerCache } from './answer-cache.js';
 import { cors } from './cors.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import type { Orders } from './orders.js';
@@ -66,9 +67,10 @@ export function createApp(deps: AppDeps): Express {
   const chatGuards: RequestHandler[] = deps.config.chatRequiresToken
     ? [chatLimit, tokenCheck, rateLimit(limiter, byToken('chat'), chatRate, 'messages')]
     : [chatLimit];
-  app.use(dishRoutes(deps.eventLog, writeGuards));
+  const answers = new AnswerCache();
+  app.use(dishRoutes(deps.eventLog, writeGuards, answers));
   app.use(orderRoutes(deps.orders, writeGuards));
-  app.use(eventRoutes(deps.eventLog, chatGuards));
+  app.use(eventRoutes(deps.eventLog, chatGuards, answers));
 
   app.use(routeNotFound);
   app.use(problemHandler(deps.logger, () => deps.redis.status !== 'ready'));

@@ -2,6 +2,7 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import { DishNotFoundError, type EventLog } from '@dish-live/broker';
 import { createDishSchema, dishIdSchema, patchDishSchema, type Dish } from '@dish-live/protocol';
+import type { AnswerCache } from './answer-cache.js';
 import { ifMatchVersion, jsonBody, jsonParser } from './input.js';
 import { methodNotAllowed, notFound } from './problem.js';
 
@@ -18,19 +19,15 @@ function sendDish(res: Response, status: number, dish: Dish): void {
   res.status(status).set('ETag', etag(dish)).json(dish);
 }
 
-export function dishRoutes(eventLog: EventLog, writeGuards: RequestHandler[]): Router {
+export function dishRoutes(eventLog: EventLog, writeGuards: RequestHandler[], answers: AnswerCache): Router {
   const router = Router();
-  // Every change moves the last id, so the list answered for one last id is good until the next: a read costs one GET.
-  let cached: { id: string; body: string } | undefined;
 
   router
     .route('/api/dishes')
     .get(async (_req, res) => {
-      if (cached?.id !== (await eventLog.lastId())) {
-        const { id, dishes } = await eventLog.dishes();
-        cached = { id, body: JSON.stringify(dishes) };
-      }
-      res.type('application/json').send(cached.body);
+      // An unchanged menu costs one GET of the last id.
+      const body = await answers.get('dishes', await eventLog.lastId(), async () => JSON.stringify((await eventLog.dishes()).dishes));
+      res.type('application/json').send(body);
     })
     .post(...writeGuards, jsonParser, async (req, res) => {
       const input = createDishSchema.parse(jsonBody(req));

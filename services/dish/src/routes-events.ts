@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { EventLog } from '@dish-live/broker';
 import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol';
+import type { AnswerCache } from './answer-cache.js';
 import { jsonBody, jsonParser } from './input.js';
 import { HttpProblem, methodNotAllowed } from './problem.js';
 
@@ -33,7 +34,7 @@ const salesQuerySchema = z.object({
 });
 
 /** `chatGuards` run before a chat body is read: the token check when chat needs one, and the rate limit. */
-export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[]): Router {
+export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[], answers: AnswerCache): Router {
   const router = Router();
 
   router
@@ -49,11 +50,16 @@ export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[]): R
       const { since, limit } = pollQuerySchema.parse(req.query);
       res.set('Cache-Control', 'no-store');
       if (typeof since === 'string' && since !== '') {
-        // The events go out as the strings the log holds: a poll costs one read and no re-serialization per event.
-        const replay = await eventLog.replayJson(since, limit);
-        if (replay.recovered) {
+        // Dashboards polling at one cadence ask with the same `since`: one read of the log answers them all. The
+        // events go out as the strings the log holds, never parsed and serialized again.
+        const body = await answers.get(`events ${since} ${limit}`, await eventLog.lastId(), async () => {
+          const replay = await eventLog.replayJson(since, limit);
+          if (!replay.recovered) return '';
           const { events, last, more } = replay;
-          res.type('application/json').send(`{"recovered":true,"events":[${events.join(',')}],"last":${JSON.stringify(last)},"more":${more}}`);
+          return `{"recovered":true,"events":[${events.join(',')}],"last":${JSON.stringify(last)},"more":${more}}`;
+        });
+        if (body) {
+          res.type('application/json').send(body);
           return;
         }
       }
@@ -67,9 +73,15 @@ export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[]): R
     .route('/api/sales')
     .get(async (req, res) => {
       const now = Date.now();
-      const { to = now, from = to - eventLog.snapshotSalesWindowMs, limit } = salesQuerySchema.parse(req.query);
+      // By default the window up to the end of the bucket in progress: the same page for every request within it.
+      const endOfBucket = (Math.floor(now / eventLog.salesBucketMs) + 1) * eventLog.salesBucketMs;
+      const { to = endOfBucket, from = to - eventLog.snapshotSalesWindowMs, limit } = salesQuerySchema.parse(req.query);
       if (from > to) throw new HttpProblem(400, 'bad-range', 'Bad range', 'from must not be after to', { errors: [{ path: 'from', message: 'must not be after to' }] });
-      res.set('Cache-Control', 'no-store').json(await eventLog.salesPage(from, to, limit, now));
+      // A sale moves the last id, so a page built for the current one is the page until the next sale.
+      const body = await answers.get(`sales ${from} ${to} ${limit}`, await eventLog.lastId(), async () =>
+        JSON.stringify(await eventLog.salesPage(from, to, limit, now)),
+      );
+      res.set('Cache-Control', 'no-store').type('application/json').send(body);
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 
