@@ -2,7 +2,8 @@
 export { connect, type ClientEvents, type ClientStats, type ClientStatus, type ConnectOptions, type ConnectionState, type DishClient, type SnapshotInfo } from './connect.js';
 export { DishStore, type ApplyResult } from './store.js';
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-export { LatencyTracker, percentile, type LatencySummary } from './latency.js';
+export { LatencyRing, LatencyTracker, percentile, type LatencyPercentiles, type LatencySummary } from './latency.js';
+export { RateMeter } from './rate-meter.js';
 export type { TransportKind } from './transport.js';
 export type { WebSocketConstructor, WebSocketLike } from './ws-transport.js';
 export type { EventSourceConstructor, EventSourceLike } from './sse-transport.js';

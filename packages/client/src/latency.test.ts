@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyTracker, percentile } from './latency.js';
+import { LatencyRing, LatencyTracker, percentile } from './latency.js';
 
 describe('percentile', () => {
   it('uses the nearest rank', () => {
@@ -43,5 +43,18 @@ describe('LatencyTracker', () => {
 
   it('has no percentiles before the first event', () => {
     expect(new LatencyTracker().summary()).toEqual({ count: 0, p50: undefined, p99: undefined, eventsPerSecond: 0 });
+  });
+});
+
+describe('LatencyRing', () => {
+  it('gives nearest-rank percentiles over the newest samples', () => {
+    const w = new LatencyRing(100);
+    expect(w.percentiles().p50).toBeUndefined();
+    for (let i = 1; i <= 100; i++) w.add(i);
+    expect(w.percentiles().p50).toBe(50);
+    expect(w.percentiles().p99).toBe(99);
+    for (let i = 0; i < 100; i++) w.add(1000);
+    expect(w.percentiles().p50).toBe(1000);
+    expect(w.count).toBe(100);
   });
 });

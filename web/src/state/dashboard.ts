@@ -1,13 +1,11 @@
 // The dashboard controller: one live connection feeding the plain store, one frame loop redrawing what changed.
 import { shallowRef, type ShallowRef } from 'vue';
-import { connect, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
+import { connect, LatencyRing, RateMeter, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
 import { DishApi } from '../api.js';
 import type { RuntimeConfig } from '../config.js';
 import { clientOptions } from './connection.js';
 import { createFrameScheduler } from './frame-scheduler.js';
-import { LatencyWindow } from './latency.js';
 import { savedToken, saveToken } from './preferences.js';
-import { RateMeter } from './rate-meter.js';
 import { FrameListeners, type FrameListener } from './frame-listeners.js';
 import { DashboardStore } from './store.js';
 import type { TransportChoice } from './url-state.js';
@@ -43,8 +41,9 @@ export class Dashboard {
   readonly status: ShallowRef<StatusView>;
   readonly choice: ShallowRef<TransportChoice>;
   readonly token = shallowRef<string | undefined>(savedToken());
-  readonly latency = new LatencyWindow();
-  readonly #rate = new RateMeter();
+  /** Event → render latency: what a viewer waits, the frame included. */
+  readonly latency = new LatencyRing(2048);
+  readonly #rate = new RateMeter(3);
   readonly #listeners = new FrameListeners();
   #deferred: ReturnType<typeof setTimeout> | undefined;
   readonly #frames = createFrameScheduler(() => this.#render());
@@ -208,6 +207,7 @@ export class Dashboard {
     const choice = this.choice.value;
     const stats = this.#client?.stats();
     const status = this.#clientStatus;
+    const { p50, p99 } = this.latency.percentiles();
     return {
       state: status?.state ?? 'connecting',
       retryInS: this.#retryAt !== undefined ? Math.max(0, Math.ceil((this.#retryAt - now) / 1000)) : undefined,
@@ -216,8 +216,8 @@ export class Dashboard {
       instance: this.#instance,
       lastId: this.store.lastId,
       eventsPerSecond: this.#rate.rate(now),
-      p50: this.latency.percentile(50),
-      p99: this.latency.percentile(99),
+      p50,
+      p99,
       requests: stats?.requests ?? 0,
       bytes: stats?.bytes ?? 0,
       reason: status?.reason,
