@@ -262,7 +262,7 @@ class Client implements DishClient {
         if (!isStreamId(given.id) || !Array.isArray(given.dishes)) return;
         // Optional: a server from before chat rode in snapshots sends none.
         const snapshot: SnapshotInfo = { ...given, chat: Array.isArray(given.chat) ? given.chat.filter(isChatEvent) : [] };
-        this.store.applySnapshot(snapshot);
+        this.store.applySnapshot(snapshot, this.#now());
         this.#counts.snapshots++;
         this.#live(typeof snapshot.instance === 'string' ? snapshot.instance : undefined);
         this.#emitter.emit('snapshot', snapshot);

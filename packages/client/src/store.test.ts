@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DishStore, SALES_WINDOW_MS } from './store.js';
+import { SALES_WINDOW_MS } from './sales-buckets.js';
+import { DishStore } from './store.js';
 import { chat, dish, sold, updated } from './test-fixtures.test-helpers.js';
 
 const sales = (bucketMs = 1000, buckets: { t: number; total: number; byCategory: Record<string, number> }[] = []) => ({ bucketMs, buckets });

@@ -1,15 +1,14 @@
 // The dashboard's state as the client keeps it: dishes by id, sales history and the last id, advanced by snapshot, event and state.
 import type { ChatMessageEvent, Dish, DishEvent, SalesHistory, Snapshot, StateMessage } from '@dish-live/protocol';
 import { compareStreamIds, LIMITS } from '@dish-live/protocol/wire';
+import { SalesBuckets } from './sales-buckets.js';
 
 export type ApplyResult = 'applied' | 'duplicate';
 
-/** The span of sales history kept: what a snapshot carries (the dashboard's window), sliding as buckets are added. */
-export const SALES_WINDOW_MS = 3_600_000;
-
 export class DishStore {
   readonly dishes = new Map<string, Dish>();
-  sales: SalesHistory | undefined;
+  /** Undefined until a snapshot carries sales history (a server from before it did counts none). */
+  sales: SalesBuckets | undefined;
   /** The most recent chat messages, oldest first, at most LIMITS.recentChat: a snapshot's, then each new one. */
   readonly chat: ChatMessageEvent[] = [];
   /** The newest id this state includes; what a reconnect sends as `since`. */
@@ -26,11 +25,11 @@ export class DishStore {
     return this.lastId !== undefined && compareStreamIds(id, this.lastId) <= 0;
   }
 
-  applySnapshot(snapshot: Pick<Snapshot, 'id' | 'dishes'> & { sales?: SalesHistory; chat?: readonly ChatMessageEvent[] }): void {
+  /** `now` is when the snapshot arrived: with no sales history in it, sales are known from then. */
+  applySnapshot(snapshot: Pick<Snapshot, 'id' | 'dishes'> & { sales?: SalesHistory; chat?: readonly ChatMessageEvent[] }, now = Date.now()): void {
     this.dishes.clear();
     for (const dish of snapshot.dishes) this.dishes.set(dish.id, dish);
-    this.sales = snapshot.sales ? { bucketMs: snapshot.sales.bucketMs, buckets: snapshot.sales.buckets.map(copyBucket) } : undefined;
-    this.#trimSales();
+    this.sales = snapshot.sales ? new SalesBuckets(snapshot.sales, now) : undefined;
     // The snapshot's chat is the newest there is; what this store saw before it is older or the same.
     this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-LIMITS.recentChat));
     this.lastId = snapshot.id;
@@ -46,7 +45,7 @@ export class DishStore {
         break;
       case 'dish.sold':
         this.dishes.set(event.data.dish.id, event.data.dish);
-        this.#addSale(event.ts, event.data.dish.category, event.data.qty);
+        this.sales?.add(event.ts, event.data.dish.category, event.data.qty);
         break;
       case 'dish.deleted':
         this.dishes.delete(event.data.id);
@@ -74,7 +73,7 @@ export class DishStore {
         continue;
       }
       const before = this.dishes.get(dish.id);
-      if (before && dish.sold > before.sold) this.#addSale(now, dish.category, dish.sold - before.sold);
+      if (before && dish.sold > before.sold) this.sales?.add(now, dish.category, dish.sold - before.sold);
       this.dishes.set(dish.id, dish);
     }
     this.lastId = state.id;
@@ -86,41 +85,8 @@ export class DishStore {
     return [...this.dishes.values()];
   }
 
-  #addSale(ts: number, category: string, qty: number): void {
-    const sales = this.sales;
-    if (!sales) return;
-    const t = Math.floor(ts / sales.bucketMs) * sales.bucketMs;
-    let bucket = sales.buckets.at(-1);
-    if (!bucket || bucket.t < t) {
-      bucket = { t, total: 0, byCategory: {} };
-      sales.buckets.push(bucket);
-      this.#trimSales();
-    } else if (bucket.t > t) {
-      // A late sale for an older bucket still counts where it belongs, if that bucket is kept.
-      bucket = sales.buckets.find((b) => b.t === t);
-      if (!bucket) return;
-    }
-    bucket.total += qty;
-    bucket.byCategory[category] = (bucket.byCategory[category] ?? 0) + qty;
-  }
-
-  /** Keeps the buckets of the last SALES_WINDOW_MS before the newest, so a long-lived client does not grow with uptime. */
-  #trimSales(): void {
-    const buckets = this.sales?.buckets;
-    const newest = buckets?.at(-1);
-    if (!buckets || !newest) return;
-    const oldest = newest.t - SALES_WINDOW_MS;
-    const drop = buckets.findIndex((b) => b.t > oldest);
-    if (drop > 0) buckets.splice(0, drop);
-  }
-
   #addChat(event: ChatMessageEvent): void {
     this.chat.push(event);
     if (this.chat.length > LIMITS.recentChat) this.chat.splice(0, this.chat.length - LIMITS.recentChat);
   }
-
-}
-
-function copyBucket(bucket: SalesHistory['buckets'][number]): SalesHistory['buckets'][number] {
-  return { t: bucket.t, total: bucket.total, byCategory: { ...bucket.byCategory } };
 }

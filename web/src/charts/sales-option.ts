@@ -1,4 +1,5 @@
 // The sales line chart's ECharts options: total and per-category sales per time bucket over a sliding window.
+import { bucketStart } from '@dish-live/client';
 import type { EChartsCoreOption } from 'echarts/core';
 import type { SalesPoint } from '../state/store.js';
 import { categoryColor, TOTAL_COLOR, type ChartTheme } from './palette.js';
@@ -19,7 +20,7 @@ export interface SalesWindow {
 
 /** The window ends at the current bucket's end, so the newest bucket is always fully on screen. */
 export function salesWindow(now: number, bucketMs: number, windowMs: number): SalesWindow {
-  const to = now - (now % bucketMs) + bucketMs;
+  const to = bucketStart(now, bucketMs) + bucketMs;
   return { from: to - windowMs, to };
 }
 
@@ -39,10 +40,10 @@ export interface SalesInput {
  */
 export function salesSeries(input: SalesInput, window: SalesWindow): SalesSeries[] {
   const { sales, bucketMs, categories } = input;
-  const current = input.now - (input.now % bucketMs);
+  const current = bucketStart(input.now, bucketMs);
   const total: [number, number][] = [];
   const per = categories.map(() => [] as [number, number][]);
-  const start = Math.max(window.from - (window.from % bucketMs), input.knownFrom);
+  const start = Math.max(bucketStart(window.from, bucketMs), input.knownFrom);
   for (let t = start; t < current; t += bucketMs) {
     const point = sales.get(t);
     total.push([t, point?.total ?? 0]);
