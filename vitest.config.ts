@@ -15,6 +15,7 @@ export default defineConfig({
       '@dish-live/protocol': src('protocol'),
       '@dish-live/broker': src('broker'),
       '@dish-live/local-redis': src('local-redis'),
+      '@dish-live/server': src('server'),
       '@dish-live/fanout': src('fanout'),
       '@dish-live/client': src('client'),
       '@dish-live/test-support': fileURLToPath(new URL('./tests/support/index.ts', import.meta.url)),

@@ -5,7 +5,7 @@ import type { EventLog } from '@dish-live/broker';
 import type { Backpressure } from './backpressure.js';
 import type { Connection } from './connection.js';
 import type { LiveView } from './live-view.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@dish-live/server';
 import type { FanoutMetrics } from './metrics.js';
 import type { RingEntry } from './ring-buffer.js';
 import type { Sink, Transport } from './transport.js';

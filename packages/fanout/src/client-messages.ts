@@ -3,9 +3,8 @@ import { decodeClientMessage, normalizeCategories, type ChatInput, type Subscrip
 import type { RateLimit, RateLimiter } from '@dish-live/broker';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
-import type { Logger } from './logger.js';
+import { grantedOptions, type Grant, type Logger, type SubscriptionAuth } from '@dish-live/server';
 import type { Sink } from './transport.js';
-import { effectiveCategories, type Grant, type SubscriptionAuth } from './subscription-auth.js';
 
 export interface ClientMessageOptions<S extends Sink> {
   hub: Hub<S>;
@@ -32,12 +31,6 @@ export interface ClientSession<S extends Sink = Sink> {
   requested: SubscriptionOptions;
   /** Hellos seen; a re-authentication answers only if no hello came after it. */
   hellos: number;
-}
-
-/** The subscription a grant allows for what was asked: categories narrowed to the allowed ones. */
-export function grantedOptions(requested: SubscriptionOptions, grant: Grant): SubscriptionOptions {
-  if (grant.categories === undefined) return requested;
-  return { ...requested, categories: effectiveCategories(requested.categories, grant.categories)! };
 }
 
 export function createClientMessageHandler<S extends Sink>(o: ClientMessageOptions<S>) {

@@ -1,51 +1,69 @@
-// What every gateway starts the same way before its transport: logger, subscription auth, Redis, event log, metrics, hub.
-import { pino } from 'pino';
+// What every gateway starts the same way before its transport: logger, Redis, event log, metrics, admission, hub.
 import { EventLog } from '@dish-live/broker';
-import type { z } from 'zod';
-import type { gatewayEnv } from './config.js';
-import { checkFileLimit } from './file-limit.js';
+import {
+  checkFileLimit, connectBlocking, connectRedis, ConnectionLimits, createInstanceId, createLogger, Gate, SubscriptionAuth,
+  type Logger,
+} from '@dish-live/server';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from './gateway-env.js';
 import { Hub } from './hub.js';
-import { createInstanceId } from './instance.js';
-import type { Logger } from './logger.js';
 import { createMetrics, type FanoutMetrics } from './metrics.js';
-import { connectRedis, type GatewayRedis } from './redis.js';
-import { SubscriptionAuth } from './subscription-auth.js';
 import type { Sink, Transport } from './transport.js';
-
-export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
 
 export interface GatewayCore<S extends Sink> {
   instance: string;
   log: Logger;
   auth: SubscriptionAuth;
-  redis: GatewayRedis;
+  /** Who may connect: a transport asks it with what it read off the request. */
+  gate: Gate;
+  redis: Redis;
   eventLog: EventLog;
   metrics: FanoutMetrics;
   hub: Hub<S>;
+  /** Closes both Redis connections. */
+  quitRedis: () => Promise<void>;
 }
+
+/** The feed connection's CLIENT SETNAME, per instance (tests kill exactly this connection). */
+export const feedConnectionName = (instance: string) => `dish-live:feed:${instance}`;
 
 /** Starts the shared part of a gateway; the hub is live (view loaded, feed subscribed) when this resolves. */
 export async function startGatewayCore<S extends Sink>(
   service: 'ws-gateway' | 'sse-gateway',
   config: GatewayConfig,
   transport: Transport<S>,
+  { strictQuery }: { strictQuery: boolean },
 ): Promise<GatewayCore<S>> {
   const instance = createInstanceId();
-  const log = pino({ level: config.LOG_LEVEL, base: { service, instance } });
+  const log = createLogger(service, config.LOG_LEVEL, instance);
   const auth = await SubscriptionAuth.create(config);
   checkFileLimit(config.MAX_CONNECTIONS, log);
-  const redis = connectRedis(config.REDIS_URL, instance, log);
-  const eventLog = new EventLog(redis.redis, {
+  const redis = connectRedis(config.REDIS_URL, log, { name: `dish-live:cmd:${instance}`, failFast: false });
+  const subscriber = connectBlocking(config.REDIS_URL, log, feedConnectionName(instance));
+  const eventLog = new EventLog(redis, {
     prefix: config.KEY_PREFIX,
     streamMaxLen: config.STREAM_MAXLEN,
     salesBucketMs: config.SALES_BUCKET_MS,
     snapshotSalesWindowMs: config.SNAPSHOT_SALES_WINDOW_MS,
   });
-  const metrics = createMetrics(service === 'ws-gateway' ? 'ws' : 'sse');
+  const metrics = createMetrics(transport.name);
+  const gate = new Gate({
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
+    limits: new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP),
+    auth,
+    strictQuery,
+    onRefused: (reason) => metrics.disconnects.labels(transport.name, `refused_${reason}`).inc(),
+  });
   const hub = new Hub<S>({
-    log: eventLog, subscriber: redis.subscriber, transport, logger: log, metrics, instance,
+    log: eventLog, subscriber, transport, logger: log, metrics, instance,
     ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS, coalesceMs: config.COALESCE_MS,
   });
   await hub.start();
-  return { instance, log, auth, redis, eventLog, metrics, hub };
+  return {
+    instance, log, auth, gate, redis, eventLog, metrics, hub,
+    async quitRedis() {
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+    },
+  };
 }

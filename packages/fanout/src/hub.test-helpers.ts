@@ -6,7 +6,7 @@ import type { DishEvent, ServerMessage, SubscriptionOptions } from '@dish-live/p
 import { testRedis } from '@dish-live/test-support';
 import { Hub, type HubOptions } from './hub.js';
 import { createMetrics } from './metrics.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@dish-live/server';
 import type { CloseReason, Sink, Transport } from './transport.js';
 
 export class MemorySink implements Sink {

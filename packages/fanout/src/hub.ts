@@ -8,7 +8,7 @@ import { CatchUp } from './catch-up.js';
 import { Connection } from './connection.js';
 import { Group } from './group.js';
 import { LiveView } from './live-view.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@dish-live/server';
 import type { FanoutMetrics } from './metrics.js';
 import type { CloseReason, Sink, Transport } from './transport.js';
 import { Writer } from './writer.js';
@@ -107,11 +107,13 @@ export class Hub<S extends Sink = Sink> {
     await this.#live.idle();
   }
 
-  connect(sink: S, options: SubscriptionOptions): Connection<S> {
+  /** A new connection, subscribed with `options`, closed with `token_expired` at `expiresAt` (ms) when its token ends. */
+  connect(sink: S, options: SubscriptionOptions, expiresAt?: number): Connection<S> {
     const conn = new Connection(this.#nextId++, sink);
     this.#connections.add(conn);
     this.#o.metrics.bound.connections.inc();
     this.subscribe(conn, options);
+    this.expireAt(conn, expiresAt);
     return conn;
   }
 

@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import { compareStreamIds, type DishEvent, type Snapshot } from '@dish-live/protocol';
 import { LiveFeed, type EventLog } from '@dish-live/broker';
-import type { Logger } from './logger.js';
+import type { Logger } from '@dish-live/server';
 import { RingBuffer } from './ring-buffer.js';
 import { View } from './view.js';
 

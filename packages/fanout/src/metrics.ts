@@ -1,5 +1,6 @@
 // The gateway's Prometheus metrics, one Registry per process; label values bound once so hot paths do no lookups.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createRegistry } from '@dish-live/server';
 
 export interface FanoutMetrics {
   registry: Registry;
@@ -23,9 +24,7 @@ export interface FanoutMetrics {
 }
 
 export function createMetrics(transport: string): FanoutMetrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service: `${transport}-gateway` });
-  collectDefaultMetrics({ register: registry });
+  const registry = createRegistry({ service: `${transport}-gateway` });
   const registers = [registry];
   const connections = new Gauge({ name: 'dish_live_connections', help: 'Open client connections', labelNames: ['transport'], registers });
   const conflating = new Gauge({

@@ -79,6 +79,18 @@ describe('encodeSseMessage', () => {
     }
   });
 
+  it('from ready JSON, as the gateway holds it, writes the bytes the general frame encoder writes', () => {
+    const messages: ServerMessage[] = [
+      { type: 'dish.updated', id: '7-1', prev: '7-0', ts: 1, data: { dish: { ...dish, name: 'line\nbreak' } } },
+      { type: 'resumed', id: '7-1', recovered: true, instance: 'i' },
+      { type: 'error', code: 'bad_since', message: 'x' },
+    ];
+    for (const message of messages) {
+      const id = message.type !== 'resumed' && 'id' in message ? { id: message.id } : {};
+      expect(encodeSseMessage(message, JSON.stringify(message))).toBe(encodeSseFrame({ event: message.type, ...id, data: JSON.stringify(message) }));
+    }
+  });
+
   it('keeps the id of the last event across a resumed frame', () => {
     const p = parseAll(
       encodeSseMessage({ type: 'chat.message', id: '3-0', prev: '2-0', ts: 1, data: { author: 'a', text: 'b' } }),

@@ -30,10 +30,14 @@ export function encodeSseFrame(frame: SseFrame): string {
   return out + '\n';
 }
 
-/** A server message as one SSE frame: `event:` its type, `id:` its id where it names a position in the log. */
-export function encodeSseMessage(message: ServerMessage): string {
-  const id = 'id' in message && message.type !== 'resumed' ? message.id : undefined;
-  return encodeSseFrame({ event: message.type, ...(id !== undefined ? { id } : {}), data: JSON.stringify(message) });
+/**
+ * A server message as one SSE frame: `event:` its type, `id:` its id where it names a position in the log. `json` is
+ * the message already serialized, as the gateway holds it: JSON.stringify never emits a raw line break, so it is
+ * one `data:` line and needs no splitting.
+ */
+export function encodeSseMessage(message: ServerMessage, json: string = JSON.stringify(message)): string {
+  const id = message.type === 'resumed' || !('id' in message) ? undefined : message.id;
+  return id === undefined ? `event: ${message.type}\ndata: ${json}\n\n` : `event: ${message.type}\nid: ${id}\ndata: ${json}\n\n`;
 }
 
 export interface SseEvent {

@@ -2,8 +2,9 @@
 import { clientMessageSchema, CLIENT_OPS, type ClientMessage, type ErrorMessage, type ServerMessage } from './messages.js';
 import type { ErrorCode } from './codes.js';
 
-export function encodeWsMessage(message: ServerMessage): string {
-  return JSON.stringify(message);
+/** A server message as one text frame; `json` is the message already serialized, as the gateway holds it. */
+export function encodeWsMessage(message: ServerMessage, json: string = JSON.stringify(message)): string {
+  return json;
 }
 
 export type DecodedClientMessage = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };

@@ -1,21 +1,19 @@
 // The dish service's HTTP surface: health and metrics, the /api routes, and one error mapping at the end.
 import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { RateLimiter, type EventLog } from '@dish-live/broker';
-import { isTrusted } from '@dish-live/fanout';
+import { healthAnswer, isTrusted, readyAnswer, SECURITY_HEADERS, type Logger, type ProbeAnswer } from '@dish-live/server';
 import { createTokenCheck, requireToken } from './auth.js';
 import type { Config } from './config.js';
 import { AnswerCache } from './answer-cache.js';
 import { cors } from './cors.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import type { Orders } from './orders.js';
-import { problemHandler, RETRY_AFTER_SECONDS, routeNotFound } from './problem.js';
+import { problemHandler, routeNotFound } from './http-errors.js';
 import { byClientAddress, byToken, rateLimit } from './rate-limit.js';
 import { dishRoutes } from './routes-dishes.js';
 import { eventRoutes } from './routes-events.js';
 import { orderRoutes } from './routes-orders.js';
-import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   config: Pick<Config, 'apiTokens' | 'chatRequiresToken' | 'chatRate' | 'writeRate' | 'allowedOrigins' | 'trustProxy' | 'keyPrefix'>;
@@ -24,6 +22,8 @@ export interface AppDeps {
   orders: Orders;
   metrics: Metrics;
   logger: Logger;
+  /** Names this process in its probes (replicas differ). */
+  instance: string;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -34,18 +34,19 @@ export function createApp(deps: AppDeps): Express {
   const proxies = deps.config.trustProxy;
   app.set('trust proxy', (address: string) => isTrusted(address, proxies));
   app.use(httpMetrics(deps.metrics));
-  app.use(securityHeaders);
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
   });
+
+  const answer = ({ status, headers, body }: ProbeAnswer, res: express.Response) => res.status(status).set(headers).json(body);
+  app.get('/healthz', (_req, res) => answer(healthAnswer(deps.instance), res));
   app.get('/readyz', async (_req, res) => {
     const ok = await deps.redis.ping().then(
       (reply) => reply === 'PONG',
       () => false,
     );
-    if (ok) res.json({ status: 'ready', redis: 'ok' });
-    else res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).json({ status: 'unavailable', redis: 'unreachable' });
+    answer(readyAnswer(ok, { instance: deps.instance, redis: ok ? 'ok' : 'unreachable' }), res);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -1,7 +1,7 @@
 // Bearer-token check for writes: tokens compared in constant time over their SHA-256 digests.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { HttpProblem } from './problem.js';
+import { HttpProblem } from '@dish-live/server';
 
 /** `disabled`: no token is configured, so no write can be authorized. */
 export type TokenVerdict = 'ok' | 'missing' | 'invalid' | 'disabled';

@@ -1,7 +1,7 @@
 // Configuration from the environment: defaults, and errors that name the variable.
 import { describe, expect, it } from 'vitest';
-import { isTrusted } from '@dish-live/fanout';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, isTrusted } from '@dish-live/server';
+import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {

@@ -1,7 +1,6 @@
 // Cross-origin access to the API from browsers: only the origins ALLOWED_ORIGINS names (default none: same origin only).
 import type { RequestHandler } from 'express';
-import { originAllowed, sameOrigin } from '@dish-live/fanout';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, originAllowed, sameOrigin, type AllowedOrigins } from '@dish-live/server';
 
 export const CORS_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
 export const CORS_REQUEST_HEADERS = 'Authorization, Content-Type, If-Match';
@@ -13,12 +12,11 @@ const EXPOSED = 'ETag, Location, Retry-After';
  * allowed is refused with 403 before it reads or changes anything; a request without Origin (not a browser) passes.
  * Writes authenticate with a bearer token, never a cookie, so credentials are not allowed and `*` is safe to configure.
  */
-export function cors(allowed: '*' | readonly string[]): RequestHandler {
-  const list = allowed === '*' ? '*' : allowed.join(',');
+export function cors(allowed: AllowedOrigins): RequestHandler {
   return (req, res, next) => {
     res.vary('Origin');
     const origin = req.get('origin');
-    if (!originAllowed(list, origin, req.get('host'))) {
+    if (!originAllowed(allowed, origin, req.get('host'))) {
       throw new HttpProblem(403, 'origin-not-allowed', 'Origin not allowed', 'this origin may not call the API from a browser');
     }
     if (origin && !sameOrigin(origin, req.get('host'))) res.set({ 'Access-Control-Allow-Origin': allowed === '*' ? '*' : origin, 'Access-Control-Expose-Headers': EXPOSED });

@@ -1,9 +1,10 @@
 // Shared by the dish service's tests: an in-process service on port 0 against the run's real Redis, and a JSON client.
 import { Redis } from 'ioredis';
 import { EventLog } from '@dish-live/broker';
+import { createLogger } from '@dish-live/server';
 import type { TestRedis } from '@dish-live/test-support';
 import { loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+
 import { startDishService, type DishService, type StartOptions } from './service.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -31,7 +32,7 @@ export function testConfig(redis: TestRedis, overrides: Partial<Config> = {}): C
 }
 
 export async function startTestService(config: Config, options: StartOptions = {}): Promise<DishService> {
-  return startDishService(config, createLogger(config), options);
+  return startDishService(config, createLogger('dish', config.logLevel, 'test'), options);
 }
 
 export interface Answer<T = unknown> {

@@ -1,7 +1,8 @@
 // Request input at the edge: the JSON body parser, the body a write needs, and the If-Match precondition.
 import express, { type Request, type RequestHandler } from 'express';
 import { LIMITS } from '@dish-live/protocol';
-import { badRequest, HttpProblem } from './problem.js';
+import { HttpProblem } from '@dish-live/server';
+import { badRequest } from './http-errors.js';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 

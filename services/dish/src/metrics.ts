@@ -1,7 +1,8 @@
 // Prometheus metrics of one service instance: process defaults, HTTP requests by route and status, order outcomes.
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { OrderOutcome } from '@dish-live/broker';
+import { createRegistry } from '@dish-live/server';
 
 export interface Metrics {
   registry: Registry;
@@ -11,10 +12,8 @@ export interface Metrics {
   ordersRejected: Counter<'source' | 'reason'>;
 }
 
-/** A registry of its own, so several instances in one process (tests) do not collide. */
 export function createMetrics(): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createRegistry();
   return {
     registry,
     httpRequests: new Counter({

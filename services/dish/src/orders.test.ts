@@ -5,7 +5,7 @@ import { testRedis } from '@dish-live/test-support';
 import type { OrderOutcome } from '@dish-live/broker';
 import type { DishEvent, DishSoldEvent } from '@dish-live/protocol';
 import { bullPrefix, jobIdFor, ORDER_QUEUE } from './orders.js';
-import type { ProblemBody } from './problem.js';
+import type { ProblemBody } from './http-errors.js';
 import type { DishService } from './service.js';
 import { AUTH, call, eventually, inspect, startTestService, testConfig } from './dish.test-helpers.js';
 

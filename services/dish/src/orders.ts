@@ -5,10 +5,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { orderFingerprint, OrderMismatchError, type EventLog, type OrderOutcome } from '@dish-live/broker';
 import type { OrderInput, OrderItem } from '@dish-live/protocol';
-import { throttledWarn } from './logger.js';
+import { throttledWarn } from '@dish-live/server';
 import { countOrder, type Metrics } from './metrics.js';
-import { RedisUnavailableError } from './problem.js';
-import { workerConnectionOptions } from './redis.js';
+import { RedisUnavailableError } from './http-errors.js';
+import { workerConnectionOptions } from './worker-connection.js';
 
 export const ORDER_QUEUE = 'dish-orders';
 

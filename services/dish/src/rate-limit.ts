@@ -2,8 +2,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { RateDecision, RateLimit, RateLimiter } from '@dish-live/broker';
 import { tokenId } from './auth.js';
-import { HttpProblem } from './problem.js';
-import { isRedisUnavailable } from './redis.js';
+import { isRedisUnavailable, HttpProblem } from '@dish-live/server';
 
 /** Names the bucket a request counts against; undefined: this limit does not apply to the request. */
 export type Bucket = (req: Request) => string | undefined;

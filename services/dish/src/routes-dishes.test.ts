@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { Dish } from '@dish-live/protocol';
-import type { ProblemBody } from './problem.js';
+import type { ProblemBody } from './http-errors.js';
 import type { DishService } from './service.js';
 import { AUTH, call, inspect, startTestService, testConfig, TOKEN } from './dish.test-helpers.js';
 

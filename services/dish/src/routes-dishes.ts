@@ -4,7 +4,7 @@ import { DishNotFoundError, type EventLog } from '@dish-live/broker';
 import { createDishSchema, dishIdSchema, patchDishSchema, type Dish } from '@dish-live/protocol';
 import type { AnswerCache } from './answer-cache.js';
 import { ifMatchVersion, jsonBody, jsonParser } from './input.js';
-import { methodNotAllowed, notFound } from './problem.js';
+import { methodNotAllowed, notFound } from './http-errors.js';
 
 const etag = (dish: Dish) => `"${dish.version}"`;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { OrderOutcome } from '@dish-live/broker';
 import type { ChatMessageEvent, DishEvent, PollResponse, SalesHistory, SalesPage, Snapshot } from '@dish-live/protocol';
-import type { ProblemBody } from './problem.js';
+import type { ProblemBody } from './http-errors.js';
 import type { DishService } from './service.js';
 import { AUTH, BEHIND_LOOPBACK_PROXY, call, eventually, inspect, startTestService, testConfig, type Answer } from './dish.test-helpers.js';
 

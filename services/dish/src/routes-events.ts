@@ -3,9 +3,10 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { EventLog } from '@dish-live/broker';
 import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol';
+import { HttpProblem } from '@dish-live/server';
 import type { AnswerCache } from './answer-cache.js';
 import { jsonBody, jsonParser } from './input.js';
-import { HttpProblem, methodNotAllowed } from './problem.js';
+import { methodNotAllowed } from './http-errors.js';
 
 /** A `limit` query parameter: an integer from 1 to `max`, `fallback` when absent. */
 const limitParam = ({ max, default: fallback }: { max: number; default: number }) =>

@@ -1,9 +1,10 @@
 // The orders resource: POST queues an order (202), GET tells its outcome (200), that it waits (202), or nothing (404).
 import { Router, type RequestHandler } from 'express';
 import { orderSchema } from '@dish-live/protocol';
+import { HttpProblem } from '@dish-live/server';
 import { jsonBody, jsonParser } from './input.js';
 import type { Orders } from './orders.js';
-import { HttpProblem, methodNotAllowed, notFound } from './problem.js';
+import { methodNotAllowed, notFound } from './http-errors.js';
 
 const location = (orderId: string) => `/api/orders/${encodeURIComponent(orderId)}`;
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
-import type { ProblemBody } from './problem.js';
+import type { ProblemBody } from './http-errors.js';
 import type { DishService } from './service.js';
 import { AUTH, BEHIND_LOOPBACK_PROXY, call, inspect, startTestService, testConfig } from './dish.test-helpers.js';
 

@@ -4,14 +4,12 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EventLog } from '@dish-live/broker';
+import { closeServer, connectRedis, createInstanceId, listen, redactRedisUrl, runSteps, waitReady } from '@dish-live/server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { closeServer, listen, serverUrl } from './http-server.js';
 import { BackgroundJobs } from './jobs.js';
 import { createMetrics } from './metrics.js';
 import { Orders } from './orders.js';
-import { connectRedis, redactRedisUrl, waitReady } from './redis.js';
-import { stopAll } from './shutdown.js';
 import type { Random } from './simulator.js';
 
 export interface DishService {
@@ -28,12 +26,15 @@ export interface StartOptions {
   random?: Random;
   /** How long start waits for Redis before listening without it. */
   redisWaitMs?: number;
+  /** Names this process in logs and probes (default: host, pid and a random suffix). */
+  instance?: string;
 }
 
 export async function startDishService(config: Config, logger: Logger, options: StartOptions = {}): Promise<DishService> {
+  const instance = options.instance ?? createInstanceId();
   if (config.apiTokens.length === 0) logger.warn('DISH_API_TOKENS is empty: every write is refused with 401');
   const metrics = createMetrics();
-  const redis = connectRedis(config.redisUrl, logger);
+  const redis = connectRedis(config.redisUrl, logger, { name: 'dish', failFast: true });
   const eventLog = new EventLog(redis, {
     prefix: config.keyPrefix,
     streamMaxLen: config.streamMaxLen,
@@ -44,16 +45,16 @@ export async function startDishService(config: Config, logger: Logger, options: 
   const jobs = new BackgroundJobs({ config, redis, eventLog, orders, metrics, logger, random: options.random });
   if (await waitReady(redis, options.redisWaitMs ?? 3000)) await jobs.ensure();
   else logger.warn({ redis: redactRedisUrl(config.redisUrl) }, 'redis not reachable yet; answering 503 until it is');
-  const app = createApp({ config, eventLog, redis, orders, metrics, logger });
+  const app = createApp({ config, eventLog, redis, orders, metrics, logger, instance });
   let server: Server;
+  let url: string;
   try {
-    server = await listen(app, config.port, config.host);
+    ({ server, url } = await listen(app, config.port, config.host));
   } catch (err) {
     // A port in use must not leave the worker and Redis connections holding the process open.
-    await stopAll(logger, [['jobs', () => jobs.stop()], ['redis', () => Promise.resolve(redis.disconnect())]]);
+    await runSteps(logger, [['jobs', () => jobs.stop()], ['redis', () => redis.disconnect()]]);
     throw err;
   }
-  const url = serverUrl(server, config.host);
   logger.info({ url }, 'dish service listening');
   return {
     url,
@@ -62,7 +63,7 @@ export async function startDishService(config: Config, logger: Logger, options: 
     redis,
     eventLog,
     stop: () =>
-      stopAll(logger, [
+      runSteps(logger, [
         ['http', () => closeServer(server)],
         ['jobs', () => jobs.stop()],
         ['redis', () => redis.quit().catch(() => redis.disconnect())],

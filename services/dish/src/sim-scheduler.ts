@@ -4,10 +4,10 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DishNotFoundError, type EventLog } from '@dish-live/broker';
-import { throttledWarn } from './logger.js';
+import { throttledWarn } from '@dish-live/server';
 import { countOrder, type Metrics } from './metrics.js';
 import { bullPrefix } from './orders.js';
-import { workerConnectionOptions } from './redis.js';
+import { workerConnectionOptions } from './worker-connection.js';
 import { planActions, tickPlan, type Random, type SimAction, type TickPlan } from './simulator.js';
 import { closeWorker } from './worker-close.js';
 

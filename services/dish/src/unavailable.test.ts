@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
 import type { OrderOutcome } from '@dish-live/broker';
 import { testRedis } from '@dish-live/test-support';
-import type { ProblemBody } from './problem.js';
+import type { ProblemBody } from './http-errors.js';
 import { AUTH, call, eventually, startTestService, testConfig } from './dish.test-helpers.js';
 
 const servers: RedisServerProcess[] = [];

@@ -1,18 +1,19 @@
-// Wires the SSE gateway: config → the shared gateway core (logger, redis, hub) → server → shutdown.
-import { onShutdown, startGatewayCore, waitUntil } from '@dish-live/fanout';
-import { createSseApp, listen } from './app.js';
+// Wires the SSE gateway: config → the shared gateway core (logger, redis, admission, hub) → server → shutdown.
+import { startGatewayCore } from '@dish-live/fanout';
+import { listen, onShutdown, waitUntil } from '@dish-live/server';
+import { createSseApp } from './app.js';
 import { loadSseConfig } from './config.js';
 import { sseTransport } from './sse-transport.js';
 
 async function main(): Promise<void> {
   const config = loadSseConfig(process.env);
-  const { log, auth, redis, metrics, hub } = await startGatewayCore('sse-gateway', config, sseTransport);
-  const sse = createSseApp({ hub, config, metrics, log, auth });
-  const { server, port } = await listen(sse.app, config.PORT, config.HOST);
+  const { log, auth, gate, metrics, hub, quitRedis } = await startGatewayCore('sse-gateway', config, sseTransport, { strictQuery: true });
+  const sse = createSseApp({ hub, gate, config, metrics, log });
+  const { server, port, url } = await listen(sse.app, config.PORT, config.HOST);
   // A backstop under the per-request limits: sockets that never become a stream (idle keep-alives, half-sent requests)
   // cannot take the process past its descriptors either.
   server.maxConnections = config.MAX_CONNECTIONS + 256;
-  log.info({ host: config.HOST, port, url: `http://${config.HOST}:${port}/sse`, tokens: auth.enabled ? (auth.required ? 'required' : 'optional') : 'off' }, 'sse-gateway listening');
+  log.info({ host: config.HOST, port, url: `${url}/sse`, tokens: auth.enabled ? (auth.required ? 'required' : 'optional') : 'off' }, 'sse-gateway listening');
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
     ['stop accepting', () => server.close()],
     ['end streams', () => sse.endAll()],
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     ['close sockets', () => server.closeAllConnections()],
     ['stop heartbeats', () => sse.stopHeartbeats()],
     ['stop feed', () => hub.stop()],
-    ['quit redis', () => redis.quit()],
+    ['quit redis', quitRedis],
   ]);
 }
 

@@ -1,12 +1,12 @@
-// Server-Sent Events as a fanout Transport: frames are `event:/id:/data:` blocks; a group is reached by a loop of res.write.
+// Server-Sent Events as a fanout Transport: the protocol's SSE frames; a group is reached by one shared chunk per socket.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ServerMessage } from '@dish-live/protocol';
+import { encodeSseFrame, encodeSseMessage } from '@dish-live/protocol';
 import type { CloseReason, Sink, Transport } from '@dish-live/fanout';
 
 export const jitter = (min: number, max: number) => min + Math.floor(Math.random() * (Math.max(max, min) - min + 1));
 
-const TOKEN_EXPIRED_FRAME = `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'unauthorized', message: 'token expired: reconnect with a new token' })}\n\n`;
+const TOKEN_EXPIRED_FRAME = encodeSseMessage({ type: 'error', code: 'unauthorized', message: 'token expired: reconnect with a new token' });
 
 export class SseSink implements Sink {
   ended = false;
@@ -53,7 +53,7 @@ export class SseSink implements Sink {
       return;
     }
     // A restart asks for a quick, spread-out reconnect.
-    if (reason === 'restart') this.res.write(`retry: ${this.restartRetryMs()}\n\n`);
+    if (reason === 'restart') this.res.write(encodeSseFrame({ retry: this.restartRetryMs() }));
     // The client must come back with a new token: say why before the stream ends.
     if (reason === 'token_expired') this.res.write(TOKEN_EXPIRED_FRAME);
     this.res.end();
@@ -62,11 +62,7 @@ export class SseSink implements Sink {
 
 export const sseTransport: Transport<SseSink> = {
   name: 'sse',
-  encode(message: ServerMessage, json: string): string {
-    // JSON.stringify never emits a raw line break, so `data:` is one line.
-    const id = message.type === 'resumed' || !('id' in message) ? undefined : message.id;
-    return id === undefined ? `event: ${message.type}\ndata: ${json}\n\n` : `event: ${message.type}\nid: ${id}\ndata: ${json}\n\n`;
-  },
+  encode: encodeSseMessage,
   join() {},
   leave() {},
   publish(_topic: string, sinks: readonly SseSink[], frames: readonly string[]): void {

@@ -1,6 +1,7 @@
-// Wires the WebSocket gateway: native uWS check → config → the shared gateway core (logger, redis, hub) → server → shutdown.
+// Wires the WebSocket gateway: native uWS check → config → the shared gateway core (logger, redis, admission, hub) → server → shutdown.
 import { RateLimiter } from '@dish-live/broker';
-import { onShutdown, startGatewayCore, waitUntil } from '@dish-live/fanout';
+import { startGatewayCore } from '@dish-live/fanout';
+import { onShutdown, waitUntil } from '@dish-live/server';
 import { createWsApp, listen } from './app.js';
 import { loadWsConfig } from './config.js';
 import { loadNativeUws } from './uws.js';
@@ -11,10 +12,10 @@ async function main(): Promise<void> {
   const config = loadWsConfig(process.env);
   // The app first: the transport publishes through it, and the hub it feeds serves the app's sockets.
   const app = uws.App();
-  const { log, auth, redis, eventLog, metrics, hub } = await startGatewayCore('ws-gateway', config, new WsTransport(app));
-  const chatLimiter = new RateLimiter(redis.redis, config.KEY_PREFIX);
+  const { log, auth, gate, redis, eventLog, metrics, hub, quitRedis } = await startGatewayCore('ws-gateway', config, new WsTransport(app), { strictQuery: false });
+  const chatLimiter = new RateLimiter(redis, config.KEY_PREFIX);
   const { openSockets } = createWsApp({
-    app, hub, config, metrics, log, auth, chatLimiter, appendChat: (chat) => eventLog.appendChat(chat),
+    app, hub, gate, config, metrics, log, auth, chatLimiter, appendChat: (chat) => eventLog.appendChat(chat),
   });
   const { socket, port } = await listen(uws, app, config.HOST, config.PORT);
   log.info({ host: config.HOST, port, url: `ws://${config.HOST}:${port}/ws`, tokens: auth.enabled ? (auth.required ? 'required' : 'optional') : 'off' }, 'ws-gateway listening');
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     ['close clients (1012)', () => hub.closeAll('restart')],
     ['drain', () => waitUntil(() => openSockets() === 0, Math.max(0, config.SHUTDOWN_GRACE_MS - 1000))],
     ['stop feed', () => hub.stop()],
-    ['quit redis', () => redis.quit()],
+    ['quit redis', quitRedis],
   ]);
 }
 

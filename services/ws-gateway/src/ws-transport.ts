@@ -1,6 +1,6 @@
 // WebSocket as a fanout Transport: a frame is the JSON text; a group is a uWS topic reached by one app.publish per frame.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { CLOSE_CODES, type ServerMessage } from '@dish-live/protocol';
+import { CLOSE_CODES, encodeWsMessage, type ServerMessage } from '@dish-live/protocol';
 import type { CloseReason, Sink, Transport } from '@dish-live/fanout';
 
 export class WsSink implements Sink {
@@ -33,8 +33,8 @@ export class WsTransport implements Transport<WsSink> {
 
   constructor(private readonly app: TemplatedApp) {}
 
-  encode(_message: ServerMessage, json: string): string {
-    return json;
+  encode(message: ServerMessage, json: string): string {
+    return encodeWsMessage(message, json);
   }
 
   join(sink: WsSink, topic: string): void {

@@ -1,6 +1,6 @@
 // Connection limits per process and per address, and the client address behind trusted proxies.
 import { describe, expect, it } from 'vitest';
-import { ConnectionLimits } from './admission.js';
+import { ConnectionLimits } from './connection-limits.js';
 
 describe('ConnectionLimits', () => {
   it('refuses past the per-address limit with 429 and past the process limit with 503, and counts releases', () => {

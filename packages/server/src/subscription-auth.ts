@@ -1,6 +1,6 @@
 // Signed subscription tokens (JWT, HS256 or RS256): who may subscribe, to which categories, until when.
 import { errors, importSPKI, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
-import { normalizeCategories } from '@dish-live/protocol';
+import { normalizeCategories, type SubscriptionOptions } from '@dish-live/protocol';
 
 /** What a verified token grants: `categories` undefined means every category; `expiresAt` in ms, undefined never. */
 export interface Grant {
@@ -103,4 +103,10 @@ export function effectiveCategories(requested: readonly string[] | undefined, al
   if (requested === undefined) return [...allowed];
   const set = new Set(allowed);
   return requested.filter((c) => set.has(c));
+}
+
+/** What a connection is served: what it asked for, its categories narrowed to what its grant allows. */
+export function grantedOptions(requested: SubscriptionOptions, grant: Grant): SubscriptionOptions {
+  if (grant.categories === undefined) return requested;
+  return { ...requested, categories: effectiveCategories(requested.categories, grant.categories)! };
 }

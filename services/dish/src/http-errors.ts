@@ -1,15 +1,11 @@
-// Errors as application/problem+json (RFC 9457): the typed errors handlers throw and the one middleware that maps them.
+// The dish service's errors as problem+json: what each domain or framework error answers, and the one middleware that writes it.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from '@dish-live/broker';
 import { LIMITS } from '@dish-live/protocol';
-import { isRedisUnavailable } from './redis.js';
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import {
+  HttpProblem, isRedisUnavailable, RETRY_AFTER_SECONDS, sendProblem, type FieldError, type Logger,
+} from '@dish-live/server';
 
 export interface ProblemBody {
   type: string;
@@ -18,23 +14,6 @@ export interface ProblemBody {
   detail: string;
   errors?: FieldError[];
   [extension: string]: unknown;
-}
-
-/** Seconds a client should wait before retrying while Redis is away. */
-export const RETRY_AFTER_SECONDS = 2;
-
-/** An error that already knows its HTTP answer. Handlers throw these; only the error middleware formats them. */
-export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly slug: string,
-    readonly title: string,
-    readonly detail: string,
-    readonly options: { errors?: FieldError[]; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
-  ) {
-    super(detail);
-    this.name = 'HttpProblem';
-  }
 }
 
 export class RedisUnavailableError extends Error {
@@ -48,8 +27,6 @@ export const badRequest = (detail: string, errors?: FieldError[]) =>
   new HttpProblem(400, 'validation', 'Invalid request', detail, errors ? { errors } : {});
 
 export const notFound = (detail: string) => new HttpProblem(404, 'not-found', 'Not found', detail);
-
-const problemType = (slug: string) => `urn:dish-live:problem:${slug}`;
 
 /** zod issues as {path, message}; an unknown field is reported at its own path. */
 export function fieldErrors(err: ZodError): FieldError[] {
@@ -102,9 +79,7 @@ function toProblem(err: unknown): HttpProblem | undefined {
     return new HttpProblem(409, 'order-id-reused', 'Order id reused', `${err.message}; use a new orderId for a new order`);
   }
   if (err instanceof VersionConflictError) {
-    return new HttpProblem(409, 'version-conflict', 'Version conflict', err.message, {
-      extensions: { currentVersion: err.current },
-    });
+    return new HttpProblem(409, 'version-conflict', 'Version conflict', err.message, { extensions: { currentVersion: err.current } });
   }
   if (err instanceof RedisUnavailableError || isRedisUnavailable(err)) {
     return new HttpProblem(503, 'redis-unavailable', 'Service unavailable', 'the event store is unreachable; retry shortly', {
@@ -127,15 +102,7 @@ export function problemHandler(log: Logger, redisDown: () => boolean): ErrorRequ
     } else if (problem.status >= 500) {
       log.warn({ err, method: req.method, url: req.originalUrl, status: problem.status }, problem.detail);
     }
-    const body: ProblemBody = {
-      ...problem.options.extensions,
-      type: problemType(problem.slug),
-      title: problem.title,
-      status: problem.status,
-      detail: problem.detail,
-      ...(problem.options.errors ? { errors: problem.options.errors } : {}),
-    };
-    res.status(problem.status).set(problem.options.headers ?? {}).type('application/problem+json').json(body);
+    sendProblem(res, problem, problem.headers);
   };
 }
 

@@ -1,0 +1,40 @@
+// Environment configuration every gateway reads: the service basics plus the hub's limits, origins, proxies and tokens.
+import { z } from 'zod';
+import { LIMITS } from '@dish-live/protocol';
+import { allowedOriginsEnv, boolEnv, intEnv, serviceEnv, trustProxyEnv } from '@dish-live/server';
+
+const atLeast = (min: number, fallback: number) => intEnv(min, Infinity, fallback);
+
+/** Variables every gateway reads; each gateway adds its own and its default PORT. */
+export const gatewayEnv = {
+  ...serviceEnv,
+  RING_SIZE: atLeast(1, 10_000),
+  SOFT_LIMIT_BYTES: atLeast(1024, 256 * 1024),
+  HARD_LIMIT_BYTES: atLeast(1024, 4 * 1024 * 1024),
+  /** Browser origins besides the page's own that may connect: exact origins, comma-separated, or `*` (unset: same origin only). */
+  ALLOWED_ORIGINS: allowedOriginsEnv,
+  SHUTDOWN_GRACE_MS: atLeast(0, 5000),
+  STREAM_MAXLEN: atLeast(1, 10_000),
+  SALES_BUCKET_MS: atLeast(1, 10_000),
+  /** Sales history a snapshot carries: the span the dashboard draws. */
+  SNAPSHOT_SALES_WINDOW_MS: atLeast(0, LIMITS.snapshotSalesWindowMs),
+  TICK_MS: atLeast(1, 25),
+  /** Under load, at most one write per client per this many ms, carrying every event of the window (0: every turn). */
+  COALESCE_MS: atLeast(0, 10),
+  /** Connections this process holds at most; past it a new one is refused with 503 + Retry-After. */
+  MAX_CONNECTIONS: atLeast(1, 20_000),
+  /** Connections one client address holds at most (loopback too); past it, 429 + Retry-After. */
+  MAX_CONNECTIONS_PER_IP: atLeast(1, 1000),
+  /** The proxies whose X-Forwarded-For names the client (per-address limits): addresses or subnets; unset: none. */
+  TRUST_PROXY: trustProxyEnv,
+  /** Whether chat needs a write token, as on the dish service: then chat over the socket is refused (post it to /api/chat). */
+  CHAT_REQUIRES_TOKEN: boolEnv(false),
+  /** HS256 secret for subscription tokens (at least 32 characters). */
+  SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** RS256 public key (PEM, SPKI) for subscription tokens. */
+  SUBSCRIBE_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+  /** Whether a token is needed to subscribe; default: true when a key is set, false otherwise. */
+  SUBSCRIBE_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+};
+
+export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
