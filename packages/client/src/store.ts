@@ -1,23 +1,35 @@
-// The dashboard's state as the client keeps it: dishes by id, sales history and the last id, advanced by snapshot, event and state.
+// The live state, applied once per message: dishes by id, sales history, recent chat and the last id, and what changed.
 import type { ChatMessageEvent, Dish, DishEvent, SalesHistory, Snapshot, StateMessage } from '@dish-live/protocol';
 import { compareStreamIds, LIMITS } from '@dish-live/protocol/wire';
+import { ChangeRecorder, type ChangeRecord } from './change-record.js';
 import { SalesBuckets } from './sales-buckets.js';
 
 export type ApplyResult = 'applied' | 'duplicate';
+
+export interface DishStoreOptions {
+  /** Chat messages kept; by default as many as a snapshot carries (LIMITS.recentChat). */
+  chatLimit?: number;
+  /** Keep a ChangeRecord for takeChanges(), for a view that redraws only what changed; without it the store keeps none. */
+  recordChanges?: boolean;
+}
 
 export class DishStore {
   readonly dishes = new Map<string, Dish>();
   /** Undefined until a snapshot carries sales history (a server from before it did counts none). */
   sales: SalesBuckets | undefined;
-  /** The most recent chat messages, oldest first, at most LIMITS.recentChat: a snapshot's, then each new one. */
+  /** The most recent chat messages, oldest first, at most the chat limit: a snapshot's, then each new one. */
   readonly chat: ChatMessageEvent[] = [];
   /** The newest id this state includes; what a reconnect sends as `since`. */
   lastId: string | undefined;
   /** Bumped on every change, so a view can tell cheaply whether to redraw. */
   revision = 0;
+  readonly #chatLimit: number;
+  readonly #changes: ChangeRecorder | undefined;
 
-  constructor(since?: string) {
+  constructor(since?: string, options: DishStoreOptions = {}) {
     this.lastId = since;
+    this.#chatLimit = options.chatLimit ?? LIMITS.recentChat;
+    this.#changes = options.recordChanges ? new ChangeRecorder(this.#chatLimit) : undefined;
   }
 
   /** True when `id` is already included: at or before the last id. */
@@ -27,28 +39,31 @@ export class DishStore {
 
   /** `now` is when the snapshot arrived: with no sales history in it, sales are known from then. */
   applySnapshot(snapshot: Pick<Snapshot, 'id' | 'dishes'> & { sales?: SalesHistory; chat?: readonly ChatMessageEvent[] }, now = Date.now()): void {
+    const before = this.#changes ? new Map(this.dishes) : undefined;
     this.dishes.clear();
     for (const dish of snapshot.dishes) this.dishes.set(dish.id, dish);
     this.sales = snapshot.sales ? new SalesBuckets(snapshot.sales, now) : undefined;
     // The snapshot's chat is the newest there is; what this store saw before it is older or the same.
-    this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-LIMITS.recentChat));
+    this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-this.#chatLimit));
+    if (before) this.#changes?.reset(before, this.dishes, this.chat);
     this.lastId = snapshot.id;
     this.revision++;
   }
 
   applyEvent(event: DishEvent): ApplyResult {
     if (this.includes(event.id)) return 'duplicate';
+    this.#changes?.event(event.ts);
     switch (event.type) {
       case 'dish.created':
       case 'dish.updated':
-        this.dishes.set(event.data.dish.id, event.data.dish);
+        this.#putDish(event.data.dish);
         break;
       case 'dish.sold':
-        this.dishes.set(event.data.dish.id, event.data.dish);
-        this.sales?.add(event.ts, event.data.dish.category, event.data.qty);
+        this.#addSale(event.ts, event.data.dish.category, event.data.qty);
+        this.#putDish(event.data.dish);
         break;
       case 'dish.deleted':
-        this.dishes.delete(event.data.id);
+        this.#deleteDish(event.data.id);
         break;
       case 'chat.message':
         this.#addChat(event);
@@ -66,15 +81,21 @@ export class DishStore {
   applyState(state: StateMessage, now = Date.now()): { result: ApplyResult; chat: ChatMessageEvent[] } {
     if (this.includes(state.id)) return { result: 'duplicate', chat: [] };
     const chat = state.chat.filter((event) => !this.includes(event.id));
-    for (const event of chat) this.#addChat(event);
+    for (const event of chat) {
+      this.#addChat(event);
+      this.#changes?.sample(event.ts);
+    }
     for (const dish of state.dishes) {
       if ('deleted' in dish) {
-        this.dishes.delete(dish.id);
+        this.#changes?.event();
+        this.#deleteDish(dish.id);
         continue;
       }
       const before = this.dishes.get(dish.id);
-      if (before && dish.sold > before.sold) this.sales?.add(now, dish.category, dish.sold - before.sold);
-      this.dishes.set(dish.id, dish);
+      // A dish's updatedAt is the ts of the newest event it includes: the latency of what this state delivers.
+      this.#changes?.event(!before || dish.version !== before.version ? dish.updatedAt : undefined);
+      if (before && dish.sold > before.sold) this.#addSale(now, dish.category, dish.sold - before.sold);
+      this.#putDish(dish);
     }
     this.lastId = state.id;
     this.revision++;
@@ -85,8 +106,29 @@ export class DishStore {
     return [...this.dishes.values()];
   }
 
+  /** Hands over what changed since the last call and starts a new record; only for a store made with `recordChanges`. */
+  takeChanges(): ChangeRecord {
+    if (!this.#changes) throw new Error('this store records no changes: create it with { recordChanges: true }');
+    return this.#changes.take();
+  }
+
+  #putDish(dish: Dish): void {
+    this.#changes?.dish(this.dishes.get(dish.id), dish);
+    this.dishes.set(dish.id, dish);
+  }
+
+  #deleteDish(id: string): void {
+    if (this.dishes.delete(id)) this.#changes?.removed(id);
+  }
+
+  #addSale(ts: number, category: string, qty: number): void {
+    const t = this.sales?.add(ts, category, qty);
+    if (t !== undefined) this.#changes?.sale(t);
+  }
+
   #addChat(event: ChatMessageEvent): void {
     this.chat.push(event);
-    if (this.chat.length > LIMITS.recentChat) this.chat.splice(0, this.chat.length - LIMITS.recentChat);
+    if (this.chat.length > this.#chatLimit) this.chat.splice(0, this.chat.length - this.#chatLimit);
+    this.#changes?.chat(event);
   }
 }

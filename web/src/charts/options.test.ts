@@ -45,7 +45,7 @@ describe('category colours', () => {
 
 describe('sales series', () => {
   const input = (over: Partial<SalesInput> = {}): SalesInput => ({
-    sales: new Map<number, { total: number; byCategory: Record<string, number> }>([[100_000, { total: 3, byCategory: { a: 2, b: 1 } }], [120_000, { total: 5, byCategory: { a: 5 } }]]),
+    buckets: [{ t: 100_000, total: 3, byCategory: { a: 2, b: 1 } }, { t: 120_000, total: 5, byCategory: { a: 5 } }],
     bucketMs: 10_000,
     knownFrom: 0,
     now: 125_000,
@@ -76,8 +76,8 @@ describe('sales series', () => {
   });
 
   it('counts what sold in the window, the bucket in progress included', () => {
-    expect(salesInWindow(input().sales, { from: 110_000, to: 130_000 })).toBe(5);
-    expect(salesInWindow(input().sales, { from: 90_000, to: 130_000 })).toBe(8);
+    expect(salesInWindow(input().buckets, { from: 110_000, to: 130_000 })).toBe(5);
+    expect(salesInWindow(input().buckets, { from: 90_000, to: 130_000 })).toBe(8);
   });
 
   it('sends only data and the window when the series are the same', () => {

@@ -1,7 +1,7 @@
 // The sales line chart's ECharts options: total and per-category sales per time bucket over a sliding window.
-import { bucketStart } from '@dish-live/client';
+import { bucketStart, type SalesBuckets } from '@dish-live/client';
+import type { SalesBucket } from '@dish-live/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
-import type { SalesPoint } from '../state/store.js';
 import { categoryColor, TOTAL_COLOR, type ChartTheme } from './palette.js';
 
 export interface SalesSeries {
@@ -25,7 +25,8 @@ export function salesWindow(now: number, bucketMs: number, windowMs: number): Sa
 }
 
 export interface SalesInput {
-  sales: ReadonlyMap<number, SalesPoint>;
+  /** Oldest first. */
+  buckets: readonly SalesBucket[];
   bucketMs: number;
   /** Buckets before this are unknown (the service had not started, or the history was not sent): left blank. */
   knownFrom: number;
@@ -34,18 +35,27 @@ export interface SalesInput {
   totalName: string;
 }
 
+/** The bucket width assumed until a snapshot says it (the dish service's default): there is nothing to draw yet. */
+const UNKNOWN_BUCKET_MS = 10_000;
+
+/** The store's sales, or an empty history from `now` while there are none. */
+export function salesHistory(sales: SalesBuckets | undefined, now: number): Pick<SalesInput, 'buckets' | 'bucketMs' | 'knownFrom'> {
+  return sales ?? { buckets: [], bucketMs: UNKNOWN_BUCKET_MS, knownFrom: now };
+}
+
 /**
  * One point per closed bucket from the first known one, zero where nothing sold (a quiet time, not missing data): the
  * total first, then one series per category; then the total's bucket in progress, as a segment of its own.
  */
 export function salesSeries(input: SalesInput, window: SalesWindow): SalesSeries[] {
-  const { sales, bucketMs, categories } = input;
+  const { bucketMs, categories } = input;
+  const at = bucketCursor(input.buckets);
   const current = bucketStart(input.now, bucketMs);
   const total: [number, number][] = [];
   const per = categories.map(() => [] as [number, number][]);
   const start = Math.max(bucketStart(window.from, bucketMs), input.knownFrom);
   for (let t = start; t < current; t += bucketMs) {
-    const point = sales.get(t);
+    const point = at(t);
     total.push([t, point?.total ?? 0]);
     categories.forEach((c, i) => per[i]!.push([t, point?.byCategory[c] ?? 0]));
   }
@@ -55,17 +65,26 @@ export function salesSeries(input: SalesInput, window: SalesWindow): SalesSeries
   ];
   if (current >= input.knownFrom) {
     const last = total.at(-1);
-    const now: [number, number] = [current, sales.get(current)?.total ?? 0];
+    const now: [number, number] = [current, at(current)?.total ?? 0];
     series.push({ id: 'total:progress', name: input.totalName, color: TOTAL_COLOR, data: last ? [last, now] : [now], inProgress: true });
   }
   return series;
 }
 
 /** Everything sold in the window, the bucket in progress included: the figure the chart's heading states. */
-export function salesInWindow(sales: ReadonlyMap<number, SalesPoint>, window: SalesWindow): number {
+export function salesInWindow(buckets: readonly SalesBucket[], window: SalesWindow): number {
   let sum = 0;
-  for (const [t, point] of sales) if (t >= window.from && t < window.to) sum += point.total;
+  for (const b of buckets) if (b.t >= window.from && b.t < window.to) sum += b.total;
   return sum;
+}
+
+/** Looks buckets up by start time in one pass: each call must ask for a later time than the one before. */
+function bucketCursor(buckets: readonly SalesBucket[]): (t: number) => SalesBucket | undefined {
+  let i = 0;
+  return (t) => {
+    while (i < buckets.length && buckets[i]!.t < t) i++;
+    return buckets[i]?.t === t ? buckets[i] : undefined;
+  };
 }
 
 function seriesOption(s: SalesSeries) {

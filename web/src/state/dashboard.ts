@@ -1,13 +1,12 @@
-// The dashboard controller: one live connection feeding the plain store, one frame loop redrawing what changed.
+// The dashboard controller: one live connection applying to the client's store, one frame loop redrawing what it changed.
 import { shallowRef, type ShallowRef } from 'vue';
-import { connect, LatencyRing, RateMeter, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
+import { connect, DishStore, LatencyRing, RateMeter, ZERO_ID, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
 import { DishApi } from '../api.js';
 import type { RuntimeConfig } from '../config.js';
 import { clientOptions } from './connection.js';
 import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
 import { FrameListeners, type FrameListener } from './frame-listeners.js';
-import { DashboardStore } from './store.js';
 import type { TransportChoice } from './url-state.js';
 
 export interface StatusView {
@@ -33,8 +32,12 @@ const STATUS_REFRESH_MS = 250;
 /** What the dashboard asks the gateways for: more than a screen can show is conflated server-side. */
 export const DASHBOARD_MAX_RATE = 60;
 
+/** Chat lines the panel keeps: a longer scrollback than the recent chat a snapshot carries. */
+const CHAT_SCROLLBACK = 200;
+
 export class Dashboard {
-  readonly store = new DashboardStore();
+  /** Applied to by the client, once per message; the frame loop takes what changed from it. */
+  readonly store = new DishStore(undefined, { chatLimit: CHAT_SCROLLBACK, recordChanges: true });
   readonly api: DishApi;
   /** Bumped once per frame that changed anything: a cheap reactive signal for views that list the dishes. */
   readonly version = shallowRef(0);
@@ -131,29 +134,26 @@ export class Dashboard {
 
   #open(): void {
     const choice = this.choice.value;
-    const hasState = this.store.dishes.size > 0 || this.store.lastId !== '0-0';
-    const client = connect(
-      clientOptions(this.config, {
+    const client = connect({
+      ...clientOptions(this.config, {
         transport: choice.transport,
         pollIntervalMs: choice.pollIntervalMs ?? this.config.pollIntervalMs,
-        since: hasState ? this.store.lastId : undefined,
+        since: this.store.lastId,
         maxRate: DASHBOARD_MAX_RATE,
       }),
-    );
+      store: this.store,
+    });
     this.#client = client;
     this.#clientStatus = client.status;
     // A replaced client's late callbacks (its own close() reports 'offline') must not touch the current state.
     const current = () => this.#client === client;
+    const changed = () => {
+      if (current()) this.#frames.schedule();
+    };
     client.on('snapshot', (snapshot) => {
       if (!current()) return;
       this.snapshots++;
       if (snapshot.instance !== undefined) this.#instance = snapshot.instance;
-      this.store.applySnapshot({
-        id: snapshot.id,
-        dishes: snapshot.dishes,
-        sales: snapshot.sales ?? { bucketMs: this.store.bucketMs, buckets: [] },
-        chat: snapshot.chat,
-      });
       this.#frames.schedule();
       this.#refreshStatus();
     });
@@ -162,15 +162,8 @@ export class Dashboard {
       this.#instance = resumed.instance;
       this.#refreshStatus();
     });
-    // A conflated state comes first, then its chat as events: the store ignores those (their ids are not newer).
-    client.on('state', (state) => {
-      if (!current()) return;
-      this.store.applyState(state);
-      this.#frames.schedule();
-    });
-    client.on('event', (event) => {
-      if (current() && this.store.applyEvent(event)) this.#frames.schedule();
-    });
+    client.on('state', changed);
+    client.on('event', changed);
     client.on('status', (status) => {
       if (!current()) return;
       this.#clientStatus = status;
@@ -214,7 +207,7 @@ export class Dashboard {
       transport: choice.transport,
       pollIntervalMs: choice.pollIntervalMs ?? this.config.pollIntervalMs,
       instance: this.#instance,
-      lastId: this.store.lastId,
+      lastId: this.store.lastId ?? ZERO_ID,
       eventsPerSecond: this.#rate.rate(now),
       p50,
       p99,

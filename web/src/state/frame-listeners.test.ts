@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { emptyChanges, type ChangeRecord } from '@dish-live/client';
 import { FrameListeners } from './frame-listeners.js';
-import { emptyChanges, type Changes } from './store.js';
 
-const changed = (id: string, field: 'stock' | 'price' = 'stock'): Changes => ({ ...emptyChanges(), dishes: new Map([[id, new Set([field])]]) });
+const changed = (id: string, field: 'stock' | 'price' = 'stock'): ChangeRecord => ({ ...emptyChanges(), dishes: new Map([[id, new Set([field])]]) });
 
 describe('FrameListeners', () => {
   it('calls an unthrottled listener every frame and a throttled one at most once per interval', () => {
@@ -18,16 +18,16 @@ describe('FrameListeners', () => {
 
   it('folds the changes of skipped frames into the next call, and says when that is due', () => {
     const set = new FrameListeners();
-    const seen: Changes[] = [];
+    const seen: ChangeRecord[] = [];
     set.add((c) => seen.push(c), 500);
     expect(set.dispatch(changed('a'), 1000)).toBeUndefined();
     expect(set.dispatch(changed('b', 'price'), 1100)).toBe(1500);
-    expect(set.dispatch({ ...emptyChanges(), sales: true }, 1200)).toBe(1500);
+    expect(set.dispatch({ ...emptyChanges(), sales: new Set([0]) }, 1200)).toBe(1500);
     expect(set.dispatch(emptyChanges(), 1500)).toBeUndefined();
     expect(seen).toHaveLength(2);
     const folded = seen[1]!;
     expect([...folded.dishes.keys()]).toEqual(['b']);
-    expect(folded.sales).toBe(true);
+    expect([...folded.sales]).toEqual([0]);
   });
 
   it('asks for no frame while a throttled listener has nothing pending', () => {

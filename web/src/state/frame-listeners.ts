@@ -1,14 +1,14 @@
 // The renderers a frame calls, each at most once per its own interval, none losing a change it skipped.
-import { emptyChanges, mergeChanges, type Changes } from './store.js';
+import { emptyChanges, hasChanges, mergeChanges, type ChangeRecord } from '@dish-live/client';
 
-export type FrameListener = (changes: Changes, now: number) => void;
+export type FrameListener = (changes: ChangeRecord, now: number) => void;
 
 interface Registration {
   listener: FrameListener;
   minIntervalMs: number;
   lastRun: number;
   /** Changes collected over the frames this listener skipped. */
-  pending: Changes | undefined;
+  pending: ChangeRecord | undefined;
 }
 
 export class FrameListeners {
@@ -25,7 +25,7 @@ export class FrameListeners {
    * Hands one frame's changes to every listener that is due (with whatever it skipped folded in) and keeps them for
    * the others. Returns when the next skipped-with-changes listener falls due, or undefined when none waits.
    */
-  dispatch(changes: Changes, now: number): number | undefined {
+  dispatch(changes: ChangeRecord, now: number): number | undefined {
     let nextDue: number | undefined;
     for (const r of this.#registrations) {
       const due = r.lastRun + r.minIntervalMs;
@@ -41,8 +41,4 @@ export class FrameListeners {
     }
     return nextDue;
   }
-}
-
-function hasChanges(c: Changes): boolean {
-  return c.structure || c.sales || c.chat || c.dishes.size > 0;
 }
