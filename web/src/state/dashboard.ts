@@ -2,8 +2,8 @@
 import { shallowRef, type ShallowRef } from 'vue';
 import { connect, DishStore, LatencyRing, RateMeter, ZERO_ID, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
 import { DishApi } from '../api.js';
-import type { RuntimeConfig } from '../config.js';
-import { clientOptions } from './connection.js';
+import type { RuntimeConfig } from '../runtime-config.js';
+import { clientOptions } from './client-options.js';
 import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
 import { FrameListeners, type FrameListener } from './frame-listeners.js';

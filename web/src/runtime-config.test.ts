@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, resolveConfig } from './config.js';
+import { ConfigError, loadConfig, resolveConfig } from './runtime-config.js';
 
 const raw = { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000 };
 

@@ -1,6 +1,6 @@
 // From the runtime config and the chosen transport to the client's connect() options.
 import type { ConnectOptions } from '@dish-live/client';
-import type { RuntimeConfig } from '../config.js';
+import type { RuntimeConfig } from '../runtime-config.js';
 import type { Transport } from './url-state.js';
 
 export interface LiveOptions {

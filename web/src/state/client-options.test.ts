@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientOptions, serviceBase } from './connection.js';
+import { clientOptions, serviceBase } from './client-options.js';
 
 const config = {
   apiBase: 'https://dash.example/api',
