@@ -1,9 +1,10 @@
 // Environment configuration every gateway reads: the service basics plus the hub's limits, origins, proxies and tokens.
 import { z } from 'zod';
 import { LIMITS } from '@dish-live/protocol';
-import { allowedOriginsEnv, boolEnv, intEnv, serviceEnv, trustProxyEnv } from '@dish-live/server';
+import { allowedOriginsEnv, boolEnv, intEnv, loadEnv, serviceEnv, trustProxyEnv } from '@dish-live/server';
 
-const atLeast = (min: number, fallback: number) => intEnv(min, Infinity, fallback);
+/** An integer of at least `min`. */
+export const atLeast = (min: number, fallback: number) => intEnv(min, Infinity, fallback);
 
 /** Variables every gateway reads; each gateway adds its own and its default PORT. */
 export const gatewayEnv = {
@@ -38,3 +39,8 @@ export const gatewayEnv = {
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
+
+/** A gateway's configuration: these variables plus its own (`extra`: its PORT and transport settings). */
+export function loadGatewayEnv<Extra extends z.ZodRawShape>(extra: Extra, env: NodeJS.ProcessEnv) {
+  return loadEnv({ ...gatewayEnv, ...extra }, env);
+}

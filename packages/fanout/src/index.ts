@@ -5,6 +5,6 @@ export { Connection } from './connection.js';
 export { Group } from './group.js';
 export type { Transport, Sink, CloseReason } from './transport.js';
 export type { FanoutMetrics } from './metrics.js';
-export { gatewayEnv, type GatewayConfig } from './gateway-env.js';
+export { atLeast, gatewayEnv, loadGatewayEnv, type GatewayConfig } from './gateway-env.js';
 export { createClientMessageHandler, type ClientSession } from './client-messages.js';
 export { startGatewayCore, feedConnectionName, type GatewayCore } from './gateway-core.js';
