@@ -11,7 +11,7 @@ const snapshot = (id: string, dishes: Dish[], chat: ChatMessageEvent[] = []) => 
   id, dishes, sales: { bucketMs: 10_000, buckets: [{ t: 0, total: 3, byCategory: { c1: 3 } }] }, chat,
 });
 /** A store as the dashboard keeps it: a longer chat scrollback, and a change record for its frames. */
-const recording = () => new DishStore(undefined, { chatLimit: 200, recordChanges: true });
+const recording = (onChange: () => void = () => undefined) => new DishStore(undefined, { chatLimit: 200, onChange });
 const text = (m: ChatMessageEvent) => m.data.text;
 
 describe('DishStore change record', () => {
@@ -37,6 +37,18 @@ describe('DishStore change record', () => {
     expect([...(c.dishes.get('a') ?? [])]).toEqual(['stock']);
     expect(c.eventTs).toEqual([100]);
     expect(c.eventCount).toBe(1);
+  });
+
+  it('tells its listener once per message applied, and not for a duplicate', () => {
+    let told = 0;
+    const s = recording(() => told++);
+    s.applySnapshot(snapshot('5-0', [dish('a')]), 5_000);
+    s.applyEvent({ id: '6-0', prev: '5-0', type: 'dish.updated', ts: 6, data: { dish: dish('a', { stock: 3, version: 2 }) } });
+    s.applyState({ type: 'state', id: '7-0', dishes: [dish('a', { stock: 2, version: 3 })], chat: [] }, 7_000);
+    expect(told).toBe(3);
+    s.applyEvent({ id: '6-0', prev: '5-0', type: 'dish.updated', ts: 6, data: { dish: dish('a', { stock: 3, version: 2 }) } });
+    s.applyState({ type: 'state', id: '7-0', dishes: [], chat: [] }, 7_000);
+    expect(told).toBe(3);
   });
 
   it('ignores an event at or before the last id (a replay overlapping a switch)', () => {
@@ -159,7 +171,7 @@ describe('DishStore change record', () => {
   it('keeps no record in a store not made to, and says so when asked for one', () => {
     const s = new DishStore();
     s.applySnapshot(snapshot('5-0', [dish('a')]), 5_000);
-    expect(() => s.takeChanges()).toThrow(/recordChanges/);
+    expect(() => s.takeChanges()).toThrow(/onChange/);
   });
 });
 

@@ -9,8 +9,11 @@ export type ApplyResult = 'applied' | 'duplicate';
 export interface DishStoreOptions {
   /** Chat messages kept; by default as many as a snapshot carries (LIMITS.recentChat). */
   chatLimit?: number;
-  /** Keep a ChangeRecord for takeChanges(), for a view that redraws only what changed; without it the store keeps none. */
-  recordChanges?: boolean;
+  /**
+   * Told after each message applied, for a view that then takes what changed with takeChanges() (at its next frame,
+   * say); only a store given this keeps a change record.
+   */
+  onChange?: () => void;
 }
 
 export class DishStore {
@@ -25,11 +28,13 @@ export class DishStore {
   revision = 0;
   readonly #chatLimit: number;
   readonly #changes: ChangeRecorder | undefined;
+  readonly #onChange: (() => void) | undefined;
 
   constructor(since?: string, options: DishStoreOptions = {}) {
     this.lastId = since;
     this.#chatLimit = options.chatLimit ?? LIMITS.recentChat;
-    this.#changes = options.recordChanges ? new ChangeRecorder(this.#chatLimit) : undefined;
+    this.#onChange = options.onChange;
+    this.#changes = options.onChange ? new ChangeRecorder(this.#chatLimit) : undefined;
   }
 
   /** True when `id` is already included: at or before the last id. */
@@ -47,7 +52,7 @@ export class DishStore {
     this.chat.splice(0, this.chat.length, ...(snapshot.chat ?? []).slice(-this.#chatLimit));
     if (before) this.#changes?.reset(before, this.dishes, this.chat);
     this.lastId = snapshot.id;
-    this.revision++;
+    this.#changed();
   }
 
   applyEvent(event: DishEvent): ApplyResult {
@@ -70,7 +75,7 @@ export class DishStore {
         break;
     }
     this.lastId = event.id;
-    this.revision++;
+    this.#changed();
     return 'applied';
   }
 
@@ -98,7 +103,7 @@ export class DishStore {
       this.#putDish(dish);
     }
     this.lastId = state.id;
-    this.revision++;
+    this.#changed();
     return { result: 'applied', chat };
   }
 
@@ -106,10 +111,15 @@ export class DishStore {
     return [...this.dishes.values()];
   }
 
-  /** Hands over what changed since the last call and starts a new record; only for a store made with `recordChanges`. */
+  /** Hands over what changed since the last call and starts a new record; only for a store given `onChange`. */
   takeChanges(): ChangeRecord {
-    if (!this.#changes) throw new Error('this store records no changes: create it with { recordChanges: true }');
+    if (!this.#changes) throw new Error('this store records no changes: create it with an onChange listener');
     return this.#changes.take();
+  }
+
+  #changed(): void {
+    this.revision++;
+    this.#onChange?.();
   }
 
   #putDish(dish: Dish): void {

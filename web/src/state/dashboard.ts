@@ -36,8 +36,8 @@ export const DASHBOARD_MAX_RATE = 60;
 const CHAT_SCROLLBACK = 200;
 
 export class Dashboard {
-  /** Applied to by the client, once per message; the frame loop takes what changed from it. */
-  readonly store = new DishStore(undefined, { chatLimit: CHAT_SCROLLBACK, recordChanges: true });
+  /** Applied to by the client, once per message; each change asks for a frame, which takes what changed. */
+  readonly store = new DishStore(undefined, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.#frames.schedule() });
   readonly api: DishApi;
   /** Bumped once per frame that changed anything: a cheap reactive signal for views that list the dishes. */
   readonly version = shallowRef(0);
@@ -147,14 +147,10 @@ export class Dashboard {
     this.#clientStatus = client.status;
     // A replaced client's late callbacks (its own close() reports 'offline') must not touch the current state.
     const current = () => this.#client === client;
-    const changed = () => {
-      if (current()) this.#frames.schedule();
-    };
     client.on('snapshot', (snapshot) => {
       if (!current()) return;
       this.snapshots++;
       if (snapshot.instance !== undefined) this.#instance = snapshot.instance;
-      this.#frames.schedule();
       this.#refreshStatus();
     });
     client.on('resumed', (resumed) => {
@@ -162,8 +158,6 @@ export class Dashboard {
       this.#instance = resumed.instance;
       this.#refreshStatus();
     });
-    client.on('state', changed);
-    client.on('event', changed);
     client.on('status', (status) => {
       if (!current()) return;
       this.#clientStatus = status;
