@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessageEvent, Dish, DishEvent, StateMessage } from '@dish-live/protocol';
 import { emptyChanges, hasChanges, mergeChanges, reshaped } from './change-record.js';
-import { SALES_WINDOW_MS } from './sales-buckets.js';
+import { SALES_WINDOW_MS } from '@dish-live/protocol/wire';
 import { DishStore } from './store.js';
 
 const dish = (id: string, over: Partial<Dish> = {}): Dish => ({

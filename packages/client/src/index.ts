@@ -5,7 +5,6 @@ export { emptyChanges, hasChanges, mergeChanges, reshaped, type ChangeRecord, ty
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { LatencyRing, LatencyTracker, percentile, type LatencyPercentiles, type LatencySummary } from './latency.js';
 export { RateMeter } from './rate-meter.js';
-export { bucketStart, SalesBuckets, SALES_WINDOW_MS } from './sales-buckets.js';
 export type { TransportKind } from './transport.js';
 export type { WebSocketConstructor, WebSocketLike } from './ws-transport.js';
 export type { EventSourceConstructor, EventSourceLike } from './sse-transport.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SALES_WINDOW_MS } from './sales-buckets.js';
+import { SALES_WINDOW_MS } from '@dish-live/protocol/wire';
 import { DishStore } from './store.js';
 import { chat, dish, sold, updated } from './test-fixtures.test-helpers.js';
 

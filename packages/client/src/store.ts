@@ -1,8 +1,7 @@
 // The live state, applied once per message: dishes by id, sales history, recent chat and the last id, and what changed.
 import type { ChatMessageEvent, Dish, DishEvent, SalesHistory, Snapshot, StateMessage } from '@dish-live/protocol';
-import { compareStreamIds, LIMITS } from '@dish-live/protocol/wire';
+import { compareStreamIds, LIMITS, SalesBuckets } from '@dish-live/protocol/wire';
 import { ChangeRecorder, type ChangeRecord } from './change-record.js';
-import { SalesBuckets } from './sales-buckets.js';
 
 export type ApplyResult = 'applied' | 'duplicate';
 

@@ -1,5 +1,5 @@
 // The in-memory view a snapshot is cut from: dishes, the sales of the snapshot window, recent chat and the last id.
-import { LIMITS, type ChatMessageEvent, type Dish, type DishEvent, type SalesBucket, type Snapshot } from '@dish-live/protocol';
+import { LIMITS, SalesBuckets, type ChatMessageEvent, type Dish, type DishEvent, type Snapshot } from '@dish-live/protocol';
 
 /**
  * Everything it holds is bounded by the menu, the window and the chat cap: a gateway that has run for a day holds
@@ -7,9 +7,8 @@ import { LIMITS, type ChatMessageEvent, type Dish, type DishEvent, type SalesBuc
  */
 export class View {
   readonly #dishes = new Map<string, Dish>();
-  readonly #buckets = new Map<number, SalesBucket>();
+  readonly #sales: SalesBuckets;
   readonly #chat: ChatMessageEvent[];
-  readonly bucketMs: number;
   #last: string;
 
   constructor(
@@ -17,14 +16,17 @@ export class View {
     private readonly windowMs: number,
   ) {
     for (const dish of snapshot.dishes) this.#dishes.set(dish.id, dish);
-    this.bucketMs = snapshot.sales.bucketMs;
-    for (const bucket of snapshot.sales.buckets) this.#buckets.set(bucket.t, bucket);
+    this.#sales = new SalesBuckets(snapshot.sales, Date.now(), windowMs);
     this.#chat = snapshot.chat.slice(-LIMITS.recentChat);
     this.#last = snapshot.id;
   }
 
   get last(): string {
     return this.#last;
+  }
+
+  get bucketMs(): number {
+    return this.#sales.bucketMs;
   }
 
   get dishCount(): number {
@@ -40,7 +42,7 @@ export class View {
         break;
       case 'dish.sold':
         this.#dishes.set(event.data.dish.id, event.data.dish);
-        this.#addSale(event.ts, event.data.dish.category, event.data.qty);
+        this.#sales.add(event.ts, event.data.dish.category, event.data.qty);
         break;
       case 'dish.deleted':
         this.#dishes.delete(event.data.id);
@@ -58,21 +60,7 @@ export class View {
     for (const dish of this.#dishes.values()) if (!categories || categories.has(dish.category)) dishes.push(dish);
     dishes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const oldest = now - this.windowMs;
-    const buckets = [...this.#buckets.values()].filter((b) => b.t >= oldest).sort((a, b) => a.t - b.t);
+    const buckets = this.#sales.buckets.filter((b) => b.t >= oldest);
     return { id: this.#last, dishes, sales: { bucketMs: this.bucketMs, buckets }, chat: [...this.#chat] };
-  }
-
-  // Same bucketing as apply-order.lua, so the view agrees with what a fresh read from Redis would say.
-  #addSale(ts: number, category: string, qty: number): void {
-    const t = Math.floor(ts / this.bucketMs) * this.bucketMs;
-    let bucket = this.#buckets.get(t);
-    if (!bucket) {
-      bucket = { t, total: 0, byCategory: {} };
-      this.#buckets.set(t, bucket);
-      const oldest = ts - this.windowMs;
-      for (const key of this.#buckets.keys()) if (key < oldest) this.#buckets.delete(key);
-    }
-    bucket.total += qty;
-    bucket.byCategory[category] = (bucket.byCategory[category] ?? 0) + qty;
   }
 }

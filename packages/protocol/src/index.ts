@@ -10,3 +10,4 @@ export * from './messages.js';
 export * from './subscription.js';
 export * from './ws-frame.js';
 export * from './sse-frame.js';
+export * from './sales-buckets.js';

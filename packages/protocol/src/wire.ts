@@ -4,3 +4,4 @@ export * from './stream-id.js';
 export * from './limits.js';
 export * from './codes.js';
 export * from './event-types.js';
+export * from './sales-buckets.js';

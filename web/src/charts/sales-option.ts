@@ -1,5 +1,5 @@
 // The sales line chart's ECharts options: total and per-category sales per time bucket over a sliding window.
-import { bucketStart, type SalesBuckets } from '@dish-live/client';
+import { bucketStart, type SalesBuckets } from '@dish-live/protocol/wire';
 import type { SalesBucket } from '@dish-live/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 import { categoryColor, TOTAL_COLOR, type ChartTheme } from './palette.js';

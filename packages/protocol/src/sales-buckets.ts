@@ -1,8 +1,10 @@
-// Sales per time bucket over a sliding window: which bucket a sale counts in, the counting, and what is kept.
-import type { SalesBucket, SalesHistory } from '@dish-live/protocol';
+// Sales per time bucket over a sliding window: which bucket a sale counts in (as apply-order.lua counts it), the
+// counting, and what is kept. The one bucketing of the gateways' view and the clients' store.
+import { LIMITS } from './limits.js';
+import type { SalesBucket, SalesHistory } from './sales.js';
 
 /** The span of sales history kept: what a snapshot carries (the dashboard's longest window), sliding as buckets are added. */
-export const SALES_WINDOW_MS = 3_600_000;
+export const SALES_WINDOW_MS = LIMITS.snapshotSalesWindowMs;
 
 /** The start of the bucket `ts` falls in: where the server counts a sale (apply-order.lua), so both agree. */
 export function bucketStart(ts: number, bucketMs: number): number {
@@ -23,7 +25,7 @@ export class SalesBuckets implements SalesHistory {
   constructor(
     history: SalesHistory,
     now: number,
-    readonly windowMs = SALES_WINDOW_MS,
+    readonly windowMs: number = SALES_WINDOW_MS,
   ) {
     this.bucketMs = history.bucketMs;
     this.buckets = history.buckets.map((b) => ({ t: b.t, total: b.total, byCategory: { ...b.byCategory } }));
