@@ -1,4 +1,4 @@
-// CPU and memory of processes and cores, sampled from /proc: how busy the server's and the load generator's cores were.
+// CPU time of processes and cores, sampled from /proc: how busy the server's and the load generator's cores were.
 import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
@@ -62,14 +62,4 @@ export function cpuBetween(a: CpuSample, b: CpuSample): CpuUsage {
     procsSys[pid] = percent(sys - sys0);
   }
   return { cores, procs, procsSys };
-}
-
-/** Resident set size in bytes, or NaN when the process is gone. */
-export function rssBytes(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }

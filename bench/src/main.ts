@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
-import { limits, pin, stopAll } from './processes.js';
+import { stopAllStarted } from '@dish-live/test-support';
+import { limits, pin } from './processes.js';
 import { profileLine, readProfile } from './profile.js';
 import { writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
@@ -29,7 +30,7 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /** The run's Redis, so a signal or the watchdog can stop it too (the other children are in processes.ts). */
 let activeRedis: RedisServerProcess | undefined;
-const stopEverything = () => stopAll().finally(() => activeRedis?.stop());
+const stopEverything = () => stopAllStarted().finally(() => activeRedis?.stop());
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--servers ${SERVER_NAMES.join(',')}]
        [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only] [--profile]
@@ -233,7 +234,7 @@ async function run(options: Options): Promise<RunResult> {
     }
   } finally {
     await loadgen?.stop();
-    await stopAll();
+    await stopAllStarted();
     await redis?.stop();
   }
   if (options.profileDir && loadgen) {

@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@dish-live/local-redis';
-import { INSPECT_FLAG } from './inspector-gc.js';
+import { INSPECT_FLAG, waitForHttp, waitForOutput, type SupervisedProcess } from '@dish-live/test-support';
 import { profileFlags } from './profile.js';
 import type { ClientKind } from './loadgen/ipc.js';
-import { start, waitForHttp, waitForLine, type Managed } from './processes.js';
+import { start } from './processes.js';
 
 export const SERVER_NAMES = ['ws-gateway', 'sse-gateway', 'socketio', 'ws', 'uws-raw', 'express-sse', 'http-sse-raw'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
@@ -44,7 +44,7 @@ export function unavailable(def: ServerDef): string | undefined {
 export interface RunningServer {
   def: ServerDef;
   port: number;
-  process: Managed;
+  process: SupervisedProcess;
 }
 
 export interface ServerContext {
@@ -74,7 +74,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
   const nodeFlags = [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : [])];
   if (def.dishLive) {
     const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...nodeFlags, def.entry], env: serviceEnv(ctx, port) });
-    await waitForHttp(process, port, '/readyz', 20_000);
+    await waitForHttp(process, `http://127.0.0.1:${port}/readyz`, 20_000);
     return { def, port, process };
   }
   const process = start({
@@ -84,12 +84,12 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
     args: [...nodeFlags, '--import', 'tsx', def.entry],
     env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: `${ctx.prefix}dish:events`, NODE_ENV: 'production' },
   });
-  await waitForLine(process, 'ready', 20_000);
+  await waitForReadyLine(process);
   return { def, port, process };
 }
 
 /** `env` overrides the defaults here (no menu seeded, simulator off). */
-export async function startDishService(ctx: ServerContext, token: string, env: NodeJS.ProcessEnv = {}): Promise<{ port: number; process: Managed }> {
+export async function startDishService(ctx: ServerContext, token: string, env: NodeJS.ProcessEnv = {}): Promise<{ port: number; process: SupervisedProcess }> {
   const port = await freePort();
   const process = start({
     name: 'dish',
@@ -98,12 +98,12 @@ export async function startDishService(ctx: ServerContext, token: string, env: N
     args: [DISH_SERVICE_ENTRY],
     env: { ...serviceEnv(ctx, port), DISH_API_TOKENS: token, SEED_MENU: 'false', SIM_RATE: '0', ...env },
   });
-  await waitForHttp(process, port, '/readyz', 20_000);
+  await waitForHttp(process, `http://127.0.0.1:${port}/readyz`, 20_000);
   return { port, process };
 }
 
 /** The reads scenario's baseline peer: `routes` maps each path it serves to the key holding that path's body. */
-export async function startReadsPeer(ctx: ServerContext, routes: Record<string, string>): Promise<{ port: number; process: Managed }> {
+export async function startReadsPeer(ctx: ServerContext, routes: Record<string, string>): Promise<{ port: number; process: SupervisedProcess }> {
   const port = await freePort();
   const process = start({
     name: 'reads-bare',
@@ -112,6 +112,11 @@ export async function startReadsPeer(ctx: ServerContext, routes: Record<string, 
     args: ['--import', 'tsx', root('bench/peers/reads-bare.ts')],
     env: { PORT: String(port), REDIS_URL: ctx.redisUrl, ROUTES: JSON.stringify(routes), NODE_ENV: 'production' },
   });
-  await waitForLine(process, 'ready', 20_000);
+  await waitForReadyLine(process);
   return { port, process };
+}
+
+/** A peer prints `ready <name>` once it listens and is subscribed (bench/peers/peer-env.ts). */
+function waitForReadyLine(p: SupervisedProcess): Promise<true> {
+  return waitForOutput(p, 'to print that it is ready', (output) => /^ready /m.test(output) || undefined, 20_000);
 }

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { HttpLoadResult } from './loadgen/http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './loadgen/ipc.js';
 import { addCounters, emptyCounters, LatencyHistogram } from './loadgen/stats.js';
-import { start, type Managed } from './processes.js';
+import { describeExit, type SupervisedProcess } from '@dish-live/test-support';
+import { start } from './processes.js';
 import { profileFlags } from './profile.js';
 
 const WORKER = fileURLToPath(new URL('./loadgen/worker.ts', import.meta.url));
@@ -20,7 +21,7 @@ export interface MergedHttpLoad extends Omit<HttpLoadResult, 'latency'> {
 }
 
 interface Worker {
-  process: Managed;
+  process: SupervisedProcess;
   pending: Map<number, (reply: WorkerReply) => void>;
   seq: number;
 }
@@ -51,7 +52,7 @@ export class LoadGen {
 
   /** Resolves with a description if a worker dies: a crashed load generator invalidates the run. */
   get died(): Promise<string> {
-    return Promise.race(this.workers.map((w) => w.process.exited));
+    return Promise.race(this.workers.map((w) => w.process.exited.then((exit) => describeExit(w.process.name, exit))));
   }
 
   #send(worker: Worker, cmd: WorkerCommand, timeoutMs = 120_000): Promise<WorkerReply> {

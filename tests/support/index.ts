@@ -1,5 +1,22 @@
-// What every test file shares: the run's Redis and a key prefix of its own, so files run in parallel; and, for the tests
-// that cross services, bounded waits and the services as real processes.
+// The test support kit that `tests/` and `bench/` share: Redis for a test, bounded waits, supervised child processes
+// and the services among them, raw and recording clients of the gateways, memory readings, and the reliability figures.
 export { testRedis, type TestRedis } from './redis.js';
-export { waitFor } from './wait.js';
-export { failedStart, killAllStarted, startService, type Exit, type ServiceName, type ServiceProcess, type StartOptions } from './service-process.js';
+export { RestartableRedis } from './restartable-redis.js';
+export { waitFor, within } from './wait.js';
+export {
+  describeExit, killAllStarted, stopAllStarted, supervise, waitForHttp, waitForOutput,
+  type Exit, type SupervisedProcess,
+} from './supervised-process.js';
+export { failedStart, startDish, startService, type ServiceName, type ServiceProcess } from './service-process.js';
+export { metric, startGateway, type Gateway, type GatewayKind } from './gateway.js';
+export { events, SseClient, WsClient, type Received } from './message-clients.js';
+export { deliveryProblems, RecordingClient, type Delivered } from './recording-client.js';
+export { clock } from './raw-connection.js';
+export { encodeFrame, OPCODES, openWs, RawWs } from './raw-ws.js';
+export { openSseStream, RawSse } from './raw-sse.js';
+export { httpRequest, probe } from './http-client.js';
+export { accepted, requestBurst, wsChatBurst } from './rate-probes.js';
+export { pushAsReads, splitAt } from './socket-reads.js';
+export { rssBytes, settledRss } from './rss.js';
+export { collectGarbage, INSPECT_FLAG, waitForInspector } from './inspector-gc.js';
+export { recordFigures, type Figures } from './figures.js';

@@ -1,6 +1,8 @@
 // Gives a test file the run's real Redis (from the global setup) and a key prefix no other file uses.
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+
+// Loaded only inside a test run: the bench imports this kit too, and has no use for vitest.
+const vitest = process.env.VITEST ? await import('vitest') : undefined;
 
 export interface TestRedis {
   url: string;
@@ -9,5 +11,6 @@ export interface TestRedis {
 }
 
 export function testRedis(name: string): TestRedis {
-  return { url: inject('redisUrl'), prefix: `t:${name}:${randomBytes(4).toString('hex')}:` };
+  if (!vitest) throw new Error('testRedis() needs the Redis of a vitest run (vitest.global-setup.ts)');
+  return { url: vitest.inject('redisUrl'), prefix: `t:${name}:${randomBytes(4).toString('hex')}:` };
 }

@@ -1,34 +1,13 @@
 // The project's services as real child processes for the tests that cross them: started from source, stopped by pid.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { waitFor } from './wait.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { REPO_ROOT, supervise, waitForOutput, type SupervisedProcess } from './supervised-process.js';
 
 export type ServiceName = 'dish' | 'ws-gateway' | 'sse-gateway';
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export interface ServiceProcess {
+export interface ServiceProcess extends SupervisedProcess {
   name: ServiceName;
   port: number;
-  pid: number;
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
-  child: ChildProcess;
-  /** stdout + stderr so far, for failure messages. */
-  output(): string;
-  alive(): boolean;
-  /** True when it exited without the test asking (no kill() or stop() before): a crash. */
-  crashed(): boolean;
-  exited: Promise<Exit>;
-  /** Sends a signal if the process still runs (SIGKILL for a crash). */
-  kill(signal: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL if it has not exited within `killAfterMs`; resolves with how it exited. */
-  stop(): Promise<Exit>;
 }
 
 export interface StartOptions {
@@ -40,54 +19,19 @@ export interface StartOptions {
   killAfterMs?: number;
 }
 
-type Launched = Omit<ServiceProcess, 'name' | 'port' | 'url'>;
-
-/** Every process launched here that has not exited yet, so an afterAll can kill what a failed test left running. */
-const running = new Set<Launched>();
-
 /**
  * Runs `services/<name>/src/main.ts` as one process: `node --import tsx`, not the tsx CLI, whose wrapper would be the
  * pid while the real server ran on as its child, surviving a kill.
  */
-function launch(name: ServiceName, env: Record<string, string>, killAfterMs: number): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
-    cwd: root,
+function launch(name: ServiceName, env: Record<string, string>, killAfterMs: number): SupervisedProcess {
+  return supervise({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', `services/${name}/src/main.ts`],
     // Only what the test sets (and PATH): a variable in the developer's shell cannot change what the test proves.
-    env: { PATH: process.env.PATH ?? '', TSX_TSCONFIG_PATH: `${root}tsconfig.json`, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', TSX_TSCONFIG_PATH: `${REPO_ROOT}tsconfig.json`, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    killAfterMs,
   });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  let asked = false;
-  const launched: Launched = {
-    pid: child.pid!,
-    child,
-    output: () => output,
-    alive,
-    crashed: () => !alive() && !asked,
-    exited,
-    kill(signal) {
-      asked = true;
-      if (alive()) child.kill(signal);
-    },
-    async stop() {
-      asked = true;
-      if (!alive()) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
-  running.add(launched);
-  void exited.then(() => running.delete(launched));
-  return launched;
 }
 
 /** The port named by a service's `… listening` log line (pino JSON): its `port`, else the port of its `url`. */
@@ -115,11 +59,7 @@ export async function startService(name: ServiceName, env: Record<string, string
   const launched = launch(name, { ...env, PORT: String(options.port ?? 0) }, options.killAfterMs ?? 5000);
   let port: number;
   try {
-    port = await waitFor(`${name} to log that it listens`, () => {
-      const found = listeningPort(launched.output());
-      if (found === undefined && !launched.alive()) throw new Error(`${name} exited before listening:\n${launched.output()}`);
-      return found;
-    }, options.timeoutMs ?? 30_000, () => launched.output().slice(-800));
+    port = await waitForOutput(launched, 'to log that it listens', listeningPort, options.timeoutMs ?? 30_000);
   } catch (err) {
     // Never leave a half-started service behind.
     launched.kill('SIGKILL');
@@ -127,6 +67,12 @@ export async function startService(name: ServiceName, env: Record<string, string
     throw err;
   }
   return { ...launched, name, port, url: `http://127.0.0.1:${port}` };
+}
+
+/** The dish service, its menu seed and simulator off unless `env` turns them on. */
+export function startDish(env: Record<string, string>): Promise<ServiceProcess> {
+  // Its graceful stop drains the order worker and the HTTP server (5 s grace of its own): a longer bound before SIGKILL.
+  return startService('dish', { SEED_MENU: 'false', SIM_RATE: '0', ...env }, { killAfterMs: 15_000 });
 }
 
 /** Starts a service expected to refuse to start (a bad variable); resolves with its exit code and all it wrote. */
@@ -137,12 +83,4 @@ export async function failedStart(name: ServiceName, env: Record<string, string>
   await new Promise((resolve) => launched.child.once('close', resolve));
   clearTimeout(timer);
   return { code: launched.child.exitCode, output: launched.output() };
-}
-
-/** For afterAll: SIGKILLs every process started here that still runs, by pid, each awaited. */
-export async function killAllStarted(): Promise<void> {
-  for (const launched of [...running]) {
-    launched.kill('SIGKILL');
-    await launched.exited;
-  }
 }

@@ -1,6 +1,6 @@
 // A minimal Socket.IO 4 client: engine.io v4 packets over the raw WebSocket client, default namespace only.
 import type { Socket } from 'node:net';
-import { encodeClientFrame, OPCODES, openWs } from './ws-client.js';
+import { encodeFrame, OPCODES, openWs } from '@dish-live/test-support';
 
 // engine.io packet types are one ASCII digit; Socket.IO packets ride inside "4" (message).
 const EIO_OPEN = 0x30; // "0"
@@ -29,8 +29,8 @@ export function openSocketIo(port: number, handlers: SocketIoHandlers): Socket {
         const kind = buf[start + 1];
         if (kind === SIO_EVENT) handlers.onEvent(buf, start + 2, end);
         else if (kind === SIO_CONNECT) handlers.onOpen();
-      } else if (packet === EIO_PING) socket.write(encodeClientFrame(OPCODES.text, PONG_PACKET));
-      else if (packet === EIO_OPEN) socket.write(encodeClientFrame(OPCODES.text, CONNECT_PACKET));
+      } else if (packet === EIO_PING) socket.write(encodeFrame(OPCODES.text, PONG_PACKET));
+      else if (packet === EIO_OPEN) socket.write(encodeFrame(OPCODES.text, CONNECT_PACKET));
     },
     onEnd: handlers.onEnd,
   });

@@ -1,12 +1,12 @@
 // A load generator process: opens raw clients on the orchestrator's command and counts every message they receive.
 import type { Socket } from 'node:net';
+import { clock, openWs } from '@dish-live/test-support';
 import { httpLoad } from './http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './ipc.js';
 import { accountMessage, BENCH_DISH_ID, type MessageSink } from './message.js';
 import { openSse } from './sse-client.js';
 import { openSocketIo } from './socketio-client.js';
 import { emptyCounters, LatencyHistogram, SequenceTracker } from './stats.js';
-import { clock, openWs } from './ws-client.js';
 
 interface Group {
   counters: ReturnType<typeof emptyCounters>;

@@ -1,6 +1,7 @@
 // What every scenario shares: options, the run's Redis and load generator, progress output, and one measured step.
 import { Redis } from 'ioredis';
-import { cpuBetween, rssBytes, sampleCpu } from '../cpu.js';
+import { rssBytes } from '@dish-live/test-support';
+import { cpuBetween, sampleCpu } from '../cpu.js';
 import { formatRate } from '../format.js';
 import { emptyCounters, LatencyHistogram, summarize } from '../loadgen/stats.js';
 import type { Publisher } from '../publisher.js';

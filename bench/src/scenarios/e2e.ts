@@ -1,11 +1,11 @@
 // Scenario 3, end to end: PATCH /api/dishes/:id → dish service → Redis → gateways → clients, and polling beside them.
+import type { SupervisedProcess } from '@dish-live/test-support';
 import { cpuBetween, sampleCpu } from '../cpu.js';
 import { LatencyHistogram, summarize } from '../loadgen/stats.js';
 import { Publisher } from '../publisher.js';
 import type { E2eResult, TransportE2e } from '../results.js';
 import { DISH_SERVICE_ENTRY, SERVERS, startDishService, startServer, unavailable, type RunningServer } from '../servers.js';
 import { existsSync } from 'node:fs';
-import type { Managed } from '../processes.js';
 import { connectRedis, drain, sleep, type Context } from './context.js';
 import { formatRate } from '../format.js';
 
@@ -19,7 +19,7 @@ export async function runE2e(ctx: Context): Promise<E2eResult> {
   if (missing) return { ...result, status: 'skipped', reason: missing };
   const prefix = ctx.prefix('e2e');
   const redis = connectRedis(ctx.redisUrl);
-  const started: Managed[] = [];
+  const started: SupervisedProcess[] = [];
   try {
     const seed = await Publisher.broker(redis, prefix);
     const server = { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore };
@@ -68,7 +68,7 @@ export async function runE2e(ctx: Context): Promise<E2eResult> {
     const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
     if (dead) {
       result.status = 'crashed';
-      result.reason = `${dead.name} exited\n${dead.stderrTail()}`;
+      result.reason = `${dead.name} exited\n${dead.tail()}`;
     }
   } catch (err) {
     const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);

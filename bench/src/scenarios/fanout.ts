@@ -47,7 +47,7 @@ export async function runFanout(ctx: Context, def: ServerDef): Promise<FanoutRes
       }
       result.steps.push(step);
       ctx.log(stepLine(`fanout ${def.name.padEnd(12)}`, step));
-      if (exited(server)) throw new Crash(`${def.name} exited during the step at ${rate} ev/s\n${server.process.stderrTail()}`);
+      if (exited(server)) throw new Crash(`${def.name} exited during the step at ${rate} ev/s\n${server.process.tail()}`);
       if (!step.sustained) break;
     }
     // Late is not lost: whatever a slow server still owes when stepping stops has until now to arrive.
@@ -62,7 +62,7 @@ export async function runFanout(ctx: Context, def: ServerDef): Promise<FanoutRes
     await ctx.loadgen.closeAll();
     if (server && exited(server) && result.status === 'ok') {
       result.status = 'crashed';
-      result.reason = `${def.name} exited\n${server.process.stderrTail()}`;
+      result.reason = `${def.name} exited\n${server.process.tail()}`;
     }
     await server?.process.stop();
     redis.disconnect();

@@ -1,6 +1,5 @@
 // Scenario 2, memory: many idle connections per server, resident memory per connection.
-import { rssBytes } from '../cpu.js';
-import { collectGarbage, waitForInspector } from '../inspector-gc.js';
+import { collectGarbage, rssBytes, waitForInspector } from '@dish-live/test-support';
 import { Publisher } from '../publisher.js';
 import type { MemoryResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';

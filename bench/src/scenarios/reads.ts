@@ -3,10 +3,10 @@
 import { existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { EventLog } from '@dish-live/broker';
+import type { SupervisedProcess } from '@dish-live/test-support';
 import { cpuBetween, sampleCpu } from '../cpu.js';
 import { formatRate } from '../format.js';
 import { summarize } from '../loadgen/stats.js';
-import type { Managed } from '../processes.js';
 import { callsPerRequest, parseCommandStats, totalCalls } from '../redis-stats.js';
 import { historyLabel } from '../report/reads.js';
 import type { ReadEndpoint, ReadServer, ReadsResult, ReadsStep } from '../results.js';
@@ -23,7 +23,7 @@ const SALES_WINDOW_MS = 3_600_000;
 interface Target {
   server: ReadServer;
   port: number;
-  process: Managed;
+  process: SupervisedProcess;
 }
 
 const ROUTES: Record<ReadEndpoint, string> = { dishes: '/api/dishes', events: '/api/events', sales: '/api/sales' };
@@ -112,11 +112,11 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
   const prefix = ctx.prefix('reads');
   const bodyKey = (endpoint: ReadEndpoint) => `${prefix}bench:reads:${endpoint}`;
   const redis = connectRedis(ctx.redisUrl);
-  const started: Managed[] = [];
+  const started: SupervisedProcess[] = [];
   const startedAt = performance.now();
   try {
     const server = { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore };
-    const track = <T extends { process: Managed }>(s: T) => {
+    const track = <T extends { process: SupervisedProcess }>(s: T) => {
       started.push(s.process);
       return s;
     };
@@ -153,13 +153,13 @@ export async function runReads(ctx: Context): Promise<ReadsResult> {
     const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
     if (dead) {
       result.status = 'crashed';
-      result.reason = `${dead.name} exited\n${dead.stderrTail()}`;
+      result.reason = `${dead.name} exited\n${dead.tail()}`;
     }
     ctx.log(`reads: ${result.steps.length} steps in ${Math.round((performance.now() - startedAt) / 1000)} s`);
   } catch (err) {
     const dead = started.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
     result.status = dead ? 'crashed' : 'failed';
-    result.reason = dead ? `${dead.name} exited: ${(err as Error).message}\n${dead.stderrTail()}` : (err as Error).message;
+    result.reason = dead ? `${dead.name} exited: ${(err as Error).message}\n${dead.tail()}` : (err as Error).message;
     ctx.log(`reads: ${result.status}: ${result.reason}`);
   } finally {
     for (const p of started.reverse()) await p.stop();

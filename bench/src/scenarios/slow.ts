@@ -1,5 +1,5 @@
 // Scenario 4, slow consumers: a share of the clients stops reading; the others' throughput and latency must hold.
-import { rssBytes } from '../cpu.js';
+import { rssBytes } from '@dish-live/test-support';
 import { Publisher } from '../publisher.js';
 import type { SlowResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
@@ -64,7 +64,7 @@ export async function runSlow(ctx: Context, def: ServerDef): Promise<SlowResult>
         `${result.slow.lost} lost, ${result.slow.stillBehind} still behind; ` +
         `server RSS ${(result.rss.startBytes / 1048576).toFixed(0)} → peak ${(result.rss.peakBytes / 1048576).toFixed(0)} MB`,
     );
-    if (exited(server)) throw new Error(`${def.name} exited\n${server.process.stderrTail()}`);
+    if (exited(server)) throw new Error(`${def.name} exited\n${server.process.tail()}`);
   } catch (err) {
     result.status = server && exited(server) ? 'crashed' : 'failed';
     result.reason = (err as Error).message;

@@ -1,22 +1,22 @@
-// A full garbage collection in another node process, through its inspector (`--inspect=127.0.0.1:0`): the same for
-// every server, none of which needs a hook of its own.
+// A full garbage collection in another node process, through its inspector (`--inspect=127.0.0.1:0`): memory is then
+// compared after a GC on both sides, not at the whim of the collector's timing, and no server needs a hook of its own.
 import WebSocket from 'ws';
-import type { Managed } from './processes.js';
 
+/** The node flag (or NODE_OPTIONS value) that opens the inspector on a free loopback port. */
 export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
 
 /** The inspector's WebSocket URL, from the line node prints on stderr at start. */
-export function inspectorUrl(stderr: string): string | undefined {
-  return /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(stderr)?.[1];
+export function inspectorUrl(output: string): string | undefined {
+  return /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(output)?.[1];
 }
 
-/** Waits for the process to print its inspector URL. */
-export async function waitForInspector(m: Managed, timeoutMs = 10_000): Promise<string> {
+/** Waits for a process started with INSPECT_FLAG to print its inspector URL. */
+export async function waitForInspector(p: { name: string; output(): string }, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const url = inspectorUrl(m.stderrHead());
+    const url = inspectorUrl(p.output());
     if (url) return url;
-    if (Date.now() > deadline) throw new Error(`${m.name}: no inspector URL on stderr within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${p.name}: no inspector URL within ${timeoutMs} ms (started without ${INSPECT_FLAG}?)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

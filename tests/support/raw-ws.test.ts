@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeClientFrame, OPCODES, WsFrameParser } from './ws-client.js';
+import { encodeFrame, OPCODES, WsFrameParser } from './raw-ws.js';
 
 /** A server frame as a server writes it: unmasked, with the shortest length encoding. */
 function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
@@ -67,9 +67,9 @@ describe('WsFrameParser', () => {
   });
 });
 
-describe('encodeClientFrame', () => {
+describe('encodeFrame', () => {
   it('masks the payload with the key it carries', () => {
-    const frame = encodeClientFrame(OPCODES.text, Buffer.from('40'));
+    const frame = encodeFrame(OPCODES.text, Buffer.from('40'));
     expect(frame[0]).toBe(0x81);
     expect(frame[1]).toBe(0x80 | 2);
     const key = frame.subarray(2, 6);
