@@ -8,7 +8,9 @@ import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
 import { blocking, runAxe } from './axe.js';
 import { firstJs } from './first-js.js';
-import { browserSuite, chromiumSkipReason, paintedPixels, root, type Stack, waitLive, write } from './harness.js';
+import { chromiumSkipReason } from './chromium.js';
+import { paintedPixels, waitLive } from './page-probes.js';
+import { browserSuite, root, type Stack, write } from './stack.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);

@@ -8,17 +8,9 @@ import type { EventLog } from '@dish-live/broker';
 import { compareStreamIds, type Dish } from '@dish-live/protocol';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
-import {
-  barLayouts,
-  browserSuite,
-  chromiumSkipReason,
-  pageState,
-  type PageState,
-  paintedPixels,
-  root,
-  type Stack,
-  waitLive,
-} from './harness.js';
+import { chromiumSkipReason } from './chromium.js';
+import { barLayouts, pageState, type PageState, paintedPixels, waitLive } from './page-probes.js';
+import { browserSuite, root, type Stack } from './stack.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLog } from '@dish-live/broker';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
-import { barLayouts, browserSuite, chromiumSkipReason, ensureWebBuild, launchChromium, type Stack, startStack, waitLive, write } from './harness.js';
+import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { barLayouts, waitLive } from './page-probes.js';
+import { browserSuite, ensureWebBuild, type Stack, startStack, write } from './stack.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);

@@ -2,8 +2,9 @@
 // work, so a machine busy with other tests lowers it: `npm test` runs this file alone, after every other test.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
-import { browserSuite, chromiumSkipReason, type Stack, write } from './harness.js';
+import { chromiumSkipReason } from './chromium.js';
 import { runLighthouse } from './lighthouse.js';
+import { browserSuite, type Stack, write } from './stack.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.warn(`[browser] ${skip}`);

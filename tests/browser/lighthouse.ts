@@ -2,7 +2,7 @@
 import lighthouse from 'lighthouse';
 import { chromium } from 'playwright-core';
 import { freePort } from '@dish-live/local-redis';
-import { CHROMIUM, CHROMIUM_FLAGS } from './harness.js';
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js';
 
 export interface LighthouseFigures {
   performance: number;

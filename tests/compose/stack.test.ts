@@ -7,10 +7,9 @@ import { DockerComposeEnvironment, Wait, getContainerRuntimeClient, type Started
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareStreamIds } from '@dish-live/protocol';
 import { contentSecurityPolicy } from '../../scripts/page-headers.js';
-import { httpRequest } from '../edge/http-client.js';
-import { accepted, requestBurst, wsChatBurst } from '../edge/rate-probes.js';
+import { accepted, deliveryProblems, httpRequest, RecordingClient, requestBurst, wsChatBurst } from '@dish-live/test-support';
 import { freeSubnet } from './free-subnet.js';
-import { RecordingClient, deliveryProblems, lastLogId, logBetween } from './recording-client.js';
+import { lastLogId, logBetween } from './polled-log.js';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -91,6 +90,8 @@ describe.skipIf(skip)(title, () => {
   const sse: RecordingClient[] = [];
   const all = () => [...ws, ...sse];
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+  /** A client of one gateway kind through nginx (started by the test). */
+  const throughNginx = (kind: 'ws' | 'sse') => new RecordingClient(kind, [kind === 'ws' ? `ws://127.0.0.1:${port}/ws` : url('/sse')]);
 
   /** A write through nginx, so that the log moves on even if the simulator stalled. */
   async function touchDish(): Promise<void> {
@@ -278,8 +279,8 @@ describe.skipIf(skip)(title, () => {
   }, 120_000);
 
   it(`spreads ${CLIENTS_PER_GATEWAY} WebSocket and ${CLIENTS_PER_GATEWAY} SSE clients over both replicas of each gateway`, async () => {
-    for (let i = 0; i < CLIENTS_PER_GATEWAY; i++) ws.push(new RecordingClient('ws', port));
-    for (let i = 0; i < CLIENTS_PER_GATEWAY; i++) sse.push(new RecordingClient('sse', port));
+    for (let i = 0; i < CLIENTS_PER_GATEWAY; i++) ws.push(throughNginx('ws'));
+    for (let i = 0; i < CLIENTS_PER_GATEWAY; i++) sse.push(throughNginx('sse'));
     // Staggered like real dashboards opening: nginx gives every request that waits on the same DNS lookup
     // the same first address, so a burst inside one lookup lands on one replica (spread resumes at the next request).
     for (const c of all()) {
@@ -356,7 +357,7 @@ describe.skipIf(skip)(title, () => {
     const hosts = (service: string) => ps.filter((e) => e.Service === service).map((e) => e.ID.slice(0, 12)).sort();
     expect([hosts('ws-gateway').length, hosts('sse-gateway').length]).toEqual([3, 3]);
 
-    const fresh = [...Array.from({ length: 30 }, () => new RecordingClient('ws', port)), ...Array.from({ length: 30 }, () => new RecordingClient('sse', port))];
+    const fresh = [...Array.from({ length: 30 }, () => throughNginx('ws')), ...Array.from({ length: 30 }, () => throughNginx('sse'))];
     try {
       for (const c of fresh) {
         c.start();

@@ -6,10 +6,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@dish-live/local-redis';
-import { testRedis, waitFor } from '@dish-live/test-support';
+import { accepted, httpRequest, requestBurst, testRedis, waitFor, wsChatBurst } from '@dish-live/test-support';
 import { isRunning } from '../../scripts/process-alive.js';
-import { httpRequest } from './http-client.js';
-import { accepted, requestBurst, wsChatBurst } from './rate-probes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const redis = testRedis('launcher');

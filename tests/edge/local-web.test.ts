@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpRequest } from '@dish-live/test-support';
 import { startLocalWeb, type LocalWebOptions } from '../../scripts/local-web.js';
 import { contentSecurityPolicy } from '../../scripts/page-headers.js';
-import { httpRequest } from './http-client.js';
 
 const PAGE = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/app-1a2b3c.js"></script></body></html>\n';
 const SCRIPT = `// bundle\n${'export const line = "a line of the bundle that compresses well";\n'.repeat(200)}`;

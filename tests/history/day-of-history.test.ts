@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerKeys } from '@dish-live/broker';
 import { LIMITS, type Dish, type ServerMessage, type Snapshot } from '@dish-live/protocol';
 import { spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
-import { startService, waitFor, type ServiceProcess } from '@dish-live/test-support';
-import { SseClient, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
+import { SseClient, startGateway, startService, waitFor, WsClient, type Gateway, type ServiceProcess } from '@dish-live/test-support';
 
 /**
  * A Redis of this file's own, at a high scheduling priority: SLOWLOG measures wall time, and on a loaded two-core

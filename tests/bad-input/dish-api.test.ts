@@ -17,10 +17,8 @@ import {
   type Dish,
   type SseEvent,
 } from '@dish-live/protocol';
-import { killAllStarted, testRedis, type ServiceProcess } from '@dish-live/test-support';
+import { killAllStarted, recordFigures, startDish, testRedis, type ServiceProcess } from '@dish-live/test-support';
 import type { z } from 'zod';
-import { recordFigures } from '../support/figures.js';
-import { startDish } from './support.js';
 
 const redis = testRedis('fault-bad-input');
 const TOKEN = 'fuzz-token-7d3e91';

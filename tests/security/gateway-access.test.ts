@@ -7,11 +7,7 @@ import { EventLog } from '@dish-live/broker';
 import { connect } from '@dish-live/client';
 import { nodeTransports } from '@dish-live/client/node';
 import { CLOSE_CODES, type ServerMessage, type SnapshotMessage } from '@dish-live/protocol';
-import { testRedis, waitFor } from '@dish-live/test-support';
-import { recordFigures } from '../support/figures.js';
-import { events, metric, SseClient, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
-import { RawSse, RawWs } from './raw-clients.js';
-import { within } from './support.js';
+import { events, metric, RawSse, RawWs, recordFigures, SseClient, startGateway, testRedis, waitFor, within, WsClient, type Gateway } from '@dish-live/test-support';
 
 const { url, prefix } = testRedis('gwf-security');
 const SECRET = 'gateway-fault-tests-secret-0123456789abcdef';
@@ -82,7 +78,7 @@ describe('subscription tokens', () => {
       ['/sse', { Authorization: `Bearer ${await sign({}, -5)}` }],
     ] as const) {
       badInputsTried++;
-      const c = new RawSse(sse.port, path, headers);
+      const c = new RawSse(sse.port, path, { headers });
       await within('the 401', 5000, c.ended);
       expect(c.status).toBe(401);
       expect(c.head).toMatch(/content-type: application\/problem\+json/i);
@@ -215,7 +211,7 @@ describe('connection limits', () => {
   });
 
   it('refuses SSE requests past the limits the same way', async () => {
-    const from = (ip: string) => new RawSse(sseSmall.port, '/sse', { 'X-Forwarded-For': ip });
+    const from = (ip: string) => new RawSse(sseSmall.port, '/sse', { headers: { 'X-Forwarded-For': ip } });
     const held = [from('198.51.100.1'), from('198.51.100.1'), from('198.51.100.1')];
     await Promise.all(held.map((c) => within('snapshot', 5000, c.until('event: snapshot'))));
     const fourth = from('198.51.100.1');
@@ -284,12 +280,12 @@ describe('one origin policy and no trusted proxy by default', () => {
     await within('the snapshot', 5000, own.whenText('"type":"snapshot"'));
     own.drop();
 
-    const evilSse = new RawSse(ssePlain.port, '/sse', { Origin: 'https://evil.example' });
+    const evilSse = new RawSse(ssePlain.port, '/sse', { headers: { Origin: 'https://evil.example' } });
     await within('the refusal', 5000, evilSse.ended);
     expect(evilSse.status).toBe(403);
     expect(evilSse.head).not.toMatch(/access-control-allow-origin/i);
     expect(evilSse.received).not.toContain('event: snapshot');
-    const ownSse = new RawSse(ssePlain.port, '/sse', { Origin: `http://127.0.0.1:${ssePlain.port}` });
+    const ownSse = new RawSse(ssePlain.port, '/sse', { headers: { Origin: `http://127.0.0.1:${ssePlain.port}` } });
     await within('the snapshot', 5000, ownSse.until('event: snapshot'));
     expect(ownSse.head, 'the page\'s own origin needs no CORS header, and never *').not.toMatch(/access-control-allow-origin/i);
     ownSse.drop();
@@ -312,7 +308,7 @@ describe('one origin policy and no trusted proxy by default', () => {
     await Promise.all(held.map((c) => c.opened));
     const third = from(3);
     await expect(third.opened).rejects.toThrow(/429/);
-    const sse = [1, 2, 3].map((i) => new RawSse(ssePlain.port, '/sse', { 'X-Forwarded-For': `198.51.100.${i}` }));
+    const sse = [1, 2, 3].map((i) => new RawSse(ssePlain.port, '/sse', { headers: { 'X-Forwarded-For': `198.51.100.${i}` } }));
     await Promise.all(sse.slice(0, 2).map((c) => within('snapshot', 5000, c.until('event: snapshot'))));
     await within('refusal', 5000, sse[2]!.ended);
     expect(sse[2]!.status).toBe(429);

@@ -3,25 +3,10 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { compareStreamIds } from '@dish-live/protocol';
-import { killAllStarted, waitFor, type ServiceProcess } from '@dish-live/test-support';
-import { recordFigures, type Figures } from '../support/figures.js';
-import {
-  accepted,
-  caughtUp,
-  chainBreaks,
-  judgeDelivery,
-  judgeOrders,
-  OrderClient,
-  outcomes,
-  readAllEvents,
-  request,
-  RestartableRedis,
-  soldEventsByOrder,
-  soldQtyByDish,
-  startDish,
-  watchEvents,
-  type EventWatcher,
-} from './support.js';
+import { killAllStarted, recordFigures, RestartableRedis, startDish, waitFor, type Figures, type ServiceProcess } from '@dish-live/test-support';
+import { caughtUp, judgeDelivery, watchEvents, type EventWatcher } from './event-watcher.js';
+import { chainBreaks, readAllEvents, soldEventsByOrder, soldQtyByDish } from './log-contents.js';
+import { accepted, judgeOrders, OrderClient, outcomes, request } from './orders.js';
 
 const TOKEN = 'fault-outage-token-5f1c';
 const PREFIX = 'outage:';

@@ -5,11 +5,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { openFilesLimit } from '@dish-live/fanout';
-import { testRedis, waitFor } from '@dish-live/test-support';
-import { recordFigures } from '../support/figures.js';
-import { metric, startGateway, type Gateway } from '../gateways/harness.js';
-import { RawSse, RawWs } from './raw-clients.js';
-import { collectGarbage, openInWaves, probe, settledRss, within } from './support.js';
+import {
+  collectGarbage, INSPECT_FLAG, metric, probe, RawSse, RawWs, recordFigures, settledRss, startGateway, testRedis, waitFor, waitForInspector, within,
+  type Gateway,
+} from '@dish-live/test-support';
+import { openInWaves } from './waves.js';
 
 const N = 10_000;
 const { url, prefix } = testRedis('gwf-capacity');
@@ -37,17 +37,18 @@ afterAll(async () => {
 
 // The inspector (loopback, a free port) lets the test run a full GC before each memory reading.
 const env = () => ({
-  REDIS_URL: url, KEY_PREFIX: prefix, MAX_CONNECTIONS: String(N + 1000), MAX_CONNECTIONS_PER_IP: String(N + 1000), NODE_OPTIONS: '--inspect=127.0.0.1:0',
+  REDIS_URL: url, KEY_PREFIX: prefix, MAX_CONNECTIONS: String(N + 1000), MAX_CONNECTIONS_PER_IP: String(N + 1000), NODE_OPTIONS: INSPECT_FLAG,
 });
 
 async function measure(g: Gateway, open: () => Promise<{ drop(): void; live: Promise<void> }[]>, event: () => Promise<void>) {
-  await collectGarbage(g.output());
+  const inspector = await waitForInspector(g);
+  await collectGarbage(inspector);
   const rssIdle = await settledRss(g.pid);
   const t0 = Date.now();
   const clients = await open();
   const openMs = Date.now() - t0;
   expect(await metric(g, 'dish_live_connections')).toBe(N);
-  await collectGarbage(g.output());
+  await collectGarbage(inspector);
   const rssHeld = await settledRss(g.pid);
   const perConnection = Math.round((rssHeld - rssIdle) / N);
   await event();
@@ -84,7 +85,7 @@ describe('capacity', () => {
     await measure(
       g,
       async () => {
-        const clients = await openInWaves(N, 500, () => new RawSse(g.port, '/sse', {}, false), (c) => within('snapshot', 30_000, c.until('event: snapshot')));
+        const clients = await openInWaves(N, 500, () => new RawSse(g.port, '/sse', { keep: false }), (c) => within('snapshot', 30_000, c.until('event: snapshot')));
         return clients.map((c) => ({ drop: () => c.drop(), live: c.until('event: dish.updated') }));
       },
       async () => void (await log.updateDish('c2', { stock: 10 })),

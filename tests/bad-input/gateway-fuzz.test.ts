@@ -7,11 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { decodeClientMessage, SseParser, type ChatMessageEvent, type ServerMessage } from '@dish-live/protocol';
-import { testRedis, waitFor } from '@dish-live/test-support';
-import { recordFigures } from '../support/figures.js';
-import { events, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
-import { RawSse, RawWs } from './raw-clients.js';
-import { probe, within } from './support.js';
+import { events, probe, RawSse, RawWs, recordFigures, startGateway, testRedis, waitFor, within, WsClient, type Gateway } from '@dish-live/test-support';
 
 const { url, prefix } = testRedis('gwf-fuzz');
 let redis: Redis;
@@ -237,7 +233,7 @@ const lastEventId = fc.option(
 
 /** One raw SSE request: its status, and for a 200 the first event name. */
 async function sseRequest(path: string, headers: Record<string, string>): Promise<{ status: number; first?: string }> {
-  const c = new RawSse(sse.port, path, headers);
+  const c = new RawSse(sse.port, path, { headers });
   try {
     await within(`an answer to ${path.slice(0, 80)}`, 5000, Promise.race([c.until('\n\n'), c.ended]));
     if (c.status === 200) {

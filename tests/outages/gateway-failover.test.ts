@@ -2,8 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import { testRedis, waitFor } from '@dish-live/test-support';
-import { Follower, startGateway, type Gateway } from './harness.js';
+import { RecordingClient, startGateway, testRedis, waitFor, type Gateway } from '@dish-live/test-support';
 
 const { url, prefix } = testRedis('gw-failover');
 let redis: Redis;
@@ -39,10 +38,10 @@ async function writeSteadily(n: number, at: (i: number) => void): Promise<string
   return ids;
 }
 
-async function expectEveryChangeOnce(followers: Follower[], from: Map<Follower, number>, written: string[]): Promise<void> {
+async function expectEveryChangeOnce(followers: RecordingClient[], from: Map<RecordingClient, number>, written: string[]): Promise<void> {
   const last = written.at(-1)!;
   for (const f of followers) {
-    await waitFor(`follower to reach ${last}`, () => f.last === last, 15_000, () => ({ last: f.last, n: f.ids.length, problems: f.problems }));
+    await waitFor(`follower to reach ${last}`, () => f.lastId === last, 15_000, () => ({ last: f.lastId, n: f.ids.length, problems: f.problems }));
   }
   for (const f of followers) {
     expect(f.problems).toEqual([]);
@@ -55,10 +54,10 @@ describe('failover between replicas', () => {
   it('clients of a SIGKILLed gateway reconnect to the other and get every one of 1000 changes exactly once, in order', async () => {
     const [wsA, wsB, sseA, sseB] = await Promise.all([start('ws'), start('ws'), start('sse'), start('sse')]);
     const followers = [
-      ...[0, 1, 2].map(() => new Follower('ws', [wsA.url, wsB.url])),
-      ...[0, 1, 2].map(() => new Follower('sse', [sseA.url, sseB.url])),
-      new Follower('ws', [wsB.url, wsA.url]),
-      new Follower('sse', [sseB.url, sseA.url]),
+      ...[0, 1, 2].map(() => new RecordingClient('ws', [wsA.url, wsB.url]).start()),
+      ...[0, 1, 2].map(() => new RecordingClient('sse', [sseA.url, sseB.url]).start()),
+      new RecordingClient('ws', [wsB.url, wsA.url]).start(),
+      new RecordingClient('sse', [sseB.url, sseA.url]).start(),
     ];
     await waitFor('every follower connected', () => followers.every((f) => f.connected));
     const from = new Map(followers.map((f) => [f, f.ids.length]));
@@ -71,14 +70,14 @@ describe('failover between replicas', () => {
     await expectEveryChangeOnce(followers, from, written);
     for (const f of followers.slice(0, 6)) expect(f.reconnects).toBeGreaterThanOrEqual(1);
     for (const f of followers.slice(6)) expect(f.reconnects).toBe(0);
-    for (const f of followers) f.stop();
+    for (const f of followers) f.close();
   });
 
   it('SIGTERM drains: clients are told to reconnect (1012, short retry) and resume elsewhere with no loss', async () => {
     const [wsC, wsD, sseC, sseD] = await Promise.all([start('ws'), start('ws'), start('sse'), start('sse')]);
     const followers = [
-      ...[0, 1].map(() => new Follower('ws', [wsC.url, wsD.url])),
-      ...[0, 1].map(() => new Follower('sse', [sseC.url, sseD.url])),
+      ...[0, 1].map(() => new RecordingClient('ws', [wsC.url, wsD.url]).start()),
+      ...[0, 1].map(() => new RecordingClient('sse', [sseC.url, sseD.url]).start()),
     ];
     await waitFor('every follower connected', () => followers.every((f) => f.connected));
     const from = new Map(followers.map((f) => [f, f.ids.length]));
@@ -97,6 +96,6 @@ describe('failover between replicas', () => {
     for (const f of followers.slice(0, 2)) expect(f.closeCodes).toEqual([1012]);
     // The stream's last retry before it ended is the short, jittered one of a restart.
     for (const f of followers.slice(2)) expect(f.retries.at(-1)).toBeLessThanOrEqual(1000);
-    for (const f of followers) f.stop();
+    for (const f of followers) f.close();
   });
 });

@@ -3,8 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { ResumedMessage, SnapshotMessage } from '@dish-live/protocol';
-import { testRedis, waitFor } from '@dish-live/test-support';
-import { events, SseClient, startGateway, WsClient, type Gateway, type Received } from './harness.js';
+import { events, SseClient, startGateway, testRedis, waitFor, WsClient, type Gateway, type Received } from '@dish-live/test-support';
 
 const { url, prefix } = testRedis('gw-resume');
 let redis: Redis;

@@ -3,8 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { ErrorMessage, SnapshotMessage } from '@dish-live/protocol';
-import { failedStart, testRedis, waitFor } from '@dish-live/test-support';
-import { events, SseClient, startGateway, WsClient, type Gateway } from './harness.js';
+import { events, failedStart, SseClient, startGateway, testRedis, waitFor, WsClient, type Gateway } from '@dish-live/test-support';
 
 const { url, prefix } = testRedis('gw-bad-input');
 let redis: Redis;

@@ -4,12 +4,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import { SseParser, type DishEvent, type ServerMessage } from '@dish-live/protocol';
-import { testRedis, waitFor } from '@dish-live/test-support';
-import { recordFigures, type Figures } from '../support/figures.js';
-import { metric, startGateway, type Gateway, type GatewayKind } from '../gateways/harness.js';
-import { RawSse, RawWs } from './raw-clients.js';
-import { collectGarbage, openInWaves, probe, rssBytes, settledRss, within } from './support.js';
+import type { DishEvent, ServerMessage } from '@dish-live/protocol';
+import {
+  collectGarbage, INSPECT_FLAG, metric, probe, RawSse, RawWs, recordFigures, rssBytes, settledRss, startGateway, testRedis, waitFor,
+  waitForInspector, within, type Figures, type Gateway, type GatewayKind,
+} from '@dish-live/test-support';
+import { openInWaves } from './waves.js';
 
 const N = 5000;
 const BEFORE = 10;
@@ -62,16 +62,12 @@ function wsClient(g: Gateway, since?: string): StormClient {
 }
 
 function sseClient(g: Gateway, since?: string): StormClient {
-  // HTTP/1.0: an unchunked body, so what arrives is the event stream itself, read back with the protocol's parser.
-  const c = new RawSse(g.port, '/sse', since ? { 'Last-Event-ID': since } : {}, true, true);
+  // Asked in HTTP/1.0, so the gateway writes the stream unchunked.
+  const c = new RawSse(g.port, '/sse', { headers: since ? { 'Last-Event-ID': since } : {}, http10: true });
   return {
     first: c.until('\n\n').then(() => c.until('\ndata: ')).then(() => c.until('}\n\n')),
     until: (id) => c.until(`id: ${id}\n`),
-    messages: () => {
-      const out: ServerMessage[] = [];
-      new SseParser({ onEvent: (e) => out.push(JSON.parse(e.data) as ServerMessage) }).feed(c.received);
-      return out;
-    },
+    messages: () => c.events.map((e) => JSON.parse(e.data) as ServerMessage),
     drop: () => c.drop(),
   };
 }
@@ -82,8 +78,9 @@ async function storm(kind: GatewayKind): Promise<void> {
   const figures: Partial<Figures> = { faultsInjected: 0, eventsWritten: 0, eventsLost: 0, duplicates: 0, connectionsHeld: 0 };
   // Loopback counts against the per-address limit: this test is one address holding N connections.
   // The inspector (loopback, a free port) lets the test run a full GC before each memory reading.
-  const g = await startGateway(kind, { REDIS_URL: url, KEY_PREFIX: prefix, MAX_CONNECTIONS_PER_IP: String(2 * N), NODE_OPTIONS: '--inspect=127.0.0.1:0' });
+  const g = await startGateway(kind, { REDIS_URL: url, KEY_PREFIX: prefix, MAX_CONNECTIONS_PER_IP: String(2 * N), NODE_OPTIONS: INSPECT_FLAG });
   started.push(g);
+  const inspector = await waitForInspector(g);
   const open = kind === 'ws' ? wsClient : sseClient;
   try {
     let clients = await openInWaves(N, 500, () => open(g), (c) => within('a snapshot', 30_000, c.first));
@@ -104,7 +101,7 @@ async function storm(kind: GatewayKind): Promise<void> {
     clients = [...rewarmed, ...clients.slice(WARM_UP)];
     await within('the warm-up events everywhere', 30_000, Promise.all(clients.map((c) => c.until(warmMissed.at(-1)!))));
     const last = warmMissed.at(-1)!;
-    await collectGarbage(g.output());
+    await collectGarbage(inspector);
     const rssBefore = await settledRss(g.pid);
 
     // The storm: every client drops at once (RST, as a lost network does), events go on, every client comes back.
@@ -141,7 +138,7 @@ async function storm(kind: GatewayKind): Promise<void> {
     // Both readings follow a full GC: what is compared is what the storm left behind, not the collector's timing.
     const bound = rssBefore * 1.1;
     const settleStart = Date.now();
-    await collectGarbage(g.output());
+    await collectGarbage(inspector);
     const rssAfter = await settledRss(g.pid);
     console.log(
       `[storm] ${kind} ${N} clients: RSS before ${(rssBefore / 1048576).toFixed(1)} MiB, with all dropped ${(rssDropped / 1048576).toFixed(1)} MiB, ` +

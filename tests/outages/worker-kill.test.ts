@@ -4,18 +4,9 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import type { Dish } from '@dish-live/protocol';
-import { killAllStarted, testRedis, waitFor, type ServiceProcess } from '@dish-live/test-support';
-import { recordFigures, type Figures } from '../support/figures.js';
-import {
-  chainBreaks,
-  judgeOrders,
-  OrderClient,
-  outcomes,
-  readAllEvents,
-  request,
-  soldEventsByOrder,
-  startDish,
-} from './support.js';
+import { killAllStarted, recordFigures, startDish, testRedis, waitFor, type Figures, type ServiceProcess } from '@dish-live/test-support';
+import { chainBreaks, readAllEvents, soldEventsByOrder } from './log-contents.js';
+import { judgeOrders, OrderClient, outcomes, request } from './orders.js';
 
 const redis = testRedis('fault-worker-kill');
 const TOKEN = 'fault-kill-token-93ab';

@@ -1,26 +1,19 @@
 // Redis stops for 10 s under connected WS and SSE clients: the gateways keep every client, say 503 at /readyz meanwhile
 // and 200 after, and when Redis is back every client gets every event, in order, once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import { freePort, spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
 import type { SnapshotMessage } from '@dish-live/protocol';
-import { waitFor } from '@dish-live/test-support';
-import { recordFigures, type Figures } from '../support/figures.js';
-import { events, SseClient, startGateway, WsClient, type Gateway } from '../gateways/harness.js';
-import { probe } from './support.js';
+import {
+  events, probe, recordFigures, RestartableRedis, SseClient, startGateway, waitFor, WsClient, type Figures, type Gateway,
+} from '@dish-live/test-support';
 
 const OUTAGE_MS = 10_000;
 const BEFORE = 100;
 const AFTER = 100;
 const PREFIX = 'gwf-outage:';
 
-let dir: string;
-let port: number;
-let server: RedisServerProcess | undefined;
+let server: RestartableRedis | undefined;
 let redis: Redis;
 let log: EventLog;
 let ws: Gateway;
@@ -29,9 +22,7 @@ const figures: Partial<Figures> = { faultsInjected: 0, eventsWritten: 0, eventsL
 
 beforeAll(async () => {
   // A Redis of this file's own, with AOF, so it can be stopped and started again on the same port and data.
-  dir = mkdtempSync(join(tmpdir(), 'dish-live-gwf-outage-'));
-  port = await freePort();
-  server = await spawnRedisServer({ port, dir });
+  server = await RestartableRedis.start();
   redis = new Redis(server.url, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
   log = new EventLog(redis, { prefix: PREFIX });
@@ -45,8 +36,7 @@ afterAll(async () => {
   recordFigures(import.meta.url, { ...figures, crashes, connectionsHeld: 8 });
   await Promise.all([ws?.stop(), sse?.stop()]);
   redis?.disconnect();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await server?.destroy();
 });
 
 describe('Redis outage under connected clients', () => {
@@ -66,7 +56,6 @@ describe('Redis outage under connected clients', () => {
 
     // The fault: Redis goes away (SIGTERM; its AOF keeps what was written).
     await server!.stop();
-    server = undefined;
     figures.faultsInjected!++;
     const stoppedAt = Date.now();
     const counter = { fiveXx: 0 };
@@ -90,7 +79,7 @@ describe('Redis outage under connected clients', () => {
     }
     for (const c of [...clients, ...late]) expect(c.closed).toBe(false);
 
-    server = await spawnRedisServer({ port, dir });
+    await server!.start();
     for (const g of [ws, sse]) {
       await waitFor(`${g.kind} /readyz 200 after the outage`, async () => (await probe(g.port, '/readyz', counter, [503])) === 200 || undefined, 20_000);
     }

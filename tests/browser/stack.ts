@@ -1,4 +1,5 @@
-// Browser-test harness: the real services as child processes, the built dashboard behind the local proxy, Chromium.
+// The stack a browser test runs against: the real services as child processes and the built dashboard behind the local
+// proxy, with a Chromium and the stack's event log for a test file.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -6,21 +7,15 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { EventLog } from '@dish-live/broker';
 import { freePort } from '@dish-live/local-redis';
-import { startService, waitFor, type ServiceName, type ServiceProcess, type TestRedis } from '@dish-live/test-support';
+import { startService, waitForHttp, type ServiceName, type ServiceProcess, type TestRedis } from '@dish-live/test-support';
 import { startLocalWeb } from '../../scripts/local-web.js';
+import { launchChromium } from './chromium.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** Missing Chromium skips these tests on a developer machine; under CI a missing prerequisite is a failure. */
-export function chromiumSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM) || process.env.CI === 'true') return undefined;
-  return `${CHROMIUM} is missing (Debian: apt-get install -y chromium); browser tests skipped`;
-}
 
 /**
  * Starts a service as a real process and resolves once its /readyz answers 200 (the dish service listens before its
@@ -31,14 +26,7 @@ async function startReady(name: ServiceName, env: Record<string, string>, port?:
   // connections a killed gateway left in TIME_WAIT would keep its successor from binding the same port.
   const service = await startService(name, env, { port: port ?? (await freePort()), timeoutMs: 40_000 });
   try {
-    await waitFor(`${name} /readyz on :${service.port}`, async () => {
-      if (!service.alive()) throw new Error(`${name} exited before it was ready:\n${service.output()}`);
-      try {
-        return (await fetch(`${service.url}/readyz`)).status === 200;
-      } catch {
-        return false;
-      }
-    }, 40_000, () => service.output().slice(-400));
+    await waitForHttp(service, `${service.url}/readyz`, 40_000);
   } catch (err) {
     await service.stop();
     throw err;
@@ -192,73 +180,4 @@ export function browserSuite(redisInfo: TestRedis, options: { browser?: boolean 
       return log!;
     },
   };
-}
-
-/** Flags that work in this container; Playwright gives every launch a fresh temporary user-data-dir and removes it on close. */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-}
-
-/** The dashboard's state as the page shows it: the last change's id and full reloads (connection details), the dish count. */
-export interface PageState {
-  lastId: string;
-  snapshots: number;
-  dishes: number;
-}
-
-export function pageState(page: Page): Promise<PageState> {
-  return page.evaluate(() => {
-    const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? '';
-    return { lastId: text('status-last-id'), snapshots: Number(text('status-snapshots')), dishes: Number(text('dish-count')) };
-  });
-}
-
-export async function waitLive(page: Page, timeout = 15_000): Promise<void> {
-  try {
-    await page.locator('[data-testid="status-state"][data-state="live"]').waitFor({ timeout });
-  } catch (err) {
-    const status = await page
-      .evaluate(() => document.querySelector('.status-bar')?.textContent ?? document.body.textContent)
-      .catch((e: unknown) => String(e));
-    throw new Error(`${page.url()} not live after ${timeout} ms; the page says: ${status}`, { cause: err });
-  }
-}
-
-/** Non-transparent pixels of the first canvas inside a container: a drawn chart has many, a blank one none. */
-export function paintedPixels(page: Page, testId: string): Promise<number> {
-  return page.evaluate((id) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"] canvas`);
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx || canvas.width === 0 || canvas.height === 0) return 0;
-    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    let painted = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
-    return painted;
-  }, testId);
-}
-
-/** A bar as drawn: its dish, the number shown beside it, where its row sits and how long its bar is, in CSS pixels. */
-export interface BarLayout {
-  id: string;
-  value: number;
-  top: number;
-  bottom: number;
-  width: number;
-}
-
-export function barLayouts(page: Page): Promise<BarLayout[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLElement>('[data-testid="bar-row"]')).map((row) => {
-      const box = row.getBoundingClientRect();
-      return {
-        id: row.dataset.dishId ?? '',
-        value: Number(row.querySelector('[data-testid="bar-value"]')?.textContent),
-        top: box.top,
-        bottom: box.bottom,
-        width: row.querySelector('[data-testid="bar-fill"]')?.getBoundingClientRect().width ?? NaN,
-      };
-    }),
-  );
 }
