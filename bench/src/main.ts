@@ -28,7 +28,7 @@ import { LoadGen } from './workers.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
-/** The run's Redis, so a signal or the watchdog can stop it too (the other children are in processes.ts). */
+/** The run's Redis, so a signal or the watchdog can stop it too (the other children: stopAllStarted, from the test kit). */
 let activeRedis: RedisServerProcess | undefined;
 const stopEverything = () => stopAllStarted().finally(() => activeRedis?.stop());
 
