@@ -1,12 +1,13 @@
 // The fan-out hub: the registry of connections and their filter groups over one live view, composing catch-up, the
 // writer and backpressure. Every event is framed once per group; the only per-client work on the hot path is a write.
 import type { Redis } from 'ioredis';
-import { filterKey, type DishEvent, type ServerMessage, type SubscriptionOptions } from '@dish-live/protocol';
+import type { DishEvent, ServerMessage, SubscriptionOptions } from '@dish-live/protocol';
 import type { EventLog } from '@dish-live/broker';
 import { Backpressure } from './backpressure.js';
 import { CatchUp } from './catch-up.js';
 import { Connection } from './connection.js';
-import { Group } from './group.js';
+import type { Group } from './group.js';
+import { Groups } from './groups.js';
 import { LiveView } from './live-view.js';
 import type { Logger } from '@dish-live/server';
 import type { FanoutMetrics } from './metrics.js';
@@ -44,7 +45,7 @@ export class Hub<S extends Sink = Sink> {
   readonly #writer: Writer<S>;
   readonly #backpressure: Backpressure<S>;
   readonly #catchUp: CatchUp<S>;
-  readonly #groups = new Map<string, Group<S>>();
+  readonly #groups: Groups<S>;
   readonly #connections = new Set<Connection<S>>();
   #tick: NodeJS.Timeout | undefined;
   #nextId = 1;
@@ -56,7 +57,7 @@ export class Hub<S extends Sink = Sink> {
     this.instance = instance;
     this.#live = new LiveView({
       log, subscriber, logger, ringSize: options.ringSize,
-      onEvent: (event, json) => this.#onEvent(event, json),
+      onEvent: (event, json) => this.#groups.route(event, json),
       // Nothing in memory can resume the clients exactly: they reconnect and resume from the log.
       onReloaded: () => {
         for (const conn of [...this.#connections]) this.close(conn, 'restart');
@@ -69,6 +70,9 @@ export class Hub<S extends Sink = Sink> {
     this.#backpressure = new Backpressure({
       softLimitBytes: options.softLimitBytes, hardLimitBytes: options.hardLimitBytes, transport, metrics,
       writer: this.#writer, close: (conn, reason) => this.close(conn, reason),
+    });
+    this.#groups = new Groups({
+      transport, writer: this.#writer, lastId: () => this.#live.last, offer: (conn, event, json) => this.#offer(conn, event, json),
     });
     this.#catchUp = new CatchUp({
       log, live: this.#live, transport, writer: this.#writer, backpressure: this.#backpressure, metrics, logger, instance,
@@ -124,9 +128,7 @@ export class Hub<S extends Sink = Sink> {
     conn.epoch++;
     conn.options = options;
     conn.floor = '0-0';
-    const group = this.#groupFor(options.categories);
-    conn.group = group;
-    group.others.add(conn);
+    this.#groups.join(conn, options.categories);
     this.#catchUp.start(conn, options.since);
   }
 
@@ -183,38 +185,13 @@ export class Hub<S extends Sink = Sink> {
     this.#o.metrics.disconnects.labels(this.#o.transport.name, reason).inc();
   }
 
-  #groupFor(categories: readonly string[] | undefined): Group<S> {
-    const existing = this.#groups.get(filterKey(categories));
-    if (existing) return existing;
-    const group = new Group<S>(categories, this.#live.last);
-    this.#groups.set(group.key, group);
-    return group;
-  }
-
   /** Takes a connection out of its group and every set. */
   #detach(conn: Connection<S>, socketOpen: boolean): void {
-    const group = conn.group;
-    if (!group) return;
-    if (conn.mode === 'live') {
-      group.removeMember(conn);
-      if (socketOpen) this.#o.transport.leave(conn.sink, group.topic);
-    }
-    group.others.delete(conn);
+    if (!conn.group) return;
+    this.#groups.leave(conn, socketOpen);
     this.#backpressure.forget(conn);
     this.#writer.dropJoin(conn);
     conn.detached();
-    if (group.size === 0) this.#groups.delete(group.key);
-  }
-
-  /** An event the view and the ring have taken: one frame per group for its members, one by one for the others. */
-  #onEvent(event: DishEvent, json: string): void {
-    for (const group of this.#groups.values()) {
-      if (!group.passes(event)) continue;
-      const prev = group.lastPassed;
-      group.lastPassed = event.id;
-      if (group.members.length > 0) this.#writer.batch(group, this.#o.transport.encode(event, group.json(event, json, prev)), event.ts);
-      for (const conn of group.others) this.#offer(conn, event, json);
-    }
   }
 
   #offer(conn: Connection<S>, event: DishEvent, json: string): void {
