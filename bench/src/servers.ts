@@ -118,5 +118,5 @@ export async function startReadsPeer(ctx: ServerContext, routes: Record<string, 
 
 /** A peer prints `ready <name>` once it listens and is subscribed (bench/peers/peer-env.ts). */
 function waitForReadyLine(p: SupervisedProcess): Promise<true> {
-  return waitForOutput(p, 'to print that it is ready', (output) => /^ready /m.test(output) || undefined, 20_000);
+  return waitForOutput(p, 'the line saying it is ready', (output) => /^ready /m.test(output) || undefined, 20_000);
 }

@@ -31,7 +31,6 @@ export class RecordingClient {
   resumes = 0;
   /** Conflated `state` deliveries: they stand for events, so a client that got one cannot prove exactly-once. */
   states = 0;
-  connections = 0;
   reconnects = 0;
 
   #client: WsClient | SseClient | undefined;
@@ -104,9 +103,7 @@ export class RecordingClient {
         ? new WsClient(this.lastId ? `${url}?since=${encodeURIComponent(this.lastId)}` : url)
         : new SseClient(url, { accept: 'text/event-stream', ...(this.lastId ? { 'last-event-id': this.lastId } : {}) });
     this.#client = client;
-    client.opened.then(() => {
-      if (client instanceof WsClient || client.status === 200) this.connections++;
-    }, () => undefined);
+    client.opened.catch(() => undefined);
     client.onMessage = (m) => this.#message(m);
     client.onClose = () => this.#ended(client);
   }

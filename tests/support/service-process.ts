@@ -59,7 +59,7 @@ export async function startService(name: ServiceName, env: Record<string, string
   const launched = launch(name, { ...env, PORT: String(options.port ?? 0) }, options.killAfterMs ?? 5000);
   let port: number;
   try {
-    port = await waitForOutput(launched, 'to log that it listens', listeningPort, options.timeoutMs ?? 30_000);
+    port = await waitForOutput(launched, 'the line saying it listens', listeningPort, options.timeoutMs ?? 30_000);
   } catch (err) {
     // Never leave a half-started service behind.
     launched.kill('SIGKILL');

@@ -131,9 +131,12 @@ export async function killAllStarted(): Promise<void> {
   }
 }
 
-/** Resolves with what `find` finds in the process's output; fails at once, with its last lines, if it exits first. */
+/**
+ * Resolves with what `find` finds in the process's output (`what` names it: "the line saying it listens"); fails at
+ * once, with its last lines, if the process exits first.
+ */
 export function waitForOutput<T>(p: SupervisedProcess, what: string, find: (output: string) => T | undefined, timeoutMs: number): Promise<T> {
-  return waitFor(`${p.name} ${what}`, () => {
+  return waitFor(`${p.name}: ${what}`, () => {
     const found = find(p.output());
     if (found === undefined && !p.alive()) throw new Error(`${p.name} exited before ${what}:\n${p.tail(20)}`);
     return found;
