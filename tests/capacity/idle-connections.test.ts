@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '@dish-live/broker';
-import { openFilesLimit } from '@dish-live/fanout';
+import { openFilesLimit } from '@dish-live/server';
 import {
   collectGarbage, INSPECT_FLAG, metric, probe, RawSse, RawWs, recordFigures, settledRss, startGateway, testRedis, waitFor, waitForInspector, within,
   type Gateway,

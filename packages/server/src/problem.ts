@@ -58,6 +58,8 @@ export class HttpProblem extends Error implements Problem {
 
 /** Writes a problem on a node:http (or express) response; headers set before (security, CORS) are kept. */
 export function sendProblem(res: ServerResponse, problem: Problem, headers: Record<string, string> = {}): void {
-  res.writeHead(problem.status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE });
-  res.end(problemJson(problem));
+  const body = problemJson(problem);
+  // A length, not chunks: the answer is complete once read, and the connection stays usable for the next request.
+  res.writeHead(problem.status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }

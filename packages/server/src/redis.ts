@@ -28,9 +28,12 @@ export function connectRedis(url: string, log: Logger, { name, failFast }: Redis
   return redis;
 }
 
-/** A connection that blocks (SUBSCRIBE, BullMQ workers): it must retry for ever (`maxRetriesPerRequest: null`). */
+/**
+ * A connection that blocks (SUBSCRIBE): it must retry for ever (`maxRetriesPerRequest: null`), and soon (ioredis'
+ * default backoff, from 50 ms) since a live feed is down while it is away.
+ */
 export function connectBlocking(url: string, log: Logger, name: string): Redis {
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: null, retryStrategy });
+  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: null });
   logOutages(redis, log, name);
   return redis;
 }
