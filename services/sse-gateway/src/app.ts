@@ -40,9 +40,13 @@ export function createSseApp({ hub, gate, config, metrics, log }: SseAppOptions)
   // The page's own origin needs no CORS headers; another allowed one gets its own origin back, never `*`.
   const cors = (req: Request, res: Response) => {
     const origin = req.get('origin');
-    res.setHeader('Vary', 'Origin');
     if (origin && !sameOrigin(origin, req.get('host'))) res.setHeader('Access-Control-Allow-Origin', origin);
   };
+  // Every answer on /sse depends on the Origin, refusals included.
+  app.use('/sse', (_req, res, next) => {
+    res.setHeader('Vary', 'Origin');
+    next();
+  });
 
   app.options('/sse', (req, res) => {
     const foreign = gate.refuseOrigin(req.get('origin'), req.get('host'));
