@@ -40,6 +40,15 @@ export interface ConfigProblem {
   message: string;
 }
 
+/**
+ * A bad value as an error may show it: write tokens never, a Redis URL without its password (both end up in logs
+ * that more people read than the environment).
+ */
+function shown(variable: string, value: string): string {
+  if (variable.endsWith('_TOKENS')) return '***';
+  return value.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
     super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message} (was ${p.variable}=${JSON.stringify(p.value)})`).join('; ')}`);
@@ -59,7 +68,7 @@ export function loadEnv<Shape extends z.ZodRawShape>(shape: Shape, env: NodeJS.P
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
-      return { variable, value: present[variable] ?? '', message: issue.message };
+      return { variable, value: shown(variable, present[variable] ?? ''), message: issue.message };
     }),
   );
 }
