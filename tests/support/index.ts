@@ -19,4 +19,5 @@ export { accepted, requestBurst, wsChatBurst } from './rate-probes.js';
 export { pushAsReads, splitAt } from './socket-reads.js';
 export { rssBytes, settledRss } from './rss.js';
 export { collectGarbage, INSPECT_FLAG, waitForInspector } from './inspector-gc.js';
+export { heapUsed } from './inspector-heap.js';
 export { recordFigures, type Figures } from './figures.js';

@@ -1,14 +1,14 @@
-// WebSocket client → server messages (hello, ping, chat) handled against the hub, errors answered as `error` messages.
+// WebSocket client → server messages (hello, ping, chat) handled against the hub, errors answered as `error` messages;
+// chat is written to the connection's own restaurant.
 import { decodeClientMessage, normalizeCategories, type ChatInput, type SubscriptionOptions } from '@dish-live/protocol';
 import type { RateLimit, RateLimiter } from '@dish-live/broker';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
-import { grantedOptions, type Grant, type Logger, type SubscriptionAuth } from '@dish-live/server';
+import { grantedOptions, restaurantAllowed, type Grant, type Logger, type SubscriptionAuth } from '@dish-live/server';
 import type { Sink } from './transport.js';
 
 export interface ClientMessageOptions<S extends Sink> {
   hub: Hub<S>;
-  appendChat(chat: ChatInput): Promise<unknown>;
   logger: Logger;
   /**
    * Chat budget kept in Redis per client address, so every replica (and every connection of one address) shares
@@ -53,7 +53,7 @@ export function createClientMessageHandler<S extends Sink>(o: ClientMessageOptio
     }
     // The chat comes back to every client, this one included, through the feed like any event.
     try {
-      await o.appendChat(input);
+      await o.hub.logOf(conn).appendChat(input);
     } catch (err) {
       o.logger.warn({ err: (err as Error).message }, 'chat append failed');
       o.hub.send(conn, { type: 'error', code: 'bad_message', message: 'chat could not be stored; try again' });
@@ -66,6 +66,13 @@ export function createClientMessageHandler<S extends Sink>(o: ClientMessageOptio
     if (session.conn.closed || session.hellos !== hello) return;
     if (!result.ok) {
       return o.hub.send(session.conn, { type: 'error', code: 'unauthorized', message: `${result.message}; the subscription is unchanged` });
+    }
+    // A connection reads one restaurant for its whole life: a token that does not grant it changes nothing.
+    const restaurant = session.conn.restaurant.id;
+    if (!restaurantAllowed(result.grant, restaurant)) {
+      return o.hub.send(session.conn, {
+        type: 'error', code: 'unauthorized', message: `this token does not read restaurant ${restaurant}; the subscription is unchanged`,
+      });
     }
     session.grant = result.grant;
     o.hub.expireAt(session.conn, result.grant.expiresAt);

@@ -2,6 +2,7 @@
 import { compareStreamIds, type DishEvent, type SubscriptionOptions } from '@dish-live/protocol';
 import { Conflation } from './conflation.js';
 import type { Group } from './group.js';
+import type { LiveRestaurant } from './live-restaurant.js';
 import type { Sink } from './transport.js';
 
 /**
@@ -36,6 +37,8 @@ export class Connection<S extends Sink = Sink> {
   constructor(
     readonly id: number,
     readonly sink: S,
+    /** The restaurant it reads, for its whole life (another restaurant is another connection). */
+    readonly restaurant: LiveRestaurant<S>,
   ) {}
 
   get mode(): ConnectionMode {

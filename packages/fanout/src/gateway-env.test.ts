@@ -10,6 +10,7 @@ describe('config', () => {
     const config = loadEnv(shape, {});
     expect(config).toMatchObject({ PORT: 8081, RING_SIZE: 10_000, SOFT_LIMIT_BYTES: 262_144, HARD_LIMIT_BYTES: 4_194_304, ALLOWED_ORIGINS: [], SHUTDOWN_GRACE_MS: 5000, CHAT_REQUIRES_TOKEN: false });
     expect(config).toMatchObject({ MAX_CONNECTIONS: 20_000, MAX_CONNECTIONS_PER_IP: 1000 });
+    expect(config).toMatchObject({ RESTAURANT_GRACE_MS: 30_000, RESTAURANT_MEMORY_BUDGET_MB: 256 });
     expect(config.TRUST_PROXY.rules, 'no proxy is trusted unless one is named').toEqual([]);
     expect(config.SUBSCRIBE_JWT_SECRET).toBeUndefined();
     expect(config.SUBSCRIBE_TOKEN_REQUIRED).toBeUndefined();
@@ -23,6 +24,14 @@ describe('config', () => {
     expect(() => loadEnv(shape, { SUBSCRIBE_TOKEN_REQUIRED: 'yes' })).toThrow(/SUBSCRIBE_TOKEN_REQUIRED/);
     expect(() => loadEnv(shape, { MAX_CONNECTIONS_PER_IP: '0' })).toThrow(/MAX_CONNECTIONS_PER_IP/);
     expect(() => loadEnv(shape, { TRUST_PROXY: 'a b' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('checks the restaurant variables: a grace a timer can hold, a budget of at least 1 MiB', () => {
+    expect(loadEnv(shape, { RESTAURANT_GRACE_MS: '0', RESTAURANT_MEMORY_BUDGET_MB: '1' })).toMatchObject({ RESTAURANT_GRACE_MS: 0, RESTAURANT_MEMORY_BUDGET_MB: 1 });
+    expect(() => loadEnv(shape, { RESTAURANT_GRACE_MS: '-1' })).toThrow(/RESTAURANT_GRACE_MS="-1"/);
+    expect(() => loadEnv(shape, { RESTAURANT_GRACE_MS: String(2 ** 31) })).toThrow(/RESTAURANT_GRACE_MS: expected an integer from 0 to 2147483647/);
+    expect(() => loadEnv(shape, { RESTAURANT_MEMORY_BUDGET_MB: '0' })).toThrow(/RESTAURANT_MEMORY_BUDGET_MB="0"/);
+    expect(() => loadEnv(shape, { RESTAURANT_MEMORY_BUDGET_MB: '256MB' })).toThrow(/RESTAURANT_MEMORY_BUDGET_MB="256MB"/);
   });
 
   it('names every bad variable', () => {

@@ -22,6 +22,10 @@ export const gatewayEnv = {
   TICK_MS: atLeast(1, 25),
   /** Under load, at most one write per client per this many ms, carrying every event of the window (0: every turn). */
   COALESCE_MS: atLeast(0, 10),
+  /** How long a restaurant stays loaded after its last client left: one coming back within it finds it live. */
+  RESTAURANT_GRACE_MS: intEnv(0, 2 ** 31 - 1, 30_000),
+  /** The estimated memory all live restaurants (views, rings) may take, in MiB; past it idle ones go first. */
+  RESTAURANT_MEMORY_BUDGET_MB: intEnv(1, 1024 * 1024, 256),
   /** Connections this process holds at most; past it a new one is refused with 503 + Retry-After. */
   MAX_CONNECTIONS: atLeast(1, 20_000),
   /** Connections one client address holds at most (loopback too); past it, 429 + Retry-After. */

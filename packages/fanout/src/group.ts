@@ -1,11 +1,11 @@
-// A filter set's group: its clients, the chain of events that pass its filter, and this turn's frames.
+// A filter set's group within one restaurant: its clients, the chain of events that pass its filter, and this turn's frames.
 import { eventCategory, filterKey, type DishEvent } from '@dish-live/protocol';
 import type { Connection } from './connection.js';
 import type { Sink } from './transport.js';
 
 export class Group<S extends Sink = Sink> {
   readonly key: string;
-  /** Topic name for transports that broadcast by topic (uWS). */
+  /** Topic name for transports that broadcast by topic (uWS): one namespace per process, so it names the restaurant. */
   readonly topic: string;
   readonly categories: ReadonlySet<string> | undefined;
   /** Full-rate connections, written to by one publish per turn. */
@@ -21,9 +21,9 @@ export class Group<S extends Sink = Sink> {
   readonly batchTs: number[] = [];
   snapshotCache: { id: string; frame: string; bytes: number } | undefined;
 
-  constructor(categories: readonly string[] | undefined, lastId: string) {
+  constructor(restaurant: string, categories: readonly string[] | undefined, lastId: string) {
     this.key = filterKey(categories);
-    this.topic = `g:${this.key}`;
+    this.topic = `${restaurant}/g:${this.key}`;
     this.categories = categories ? new Set(categories) : undefined;
     this.lastPassed = lastId;
   }

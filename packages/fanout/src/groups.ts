@@ -1,4 +1,4 @@
-// The filter groups of one hub: connections asking for the same categories share a group, and each event is framed
+// The filter groups of one live restaurant: connections asking for the same categories share a group, and each event is framed
 // once per group that passes it, whatever the number of its members.
 import { filterKey, type DishEvent } from '@dish-live/protocol';
 import type { Connection } from './connection.js';
@@ -7,6 +7,8 @@ import type { Sink, Transport } from './transport.js';
 import type { Writer } from './writer.js';
 
 export interface GroupsOptions<S extends Sink> {
+  /** The restaurant whose events these groups carry (it names their topics). */
+  restaurant: string;
   transport: Transport<S>;
   writer: Writer<S>;
   /** Where a new group's chain starts: the view's last id. */
@@ -24,7 +26,7 @@ export class Groups<S extends Sink> {
   join(conn: Connection<S>, categories: readonly string[] | undefined): void {
     let group = this.#groups.get(filterKey(categories));
     if (!group) {
-      group = new Group<S>(categories, this.o.lastId());
+      group = new Group<S>(this.o.restaurant, categories, this.o.lastId());
       this.#groups.set(group.key, group);
     }
     conn.group = group;

@@ -1,9 +1,10 @@
 // For hub tests: an in-memory transport and sink (frames kept, backpressure set by hand) and a testbed over real Redis.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { EventLog } from '@dish-live/broker';
+import { EventLog, ShardSubscriber } from '@dish-live/broker';
 import type { DishEvent, ServerMessage, SubscriptionOptions } from '@dish-live/protocol';
 import { testRedis } from '@dish-live/test-support';
+import { DEFAULT_RESTAURANT } from '@dish-live/protocol';
 import { Hub, type HubOptions } from './hub.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from '@dish-live/server';
@@ -66,7 +67,10 @@ export async function until<T>(what: string, check: () => T | undefined | false,
   }
 }
 
-/** A real Redis with three dishes (a and b: soup; c: grill) and hubs over it, each stopped after its test. */
+/**
+ * A real Redis with three dishes of `default` (a and b: soup; c: grill) and hubs over it, each stopped after its test.
+ * `log` serves `default` (a test may pass its own); any other restaurant gets a log of its own under the same prefix.
+ */
 export function hubTestbed(name: string) {
   const { url, prefix } = testRedis(name);
   const hubs: { hub: Hub<MemorySink>; subscriber: Redis }[] = [];
@@ -97,16 +101,26 @@ export function hubTestbed(name: string) {
     get log(): EventLog {
       return log!;
     },
-    startHub: async (options: Partial<HubOptions<MemorySink>> = {}): Promise<{ hub: Hub<MemorySink>; transport: MemoryTransport }> => {
+    /**
+     * A started hub with `default` loaded and held for the test (so `connect` below needs no wait); `log` replaces the
+     * testbed's log of `default`.
+     */
+    startHub: async (
+      options: Partial<HubOptions<MemorySink>> & { log?: EventLog } = {},
+    ): Promise<{ hub: Hub<MemorySink>; transport: MemoryTransport; metrics: ReturnType<typeof createMetrics> }> => {
       const transport = new MemoryTransport();
       const subscriber = new Redis(url);
+      const metrics = createMetrics('memory');
+      const { log: own, ...rest } = options;
+      const logFor = (restaurant: string) => (restaurant === DEFAULT_RESTAURANT ? (own ?? log!) : new EventLog(redis!, { prefix, restaurant }));
       const hub = new Hub<MemorySink>({
-        log: log!, subscriber, transport, logger: silentLogger, metrics: createMetrics('memory'), instance: 'test-1',
-        ringSize: 100, softLimitBytes: 1000, hardLimitBytes: 10_000, tickMs: 5, ...options,
+        logFor, channels: new ShardSubscriber(subscriber), transport, logger: silentLogger, metrics, instance: 'test-1',
+        ringSize: 100, softLimitBytes: 1000, hardLimitBytes: 10_000, tickMs: 5, ...rest,
       });
       await hub.start();
       hubs.push({ hub, subscriber });
-      return { hub, transport };
+      await hub.acquire(DEFAULT_RESTAURANT);
+      return { hub, transport, metrics };
     },
     /** `n` changes to the dishes in turn; the ids of their events. */
     change: async (n: number, ids = ['a', 'b', 'c']): Promise<string[]> => {
@@ -120,9 +134,12 @@ export function hubTestbed(name: string) {
   };
 }
 
-export function connect(hub: Hub<MemorySink>, options: SubscriptionOptions = {}) {
+/** A client of a restaurant that is live on the hub (the testbed holds `default`). */
+export function connect(hub: Hub<MemorySink>, options: SubscriptionOptions = {}, restaurant: string = DEFAULT_RESTAURANT) {
   const sink = new MemorySink();
-  return { sink, conn: hub.connect(sink, options) };
+  const lease = hub.restaurants.tryAcquire(restaurant);
+  if (!lease) throw new Error(`${restaurant} is not live on this hub`);
+  return { sink, conn: hub.connect(sink, lease, options) };
 }
 
 export const eventsOf = (sink: MemorySink) => sink.messages.filter((m): m is DishEvent => 'prev' in m);

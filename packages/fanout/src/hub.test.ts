@@ -160,7 +160,7 @@ describe('Hub', () => {
     // The hub hears nothing: no publishes, and its periodic check of the last id waits.
     const quiet = gate();
     heldLog.lastIdHold = quiet.promise;
-    await subscriber.unsubscribe(log.keys.channel);
+    await subscriber.sunsubscribe(log.keys.channel);
     await log.updateDish('c', { stock: 4242 });
     await log.applyOrder('trim-1', [{ dishId: 'a', qty: 2 }]);
     await log.applyOrder('trim-2', [{ dishId: 'b', qty: 3 }]);
@@ -170,8 +170,8 @@ describe('Hub', () => {
     const installing = gate();
     heldLog.snapshotHold = installing.promise;
     const published: string[] = [];
-    subscriber.on('message', (_ch: string, json: string) => published.push((JSON.parse(json) as DishEvent).id));
-    await subscriber.subscribe(log.keys.channel);
+    subscriber.on('smessage', (_ch: string, json: string) => published.push((JSON.parse(json) as DishEvent).id));
+    await subscriber.ssubscribe(log.keys.channel);
     heldLog.lastIdHold = undefined;
     quiet.open();
     await until('the reload after the reset', () => heldLog.snapshots === 2);
@@ -185,7 +185,7 @@ describe('Hub', () => {
 
     await until('the old client told to reconnect', () => before.sink.closedWith);
     expect(before.sink.closedWith).toBe('restart');
-    await until('the view at the newest event', () => hub.lastId === newest);
+    await until('the view at the newest event', () => hub.lastId() === newest);
     const after = connect(hub);
     await until('a snapshot', () => after.sink.frames.length === 1);
     const snap = after.sink.messages[0] as SnapshotMessage;

@@ -1,28 +1,27 @@
-// The fan-out hub: the registry of connections and their filter groups over one live view, composing catch-up, the
-// writer and backpressure. Every event is framed once per group; the only per-client work on the hot path is a write.
-import type { Redis } from 'ioredis';
-import type { DishEvent, ServerMessage, SubscriptionOptions } from '@dish-live/protocol';
-import type { EventLog } from '@dish-live/broker';
+// The fan-out hub: the registry of connections over the live restaurants, composing catch-up, the writer and
+// backpressure. Every event is framed once per group of its restaurant; the only per-client work on the hot path is a
+// write, and nothing on it grows with the number of restaurants.
+import { DEFAULT_RESTAURANT, type DishEvent, type ServerMessage, type SubscriptionOptions } from '@dish-live/protocol';
+import type { EventLog, ShardSubscriber } from '@dish-live/broker';
+import { throttledWarn, type Logger } from '@dish-live/server';
 import { Backpressure } from './backpressure.js';
-import { CatchUp } from './catch-up.js';
 import { Connection } from './connection.js';
 import type { Group } from './group.js';
-import { Groups } from './groups.js';
-import { LiveView } from './live-view.js';
-import type { Logger } from '@dish-live/server';
+import { LiveRestaurants, type RestaurantLease } from './live-restaurants.js';
 import type { FanoutMetrics } from './metrics.js';
 import type { CloseReason, Sink, Transport } from './transport.js';
 import { Writer } from './writer.js';
 
 export interface HubOptions<S extends Sink = Sink> {
-  /** Reads (snapshot, replays, gap fills). */
-  log: EventLog;
-  /** A connection of its own for SUBSCRIBE. */
-  subscriber: Redis;
+  /** A restaurant's event log: reads (snapshot, replays, gap fills) and the chat its clients write. */
+  logFor: (restaurant: string) => EventLog;
+  /** The process's subscriber connection, shared by every live restaurant. */
+  channels: ShardSubscriber;
   transport: Transport<S>;
   logger: Logger;
   metrics: FanoutMetrics;
   instance: string;
+  /** Events each live restaurant keeps in memory for resumes. */
   ringSize: number;
   /** Past this many buffered bytes a client is conflated. */
   softLimitBytes: number;
@@ -34,35 +33,35 @@ export interface HubOptions<S extends Sink = Sink> {
   replayPageSize?: number;
   /** See WriterOptions.coalesceMs. */
   coalesceMs?: number;
+  /** How long a restaurant without clients stays loaded (default 30 s). */
+  restaurantGraceMs?: number;
+  /** The estimated bytes live restaurants may take together (default 256 MiB). */
+  restaurantBudgetBytes?: number;
+  /** How often the budget is checked besides after each load (default 1 s). */
+  budgetCheckMs?: number;
 }
 
 export const DEFAULT_TICK_MS = 25;
+export const DEFAULT_RESTAURANT_GRACE_MS = 30_000;
+export const DEFAULT_RESTAURANT_BUDGET_BYTES = 256 * 1024 * 1024;
 
 export class Hub<S extends Sink = Sink> {
   readonly instance: string;
   readonly #o: HubOptions<S>;
-  readonly #live: LiveView;
+  readonly #restaurants: LiveRestaurants<S>;
   readonly #writer: Writer<S>;
   readonly #backpressure: Backpressure<S>;
-  readonly #catchUp: CatchUp<S>;
-  readonly #groups: Groups<S>;
   readonly #connections = new Set<Connection<S>>();
+  /** Only its `ready` is read: whether the shared command connection is up. */
+  readonly #commandLog: EventLog;
   #tick: NodeJS.Timeout | undefined;
   #nextId = 1;
-  #gapsSeen = 0;
 
   constructor(options: HubOptions<S>) {
-    const { log, subscriber, transport, logger, metrics, instance } = options;
+    const { channels, transport, logger, metrics, instance } = options;
     this.#o = options;
     this.instance = instance;
-    this.#live = new LiveView({
-      log, subscriber, logger, ringSize: options.ringSize,
-      onEvent: (event, json) => this.#groups.route(event, json),
-      // Nothing in memory can resume the clients exactly: they reconnect and resume from the log.
-      onReloaded: () => {
-        for (const conn of [...this.#connections]) this.close(conn, 'restart');
-      },
-    });
+    this.#commandLog = options.logFor(DEFAULT_RESTAURANT);
     this.#writer = new Writer({
       transport, metrics, coalesceMs: options.coalesceMs ?? 0,
       afterFlush: (written, published) => this.#afterFlush(written, published),
@@ -71,54 +70,101 @@ export class Hub<S extends Sink = Sink> {
       softLimitBytes: options.softLimitBytes, hardLimitBytes: options.hardLimitBytes, transport, metrics,
       writer: this.#writer, close: (conn, reason) => this.close(conn, reason),
     });
-    this.#groups = new Groups({
-      transport, writer: this.#writer, lastId: () => this.#live.last, offer: (conn, event, json) => this.#offer(conn, event, json),
-    });
-    this.#catchUp = new CatchUp({
-      log, live: this.#live, transport, writer: this.#writer, backpressure: this.#backpressure, metrics, logger, instance,
-      replayPageSize: options.replayPageSize ?? 1000,
+    // One subscriber outage is heard by every live restaurant's feed: one warning says it.
+    const feedWarning = throttledWarn(logger, 'feed error', 5000);
+    this.#restaurants = new LiveRestaurants<S>({
+      logFor: options.logFor, logger, metrics,
+      graceMs: options.restaurantGraceMs ?? DEFAULT_RESTAURANT_GRACE_MS,
+      budgetBytes: options.restaurantBudgetBytes ?? DEFAULT_RESTAURANT_BUDGET_BYTES,
+      budgetCheckMs: options.budgetCheckMs,
+      wiring: {
+        channels, transport, writer: this.#writer, backpressure: this.#backpressure, metrics, logger, instance,
+        ringSize: options.ringSize, replayPageSize: options.replayPageSize ?? 1000,
+        offer: (conn, event, json) => this.#offer(conn, event, json),
+        // Nothing in memory can resume the restaurant's clients exactly: they reconnect and resume from the log.
+        reloaded: (r) => {
+          for (const conn of [...r.connections]) this.close(conn, 'restart');
+        },
+        feedError: (_restaurant, err) => feedWarning(err),
+      },
     });
   }
 
-  /** Loads the view once from Redis, then follows the feed from the snapshot's id. */
-  async start(): Promise<void> {
-    await this.#live.start();
+  /** Starts the tick and the budget's periodic check; restaurants load as their clients come. */
+  start(): Promise<void> {
+    this.#restaurants.start();
     this.#tick = setInterval(() => this.#onTick(), this.#o.tickMs ?? DEFAULT_TICK_MS);
     this.#tick.unref();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#tick);
     this.#writer.stop();
-    await this.#live.stop();
+    await this.#restaurants.stop();
   }
 
-  /** The feed is subscribed and delivering, and the command connection (replays, gap fills) is up. */
+  /**
+   * The command connection (replays, gap fills, loads) and the subscriber connection are up, and every live
+   * restaurant's feed is delivering.
+   */
   get ready(): boolean {
-    return this.#live.ready;
+    return this.#commandLog.ready && this.#o.channels.live && this.#restaurants.allReady;
   }
 
-  get lastId(): string {
-    return this.#live.last;
+  /** The live restaurants (loading ones included), for the budget's tests and the probes. */
+  get restaurants(): LiveRestaurants<S> {
+    return this.#restaurants;
+  }
+
+  /** The newest event a live restaurant's view holds, or undefined when it is not live here. */
+  lastId(restaurant: string = DEFAULT_RESTAURANT): string | undefined {
+    return this.#restaurants.get(restaurant)?.live.last;
   }
 
   get connectionCount(): number {
     return this.#connections.size;
   }
 
-  /** Resolves when the feed has delivered everything it has queued (tests, shutdown). */
+  /** Resolves when every live restaurant's feed has delivered everything it has queued (tests, shutdown). */
   async idle(): Promise<void> {
-    await this.#live.idle();
+    await Promise.all([...this.#restaurants.values()].map((r) => r.live.idle()));
   }
 
-  /** A new connection, subscribed with `options`, closed with `token_expired` at `expiresAt` (ms) when its token ends. */
-  connect(sink: S, options: SubscriptionOptions, expiresAt?: number): Connection<S> {
-    const conn = new Connection(this.#nextId++, sink);
+  /**
+   * A hold on the restaurant for a client being admitted, loading it (snapshot read, channel subscribed) unless it is
+   * loaded or loading already; rejects when it cannot be loaded (Redis away). The lease becomes the connection's in
+   * `connect`, or must be released if the client goes before that.
+   */
+  acquire(restaurant: string): Promise<RestaurantLease<S>> {
+    return this.#restaurants.acquire(restaurant);
+  }
+
+  /** Whether the restaurant is loaded or loading here: it exists, no registry read needed. */
+  isLive(restaurant: string): boolean {
+    return this.#restaurants.has(restaurant);
+  }
+
+  /**
+   * A new connection of the lease's restaurant, subscribed with `options`, closed with `token_expired` at `expiresAt`
+   * (ms) when its token ends.
+   */
+  connect(sink: S, lease: RestaurantLease<S>, options: SubscriptionOptions, expiresAt?: number): Connection<S> {
+    const restaurant = lease.live;
+    // A lease holds its restaurant loaded, so a fresh one is always of a live restaurant.
+    if (!lease.take()) throw new Error(`the lease on ${lease.restaurant} was already used or released`);
+    const conn = new Connection(this.#nextId++, sink, restaurant);
+    this.#restaurants.attach(restaurant, conn);
     this.#connections.add(conn);
     this.#o.metrics.bound.connections.inc();
     this.subscribe(conn, options);
     this.expireAt(conn, expiresAt);
     return conn;
+  }
+
+  /** The event log of the connection's restaurant (its chat is written there). */
+  logOf(conn: Connection<S>): EventLog {
+    return conn.restaurant.log;
   }
 
   /** (Re)starts a connection's subscription: snapshot, or resumed + missed events, then live. */
@@ -128,8 +174,8 @@ export class Hub<S extends Sink = Sink> {
     conn.epoch++;
     conn.options = options;
     conn.floor = '0-0';
-    this.#groups.join(conn, options.categories);
-    this.#catchUp.start(conn, options.since);
+    conn.restaurant.groups.join(conn, options.categories);
+    conn.restaurant.catchUp.start(conn, options.since);
   }
 
   /** A message for this connection alone (error, pong), outside the event chain. */
@@ -181,6 +227,7 @@ export class Hub<S extends Sink = Sink> {
     conn.expiry = undefined;
     conn.ended();
     this.#connections.delete(conn);
+    this.#restaurants.detach(conn.restaurant, conn);
     this.#o.metrics.bound.connections.dec();
     this.#o.metrics.disconnects.labels(this.#o.transport.name, reason).inc();
   }
@@ -188,7 +235,7 @@ export class Hub<S extends Sink = Sink> {
   /** Takes a connection out of its group and every set. */
   #detach(conn: Connection<S>, socketOpen: boolean): void {
     if (!conn.group) return;
-    this.#groups.leave(conn, socketOpen);
+    conn.restaurant.groups.leave(conn, socketOpen);
     this.#backpressure.forget(conn);
     this.#writer.dropJoin(conn);
     conn.detached();
@@ -200,7 +247,7 @@ export class Hub<S extends Sink = Sink> {
         conn.pending.push(event);
         break;
       case 'catching-up':
-        this.#catchUp.send(conn, event, json);
+        conn.restaurant.catchUp.send(conn, event, json);
         break;
       case 'conflating':
         if (conn.isNew(event.id)) conn.conflation!.add(event);
@@ -212,11 +259,6 @@ export class Hub<S extends Sink = Sink> {
 
   #afterFlush(written: readonly Connection<S>[], published: readonly Group<S>[]): void {
     this.#backpressure.afterFlush(written, published);
-    const gaps = this.#live.gapsFilled;
-    if (gaps > this.#gapsSeen) {
-      this.#o.metrics.feedGapsFilled.inc(gaps - this.#gapsSeen);
-      this.#gapsSeen = gaps;
-    }
   }
 
   #onTick(): void {

@@ -1,6 +1,8 @@
-// The transport-independent gateway core: a hub over one feed, the Transport interface adapters implement, and the
-// gateway's start (configuration, admission, metrics) on top of the server kit.
+// The transport-independent gateway core: a hub over the live restaurants, the Transport interface adapters implement,
+// and the gateway's start (configuration, admission, metrics) on top of the server kit.
 export { Hub } from './hub.js';
+export type { RestaurantLease } from './live-restaurants.js';
+export { admitToRestaurant, type Entry } from './admission.js';
 export { Connection } from './connection.js';
 export { Group } from './group.js';
 export type { Transport, Sink, CloseReason } from './transport.js';

@@ -1,22 +1,26 @@
-// The process's picture of the log: the view a snapshot is cut from, the ring of recent events, and the feed that
-// advances both — reloaded from Redis when the feed finds the stream trimmed past it.
-import type { Redis } from 'ioredis';
+// A process's picture of one restaurant's log: the view a snapshot is cut from, the ring of recent events, and the feed
+// that advances both — reloaded from Redis when the feed finds the stream trimmed past it.
 import { compareStreamIds, type DishEvent, type Snapshot } from '@dish-live/protocol';
-import { LiveFeed, type EventLog } from '@dish-live/broker';
+import { LiveFeed, type EventLog, type ShardSubscriber } from '@dish-live/broker';
 import type { Logger } from '@dish-live/server';
 import { RingBuffer } from './ring-buffer.js';
 import { View } from './view.js';
 
 export interface LiveViewOptions {
   log: EventLog;
-  /** A connection of its own for SUBSCRIBE. */
-  subscriber: Redis;
+  /** The process's subscriber connection. */
+  channels: ShardSubscriber;
   logger: Logger;
   ringSize: number;
   /** Each event once, in stream order, after the view and the ring took it. */
   onEvent(event: DishEvent, json: string): void;
   /** The view was read again after a reset: nothing in memory can resume the clients it had exactly. */
   onReloaded(): void;
+  /**
+   * A feed error (a failed read, the subscriber connection's error): every live restaurant hears the connection's, so
+   * the caller throttles them across restaurants. Default: a warning each.
+   */
+  onFeedError?: (err: Error) => void;
 }
 
 export class LiveView {
@@ -38,18 +42,21 @@ export class LiveView {
 
   /** Loads the view once from Redis, then follows the feed from the snapshot's id. */
   async start(): Promise<void> {
-    const { log, subscriber, logger } = this.#o;
+    const { log, channels, logger } = this.#o;
+    const restaurant = log.keys.restaurant;
     const snapshot = await log.snapshot();
+    if (this.#stopped) throw new Error(`${restaurant}: stopped while loading`);
     this.#view = new View(snapshot, log.snapshotSalesWindowMs);
+    // Per restaurant at debug: the subscriber connection's outages are logged once, by the connection.
     this.#feed = new LiveFeed({
-      log, subscriber, from: snapshot.id,
+      log, channels, from: snapshot.id,
       onEvent: (event, json) => this.#onEvent(event, json),
       onReset: (lastId) => this.#onReset(lastId),
-      onLiveChange: (live) => (live ? logger.info({ live }, 'feed live') : logger.warn({ live }, 'feed down')),
-      onError: (err) => logger.warn({ err: err.message }, 'feed error'),
+      onLiveChange: (live) => logger.debug({ restaurant, live }, live ? 'feed live' : 'feed down'),
+      onError: this.#o.onFeedError ?? ((err) => logger.warn({ restaurant, err: err.message }, 'feed error')),
     });
     await this.#feed.start();
-    logger.info({ lastId: snapshot.id, dishes: snapshot.dishes.length }, 'view loaded');
+    logger.debug({ restaurant, lastId: snapshot.id, dishes: snapshot.dishes.length }, 'view loaded');
   }
 
   async stop(): Promise<void> {
@@ -70,6 +77,11 @@ export class LiveView {
   /** The feed is subscribed and delivering, and the command connection (replays, gap fills) is up. */
   get ready(): boolean {
     return (this.#feed?.live ?? false) && this.#o.log.ready;
+  }
+
+  /** The estimated bytes of the view and the ring (the events' JSON), for the gateway's memory budget. */
+  get estimatedBytes(): number {
+    return (this.#view?.estimatedBytes ?? 0) + this.ring.bytes;
   }
 
   get gapsFilled(): number {
@@ -94,7 +106,7 @@ export class LiveView {
   #onReset(lastId: string): void {
     // Events after lastId were trimmed before this process read them: the view never saw them and nothing in memory
     // can resume anyone exactly. The view is read again from Redis; clients reconnect once it is current.
-    this.#o.logger.warn({ lastId }, 'feed reset: stream trimmed past this process; reloading the view');
+    this.#o.logger.warn({ restaurant: this.#o.log.keys.restaurant, lastId }, 'feed reset: stream trimmed past this process; reloading the view');
     this.ring.clear();
     this.#held = [];
     void this.#reload(++this.#resets);
@@ -108,7 +120,7 @@ export class LiveView {
     } catch (err) {
       if (reset !== this.#resets || this.#stopped) return;
       // Redis is away: the feed is stalled too, so holding its events until a read succeeds loses nothing.
-      logger.warn({ err: (err as Error).message }, 'view reload failed; retrying');
+      logger.warn({ restaurant: log.keys.restaurant, err: (err as Error).message }, 'view reload failed; retrying');
       this.#reloadRetry = setTimeout(() => void this.#reload(reset), 250);
       this.#reloadRetry.unref();
       return;
@@ -121,6 +133,6 @@ export class LiveView {
     this.#o.onReloaded();
     // The snapshot already holds what the feed delivered up to its id; applying those again would count sales twice.
     for (const { event, json } of held) if (compareStreamIds(event.id, snapshot.id) > 0) this.#onEvent(event, json);
-    logger.info({ lastId: this.#view.last, dishes: snapshot.dishes.length }, 'view reloaded');
+    logger.info({ restaurant: log.keys.restaurant, lastId: this.#view.last, dishes: snapshot.dishes.length }, 'view reloaded');
   }
 }

@@ -13,6 +13,13 @@ export interface FanoutMetrics {
   disconnects: Counter<'transport' | 'reason'>;
   feedGapsFilled: Counter;
   publishLatency: Histogram;
+  /** Live restaurants (loading ones included): no per-restaurant labels, whose number would grow without bound. */
+  restaurantsLive: Gauge;
+  restaurantLoads: Counter;
+  restaurantReleases: Counter;
+  restaurantEvictions: Counter;
+  restaurantRingShrinks: Counter;
+  restaurantBytes: Gauge;
   bound: {
     connections: ReturnType<Gauge['labels']>;
     conflating: ReturnType<Gauge['labels']>;
@@ -49,8 +56,23 @@ export function createMetrics(transport: string): FanoutMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
+  const restaurantsLive = new Gauge({ name: 'dish_live_restaurants_live', help: 'Restaurants this process follows now (loaded or loading)', registers });
+  const restaurantLoads = new Counter({ name: 'dish_live_restaurant_loads_total', help: 'Restaurants loaded (view read, channel subscribed) for a first client', registers });
+  const restaurantReleases = new Counter({
+    name: 'dish_live_restaurant_releases_total', help: 'Restaurants released (channel unsubscribed, memory dropped), evictions included', registers,
+  });
+  const restaurantEvictions = new Counter({
+    name: 'dish_live_restaurant_evictions_total', help: 'Restaurants without clients released before their grace ended, to keep the memory budget', registers,
+  });
+  const restaurantRingShrinks = new Counter({
+    name: 'dish_live_restaurant_ring_shrinks_total', help: 'Rings of restaurants with clients shrunk to keep the memory budget', registers,
+  });
+  const restaurantBytes = new Gauge({
+    name: 'dish_live_restaurant_bytes', help: 'Estimated bytes of the live restaurants (views, rings, fixed overhead), as the memory budget counts them', registers,
+  });
   return {
     registry, connections, conflating, eventsDelivered, bytesSent, stateMessages, conflatedEvents, disconnects, feedGapsFilled, publishLatency,
+    restaurantsLive, restaurantLoads, restaurantReleases, restaurantEvictions, restaurantRingShrinks, restaurantBytes,
     bound: {
       connections: connections.labels(transport),
       conflating: conflating.labels(transport),

@@ -1,4 +1,4 @@
-// A fixed-size ring of the most recent events, so most resumes are served from memory instead of Redis.
+// A bounded ring of the most recent events, so most resumes are served from memory instead of Redis.
 import { compareStreamIds, ZERO_ID, type DishEvent } from '@dish-live/protocol';
 
 /** An event as the feed delivered it, with its JSON, and the transport's frame of it once one was made. */
@@ -12,35 +12,87 @@ export interface RingEntry {
 }
 
 export class RingBuffer {
-  readonly #items: (RingEntry | undefined)[];
+  #capacity: number;
+  /**
+   * Grown as events come, never allocated up front: a gateway holds a ring per live restaurant, and a quiet
+   * restaurant must not cost a full ring's worth of slots.
+   */
+  #items: RingEntry[] = [];
   #start = 0;
   #size = 0;
+  #bytes = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('ring capacity must be a positive integer');
-    this.#items = new Array<RingEntry | undefined>(capacity);
+    this.#capacity = capacity;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
   }
 
   get size(): number {
     return this.#size;
   }
 
+  /** The sum of the held events' JSON lengths: what the memory budget counts for this ring. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Keeps the event and its JSON: a resume storm then serializes nothing per client. */
   push(event: DishEvent, json: string = JSON.stringify(event)): void {
-    const end = (this.#start + this.#size) % this.capacity;
-    this.#items[end] = { event, json, frame: undefined, frameBytes: 0 };
-    if (this.#size < this.capacity) this.#size++;
-    else this.#start = (this.#start + 1) % this.capacity;
+    const entry: RingEntry = { event, json, frame: undefined, frameBytes: 0 };
+    this.#bytes += json.length;
+    if (this.#items.length < this.#capacity) {
+      // Still filling (start is 0 until the ring is full).
+      this.#items.push(entry);
+      this.#size++;
+      return;
+    }
+    // Full: the newest takes the oldest's slot.
+    this.#bytes -= this.#items[this.#start]!.json.length;
+    this.#items[this.#start] = entry;
+    this.#start = (this.#start + 1) % this.#capacity;
   }
 
   clear(): void {
-    this.#items.fill(undefined);
+    this.#items = [];
     this.#start = 0;
     this.#size = 0;
+    this.#bytes = 0;
+  }
+
+  /**
+   * Keeps at most `capacity` events from now on, dropping the oldest beyond it: a resume from before the newest kept
+   * event is then read from Redis, exact as ever, only slower.
+   */
+  shrink(capacity: number): void {
+    const next = Math.max(1, Math.floor(capacity));
+    if (next >= this.#capacity) return;
+    const keep = this.#slice(Math.max(0, this.#size - next));
+    this.#capacity = next;
+    this.#items = keep;
+    this.#start = 0;
+    this.#size = keep.length;
+    this.#bytes = 0;
+    for (const entry of keep) this.#bytes += entry.json.length;
+  }
+
+  /** How many of the newest events fit in `bytes` of JSON: the capacity a shrink to that many bytes keeps. */
+  newestWithin(bytes: number): number {
+    let kept = 0;
+    let sum = 0;
+    for (let i = this.#size - 1; i >= 0; i--) {
+      sum += this.#at(i).json.length;
+      if (sum > bytes) break;
+      kept++;
+    }
+    return kept;
   }
 
   #at(i: number): RingEntry {
-    return this.#items[(this.#start + i) % this.capacity]!;
+    return this.#items[(this.#start + i) % this.#capacity]!;
   }
 
   /**

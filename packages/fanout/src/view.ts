@@ -1,6 +1,11 @@
 // The in-memory view a snapshot is cut from: dishes, the sales of the snapshot window, recent chat and the last id.
 import { LIMITS, SalesBuckets, type ChatMessageEvent, type Dish, type DishEvent, type Snapshot } from '@dish-live/protocol';
 
+/** Estimated bytes of one dish (object, strings, map entry), one chat event, one sales bucket, as held in a view. */
+const VIEW_DISH_BYTES = 400;
+const VIEW_CHAT_BYTES = 400;
+const VIEW_BUCKET_BYTES = 200;
+
 /**
  * Everything it holds is bounded by the menu, the window and the chat cap: a gateway that has run for a day holds
  * and sends no more than one that started a minute ago.
@@ -31,6 +36,14 @@ export class View {
 
   get dishCount(): number {
     return this.#dishes.size;
+  }
+
+  /**
+   * A rough size of what the view holds, for the gateway's memory budget: exactness does not matter, growth with the
+   * menu, the chat and the sales window does.
+   */
+  get estimatedBytes(): number {
+    return this.#dishes.size * VIEW_DISH_BYTES + this.#chat.length * VIEW_CHAT_BYTES + this.#sales.buckets.length * VIEW_BUCKET_BYTES;
   }
 
   apply(event: DishEvent): void {

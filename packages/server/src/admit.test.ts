@@ -10,7 +10,9 @@ import { parseTrustProxy } from './trusted-proxies.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 
-async function gate(o: { strictQuery?: boolean; secret?: string; maxPerIp?: number; trust?: string } = {}) {
+async function gate(
+  o: { strictQuery?: boolean; secret?: string; maxPerIp?: number; trust?: string; restaurantExists?: (id: string) => boolean | Promise<boolean> } = {},
+) {
   const refused: RefusalReason[] = [];
   const limits = new ConnectionLimits(100, o.maxPerIp ?? 10, () => 3);
   const g = new Gate({
@@ -19,6 +21,7 @@ async function gate(o: { strictQuery?: boolean; secret?: string; maxPerIp?: numb
     limits,
     auth: await SubscriptionAuth.create(o.secret ? { SUBSCRIBE_JWT_SECRET: o.secret } : {}),
     strictQuery: o.strictQuery ?? true,
+    restaurantExists: o.restaurantExists,
     onRefused: (reason) => refused.push(reason),
   });
   return { g, refused, limits };
@@ -83,5 +86,55 @@ describe('Gate.admit', () => {
     const verdict = await g.admit(request({ query: new URLSearchParams(`categories=mains,desserts&token=${jwt}`) }));
     expect(verdict).toMatchObject({ ok: true, requested: { categories: ['desserts', 'mains'] }, options: { categories: ['mains'] } });
     if (verdict.ok) expect(verdict.grant.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('refuses an unknown or malformed restaurant with 404 before any slot or token, and never asks about default', async () => {
+    const asked: string[] = [];
+    const { g, refused, limits } = await gate({
+      secret: SECRET,
+      restaurantExists: (id) => {
+        asked.push(id);
+        return id === 'bistro';
+      },
+    });
+    for (const restaurant of ['nowhere', 'UPPER', '-dash', 'a'.repeat(41), '../default', '']) {
+      const verdict = await g.admit(request({ restaurant }));
+      expect(verdict, restaurant).toMatchObject({ ok: false, status: 404, reason: 'unknown_restaurant', slug: 'restaurant-not-found', title: 'Restaurant not found' });
+    }
+    expect(asked, 'only well-formed ids are looked up').toEqual(['nowhere']);
+    expect(limits.total, 'no slot taken').toBe(0);
+    expect(refused).toEqual(Array(6).fill('unknown_restaurant'));
+    const all = await token({ restaurants: ['*'] });
+    const bistro = await g.admit(request({ restaurant: 'bistro', authorization: `Bearer ${all}` }));
+    expect(bistro).toMatchObject({ ok: true, restaurant: 'bistro' });
+    const home = await g.admit(request({ authorization: `Bearer ${all}` }));
+    expect(home).toMatchObject({ ok: true, restaurant: 'default' });
+    expect(asked).toEqual(['nowhere', 'bistro']);
+  });
+
+  it('refuses a token for another restaurant with 403 forbidden-restaurant and gives its slot back; no token stays 401', async () => {
+    const { g, refused, limits } = await gate({ secret: SECRET, restaurantExists: (id) => ['bistro', 'diner'].includes(id) });
+    const forDiner = await token({ restaurants: ['diner'] });
+    const verdict = await g.admit(request({ restaurant: 'bistro', authorization: `Bearer ${forDiner}` }));
+    expect(verdict).toMatchObject({ ok: false, status: 403, reason: 'forbidden_restaurant', slug: 'forbidden-restaurant' });
+    expect(!verdict.ok && verdict.detail).toMatch(/bistro/);
+    expect(limits.total, 'refused scopes hold no slot').toBe(0);
+    expect(await g.admit(request({ restaurant: 'bistro' }))).toMatchObject({ ok: false, status: 401, reason: 'unauthorized' });
+    expect((await g.admit(request({ restaurant: 'diner', authorization: `Bearer ${forDiner}` }))).ok).toBe(true);
+    // A first-wave token (no restaurants claim) reads default only.
+    const firstWave = await token({});
+    expect((await g.admit(request({ authorization: `Bearer ${firstWave}` }))).ok).toBe(true);
+    expect(await g.admit(request({ restaurant: 'diner', authorization: `Bearer ${firstWave}` }))).toMatchObject({ status: 403 });
+    expect(refused).toEqual(['forbidden_restaurant', 'unauthorized', 'forbidden_restaurant']);
+  });
+
+  it('serves default alone without a registry, and answers 503 when the registry cannot be read', async () => {
+    const alone = await gate();
+    expect(await alone.g.admit(request({ restaurant: 'bistro' }))).toMatchObject({ ok: false, status: 404 });
+    expect((await alone.g.admit(request())).ok).toBe(true);
+    const broken = await gate({ restaurantExists: () => Promise.reject(new Error('Connection is closed.')) });
+    const verdict = await broken.g.admit(request({ restaurant: 'bistro' }));
+    expect(verdict).toMatchObject({ ok: false, status: 503, reason: 'unavailable', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) as string } });
+    expect(broken.limits.total).toBe(0);
   });
 });

@@ -1,11 +1,15 @@
-// One admission for every gateway, whatever its transport: origin → query → client address → connection limits → token.
+// One admission for every gateway, whatever its transport: origin → restaurant → query → client address → connection
+// limits → token → the token's restaurants.
 import type { BlockList } from 'node:net';
-import { parseSubscriptionQuery, type SubscriptionOptions } from '@dish-live/protocol';
+import { DEFAULT_RESTAURANT, isRestaurantId, parseSubscriptionQuery, type SubscriptionOptions } from '@dish-live/protocol';
 import { clientAddress } from './address.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import { originAllowed, type AllowedOrigins } from './origin.js';
 import type { Problem } from './problem.js';
-import { grantedOptions, OPEN_GRANT, requestToken, type AuthResult, type Grant, type SubscriptionAuth } from './subscription-auth.js';
+import { RETRY_AFTER_SECONDS } from './probes.js';
+import {
+  grantedOptions, OPEN_GRANT, requestToken, restaurantAllowed, type AuthResult, type Grant, type SubscriptionAuth,
+} from './subscription-auth.js';
 
 const OPEN: AuthResult = { ok: true, grant: OPEN_GRANT };
 
@@ -20,10 +24,14 @@ export interface AdmissionRequest {
   query: URLSearchParams;
   /** A resume id carried beside the query (SSE's Last-Event-ID): it wins over `since`. */
   resumeId?: string | undefined;
+  /** The restaurant named by the path, as it came; undefined for the paths without one, which serve `default`. */
+  restaurant?: string | undefined;
 }
 
 export interface Admitted {
   ok: true;
+  /** The restaurant the client reads: it exists, and the grant names it. */
+  restaurant: string;
   /** The client's address (behind a trusted proxy, the one it forwarded). */
   ip: string;
   /** What the client asked for, before its grant narrowed it. */
@@ -37,7 +45,8 @@ export interface Admitted {
   release: () => void;
 }
 
-export type RefusalReason = 'origin' | 'bad_query' | 'full' | 'per_ip' | 'unauthorized';
+export type RefusalReason =
+  | 'origin' | 'unknown_restaurant' | 'bad_query' | 'full' | 'per_ip' | 'unauthorized' | 'forbidden_restaurant' | 'unavailable';
 
 export interface Refused extends Problem {
   ok: false;
@@ -56,6 +65,11 @@ export interface GateOptions {
    * WebSocket can say so there, and a browser cannot read the status of a failed upgrade).
    */
   strictQuery: boolean;
+  /**
+   * Whether a (well-formed) restaurant exists; `default` always does and is never asked about. Without it, a gateway
+   * knows no registry and serves `default` alone. A rejection (Redis away) refuses with 503.
+   */
+  restaurantExists?(restaurant: string): boolean | Promise<boolean>;
   /** Counts a refusal (the gateways' `dish_live_disconnects_total{reason="refused_…"}`). */
   onRefused(reason: RefusalReason): void;
 }
@@ -68,6 +82,10 @@ export class Gate {
     const { o } = this;
     const foreign = this.refuseOrigin(req.origin, req.host);
     if (foreign) return foreign;
+    const restaurant = req.restaurant ?? DEFAULT_RESTAURANT;
+    // Before any slot or token: a restaurant that is not there is not there for anybody (the list is public anyway).
+    const unknown = await this.#refuseRestaurant(restaurant);
+    if (unknown) return unknown;
     const parsed = parseSubscriptionQuery(req.query);
     if (!parsed.ok && o.strictQuery) {
       return this.#refuse('bad_query', 400, 'validation', 'Invalid subscription', parsed.message, {}, { field: parsed.field });
@@ -88,10 +106,41 @@ export class Gate {
       return this.#refuse('unauthorized', 401, 'unauthorized', 'Unauthorized', verdict.message, { 'WWW-Authenticate': 'Bearer realm="dish-live"' }, { code: 'unauthorized' });
     }
     const grant = verdict.grant;
+    if (!restaurantAllowed(grant, restaurant)) {
+      slot.release();
+      return this.#refuse(
+        'forbidden_restaurant', 403, 'forbidden-restaurant', 'Forbidden', `this token does not read restaurant ${restaurant}`,
+      );
+    }
     return {
-      ok: true, ip, requested, options: grantedOptions(requested, grant), grant,
+      ok: true, restaurant, ip, requested, options: grantedOptions(requested, grant), grant,
       queryError: parsed.ok ? undefined : parsed.message, release: slot.release,
     };
+  }
+
+  /**
+   * A 503 for what the gate admitted but the gateway could not serve (the restaurant's view could not be read): the
+   * caller gave the slot back.
+   */
+  unavailable(detail: string): Refused {
+    return this.#refuse('unavailable', 503, 'unavailable', 'Service unavailable', detail, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+  }
+
+  /** A restaurant id that is malformed or names no restaurant: 404, as on every route. */
+  async #refuseRestaurant(restaurant: string): Promise<Refused | undefined> {
+    if (restaurant === DEFAULT_RESTAURANT) return undefined;
+    let exists = false;
+    if (isRestaurantId(restaurant)) {
+      try {
+        exists = (await this.o.restaurantExists?.(restaurant)) ?? false;
+      } catch (err) {
+        return this.unavailable(`restaurant ${restaurant} could not be looked up: ${(err as Error).message}`);
+      }
+    }
+    if (exists) return undefined;
+    // The id is echoed only when well-formed: a path segment is the client's text, and a problem's detail is logged.
+    const named = isRestaurantId(restaurant) ? `restaurant ${restaurant}` : 'that restaurant';
+    return this.#refuse('unknown_restaurant', 404, 'restaurant-not-found', 'Restaurant not found', `${named} does not exist`);
   }
 
   /** The origin step alone, for what precedes a connection (a CORS preflight). */

@@ -1,7 +1,7 @@
-// The SSE gateway's HTTP surface: /sse over the hub, health, readiness and metrics.
+// The SSE gateway's HTTP surface: /sse (restaurant `default`) and /sse/{rid} over the hub, health, readiness and metrics.
 import express, { type Request, type Response } from 'express';
 import { encodeSseFrame } from '@dish-live/protocol';
-import type { FanoutMetrics, Hub } from '@dish-live/fanout';
+import { admitToRestaurant, type FanoutMetrics, type Hub } from '@dish-live/fanout';
 import {
   healthAnswer, HttpProblem, readyAnswer, SECURITY_HEADERS, sameOrigin, sendProblem,
   type Gate, type Logger, type ProbeAnswer,
@@ -48,7 +48,9 @@ export function createSseApp({ hub, gate, config, metrics, log }: SseAppOptions)
     next();
   });
 
-  app.options('/sse', (req, res) => {
+  // `/sse` serves `default`; `/sse/:rid` the restaurant its path names (the same options, the same everything).
+  const paths = ['/sse', '/sse/:rid'];
+  app.options(paths, (req, res) => {
     const foreign = gate.refuseOrigin(req.get('origin'), req.get('host'));
     if (foreign) return sendProblem(res, foreign);
     cors(req, res);
@@ -57,8 +59,9 @@ export function createSseApp({ hub, gate, config, metrics, log }: SseAppOptions)
     res.status(204).end();
   });
 
-  app.get('/sse', async (req, res) => {
-    const verdict = await gate.admit({
+  app.get(paths, async (req, res) => {
+    const verdict = await admitToRestaurant(gate, hub, {
+      restaurant: typeof req.params.rid === 'string' ? req.params.rid : undefined,
       origin: req.get('origin'),
       host: req.get('host'),
       peer: req.socket.remoteAddress ?? '',
@@ -71,8 +74,8 @@ export function createSseApp({ hub, gate, config, metrics, log }: SseAppOptions)
       if (verdict.reason !== 'origin') cors(req, res);
       return sendProblem(res, verdict, verdict.headers);
     }
-    // A client gone while its token was checked never becomes a stream.
-    if (res.destroyed || res.writableEnded) return verdict.release();
+    // A client gone while its token was checked (or its restaurant loaded) never becomes a stream.
+    if (res.destroyed || res.writableEnded) return verdict.abandon();
     res.once('close', verdict.release);
     cors(req, res);
 
@@ -90,7 +93,7 @@ export function createSseApp({ hub, gate, config, metrics, log }: SseAppOptions)
     res.write(encodeSseFrame({ retry: jitter(config.RETRY_MIN_MS, config.RETRY_MAX_MS) }));
     const sink = new SseSink(res, restartRetry, chunked);
     streams.add(sink);
-    const conn = hub.connect(sink, verdict.options, verdict.grant.expiresAt);
+    const conn = hub.connect(sink, verdict.lease, verdict.options, verdict.grant.expiresAt);
     res.on('close', () => {
       sink.ended = true;
       streams.delete(sink);
@@ -103,7 +106,7 @@ export function createSseApp({ hub, gate, config, metrics, log }: SseAppOptions)
     res.status(status).set(headers).json(body);
   };
   app.get('/healthz', probe(() => healthAnswer(hub.instance)));
-  app.get('/readyz', probe(() => readyAnswer(hub.ready, { instance: hub.instance, lastId: hub.lastId })));
+  app.get('/readyz', probe(() => readyAnswer(hub.ready, { instance: hub.instance, restaurants: hub.restaurants.size })));
   app.get('/metrics', (_req, res, next) => {
     metrics.registry
       .metrics()

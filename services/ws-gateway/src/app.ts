@@ -1,19 +1,22 @@
-// The WebSocket gateway's uWS app: /ws over the hub, and health, readiness and metrics on the same port.
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
-import { CLOSE_CODES, type ChatInput } from '@dish-live/protocol';
+// The WebSocket gateway's uWS app: /ws (restaurant `default`) and /ws/{rid} over the hub, and health, readiness and
+// metrics on the same port.
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
+import { CLOSE_CODES } from '@dish-live/protocol';
 import type { RateLimiter } from '@dish-live/broker';
-import { createClientMessageHandler, type ClientSession, type Connection, type FanoutMetrics, type Hub } from '@dish-live/fanout';
+import {
+  admitToRestaurant, createClientMessageHandler, type ClientSession, type Connection, type Entry, type FanoutMetrics, type Hub,
+} from '@dish-live/fanout';
 import {
   healthAnswer, PROBLEM_CONTENT_TYPE, problemJson, readyAnswer, SECURITY_HEADERS, statusLine,
-  type Admitted, type Gate, type Logger, type Problem, type ProbeAnswer, type SubscriptionAuth,
+  type Gate, type Logger, type Problem, type ProbeAnswer, type SubscriptionAuth,
 } from '@dish-live/server';
 import type { WsConfig } from './config.js';
 import type { Uws } from './uws.js';
 import { WsSink } from './ws-transport.js';
 
 interface SocketData {
-  /** What the gate granted (options, grant, the slot's release), or why the token was refused. */
-  admitted: Admitted | undefined;
+  /** What the gate granted (restaurant, options, grant, the slot's release, the restaurant's lease), or nothing. */
+  admitted: Entry<WsSink> | undefined;
   /** The refused token's reason: the socket is closed 1008 with it as soon as it opens, before any data. */
   refused: string | undefined;
   conn?: Connection<WsSink>;
@@ -30,7 +33,6 @@ export interface WsAppOptions {
   log: Logger;
   auth: SubscriptionAuth;
   chatLimiter: RateLimiter;
-  appendChat(chat: ChatInput): Promise<unknown>;
 }
 
 /** The gateway's security headers on any HTTP answer. */
@@ -52,12 +54,13 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
   // Sockets uWS still holds, which the hub forgets as soon as it closes them: shutdown waits for these.
   let open = 0;
   const messages = createClientMessageHandler({
-    hub, appendChat: (chat) => o.appendChat(chat), logger: log, auth,
+    hub, logger: log, auth,
     chatLimiter: o.chatLimiter, chatRate: { burst: config.CHAT_BURST, perSecond: config.CHAT_RATE },
     chatRequiresToken: config.CHAT_REQUIRES_TOKEN,
   });
 
-  app.ws<SocketData>('/ws', {
+  /** `/ws` serves `default`; `/ws/:rid` the restaurant its path names (the same options, the same everything). */
+  const behavior = (namedRestaurant: boolean): WebSocketBehavior<SocketData> => ({
     // uWS drops an oversize frame's connection without a close frame (1006); frames up to 4× the limit are caught
     // here instead and answered with a proper 1009.
     maxPayloadLength: 4 * config.MAX_PAYLOAD_BYTES,
@@ -72,33 +75,33 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
+      const restaurant = namedRestaurant ? req.getParameter(0) : undefined;
       let aborted = false;
       res.onAborted(() => (aborted = true));
-      void gate
-        .admit({
-          origin: req.getHeader('origin') || undefined,
-          host: req.getHeader('host') || undefined,
-          peer: Buffer.from(res.getRemoteAddressAsText()).toString(),
-          forwardedFor: req.getHeader('x-forwarded-for') || undefined,
-          authorization: req.getHeader('authorization') || undefined,
-          query: new URLSearchParams(req.getQuery() ?? ''),
-        })
-        .then((verdict) => {
-          if (aborted) {
-            if (verdict.ok) verdict.release();
-            return;
+      void admitToRestaurant(gate, hub, {
+        restaurant,
+        origin: req.getHeader('origin') || undefined,
+        host: req.getHeader('host') || undefined,
+        peer: Buffer.from(res.getRemoteAddressAsText()).toString(),
+        forwardedFor: req.getHeader('x-forwarded-for') || undefined,
+        authorization: req.getHeader('authorization') || undefined,
+        query: new URLSearchParams(req.getQuery() ?? ''),
+      }).then((verdict) => {
+        if (aborted) {
+          if (verdict.ok) verdict.abandon();
+          return;
+        }
+        res.cork(() => {
+          // A refused token still gets the upgrade, and then at once a close 1008 with the reason and nothing else: a
+          // browser cannot read the HTTP status of a failed upgrade, and would take a 401 for a network failure.
+          if (verdict.ok || verdict.reason === 'unauthorized') {
+            const data: SocketData = { admitted: verdict.ok ? verdict : undefined, refused: verdict.ok ? undefined : `unauthorized: ${verdict.detail}` };
+            res.upgrade(data, key, protocol, extensions, context);
+          } else {
+            refuse(res, verdict, verdict.headers);
           }
-          res.cork(() => {
-            // A refused token still gets the upgrade, and then at once a close 1008 with the reason and nothing else: a
-            // browser cannot read the HTTP status of a failed upgrade, and would take a 401 for a network failure.
-            if (verdict.ok || verdict.reason === 'unauthorized') {
-              const data: SocketData = { admitted: verdict.ok ? verdict : undefined, refused: verdict.ok ? undefined : `unauthorized: ${verdict.detail}` };
-              res.upgrade(data, key, protocol, extensions, context);
-            } else {
-              refuse(res, verdict, verdict.headers);
-            }
-          });
         });
+      });
     },
     open(ws) {
       open++;
@@ -106,7 +109,7 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       const admitted = data.admitted;
       // A close reason is at most 123 bytes.
       if (!admitted) return ws.end(CLOSE_CODES.policy, Buffer.from(data.refused ?? 'refused').subarray(0, 123).toString());
-      const conn = hub.connect(new WsSink(ws), admitted.options, admitted.grant.expiresAt);
+      const conn = hub.connect(new WsSink(ws), admitted.lease, admitted.options, admitted.grant.expiresAt);
       data.conn = conn;
       data.session = messages.session(conn, admitted.ip, admitted.grant, admitted.requested);
       // A bad query value is answered, then the socket is served with defaults (it may send a hello to fix it).
@@ -130,6 +133,8 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       hub.disconnect(conn, code === 1009 ? 'too_large' : code === CLOSE_CODES.tokenExpired ? 'token_expired' : 'client');
     },
   });
+  app.ws<SocketData>('/ws', behavior(false));
+  app.ws<SocketData>('/ws/:rid', behavior(true));
 
   const probe = (answer: () => ProbeAnswer) => (res: HttpResponse) => {
     const { status, headers, body } = answer();
@@ -138,7 +143,7 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
     res.writeHeader('Content-Type', 'application/json').end(JSON.stringify(body));
   };
   app.get('/healthz', probe(() => healthAnswer(hub.instance)));
-  app.get('/readyz', probe(() => readyAnswer(hub.ready, { instance: hub.instance, lastId: hub.lastId })));
+  app.get('/readyz', probe(() => readyAnswer(hub.ready, { instance: hub.instance, restaurants: hub.restaurants.size })));
   app.get('/metrics', (res) => {
     let aborted = false;
     res.onAborted(() => (aborted = true));
