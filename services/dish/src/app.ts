@@ -1,23 +1,35 @@
-// The dish service's HTTP surface: health and metrics, the /api routes, and one error mapping at the end.
-import express, { type Express, type RequestHandler } from 'express';
+// The dish service's HTTP surface: health and metrics, the restaurant registry, one router of a restaurant's API mounted
+// twice (under `/api/restaurants/{rid}`, and under `/api` for `default`), and one error mapping at the end.
+import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import { RateLimiter, type EventLog } from '@dish-live/broker';
-import { healthAnswer, isTrusted, readyAnswer, SECURITY_HEADERS, type Logger, type ProbeAnswer } from '@dish-live/server';
-import { createTokenCheck, requireToken } from './auth.js';
+import { RateLimiter, type Restaurants } from '@dish-live/broker';
+import {
+  healthAnswer, isTrusted, readyAnswer, SECURITY_HEADERS, type Logger, type ProbeAnswer, type SubscriptionAuth,
+} from '@dish-live/server';
+import { createTokenCheck } from './auth.js';
 import type { Config } from './config.js';
-import { AnswerCache } from './answer-cache.js';
 import { cors } from './cors.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import type { Orders } from './orders.js';
-import { problemHandler, routeNotFound } from './http-errors.js';
-import { byClientAddress, byToken, rateLimit } from './rate-limit.js';
+import { problemHandler, RedisUnavailableError, routeNotFound } from './http-errors.js';
+import { byClientAddress, byRestaurantClientAddress, byToken, rateLimit } from './rate-limit.js';
+import { readScope } from './read-scope.js';
+import { defaultRestaurant, DEFAULT_MOUNT, RESTAURANT_MOUNT, restaurantFromPath } from './restaurant-param.js';
+import type { RestaurantScopes } from './restaurant-scopes.js';
 import { dishRoutes } from './routes-dishes.js';
 import { eventRoutes } from './routes-events.js';
 import { orderRoutes } from './routes-orders.js';
+import { restaurantEntryRoutes, restaurantListRoutes } from './routes-restaurants.js';
+import { WriteScope } from './write-scope.js';
 
 export interface AppDeps {
   config: Pick<Config, 'apiTokens' | 'chatRequiresToken' | 'chatRate' | 'writeRate' | 'allowedOrigins' | 'trustProxy' | 'keyPrefix'>;
-  eventLog: EventLog;
+  scopes: RestaurantScopes;
+  registry: Restaurants;
+  /** Read scope: subscription tokens when keys are configured, else every read is public. */
+  subscriptionAuth: SubscriptionAuth;
+  /** False until the key layout is current (the first wave's keys moved into `default`): nothing is served before. */
+  layoutCurrent: () => boolean;
   redis: Redis;
   orders: Orders;
   metrics: Metrics;
@@ -40,40 +52,56 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const answer = ({ status, headers, body }: ProbeAnswer, res: express.Response) => res.status(status).set(headers).json(body);
+  const redisReady = () => deps.redis.status === 'ready';
   app.get('/healthz', (_req, res) => answer(healthAnswer(deps.instance), res));
   app.get('/readyz', async (_req, res) => {
     const ok = await deps.redis.ping().then(
       (reply) => reply === 'PONG',
       () => false,
     );
-    answer(readyAnswer(ok, { instance: deps.instance, redis: ok ? 'ok' : 'unreachable' }), res);
+    const upgraded = deps.layoutCurrent();
+    answer(readyAnswer(ok && upgraded, { instance: deps.instance, redis: ok ? 'ok' : 'unreachable', ...(upgraded ? {} : { layout: 'upgrading' }) }), res);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   app.use('/api', cors(deps.config.allowedOrigins));
+  // Redis came up after the start and the first wave's keys are being moved: what would be read or written now
+  // could be half of the old layout. While Redis is away, requests go on, so bad input is still told apart (400).
+  app.use('/api', (_req, _res, next) => {
+    if (redisReady() && !deps.layoutCurrent()) throw new RedisUnavailableError();
+    next();
+  });
 
   // Each write counts against its client address first (so guessing tokens is limited too), then, once the token
   // is known good, against the token: one budget per token however many addresses share it.
   const limiter = new RateLimiter(deps.redis, deps.config.keyPrefix);
-  const tokenCheck = requireToken(createTokenCheck(deps.config.apiTokens));
+  const writeScope = new WriteScope(createTokenCheck(deps.config.apiTokens), (token) => deps.registry.tokenRestaurant(token));
   const { writeRate, chatRate } = deps.config;
-  const writeGuards: RequestHandler[] = [
-    rateLimit(limiter, byClientAddress('write'), writeRate, 'writes'),
-    tokenCheck,
-    rateLimit(limiter, byToken('write'), writeRate, 'writes'),
-  ];
-  const chatLimit = rateLimit(limiter, byClientAddress('chat'), chatRate, 'messages');
+  const byAddress = rateLimit(limiter, byClientAddress('write'), writeRate, 'writes');
+  const byWriteToken = rateLimit(limiter, byToken('write'), writeRate, 'writes');
+  const writeGuards: RequestHandler[] = [byAddress, writeScope.restaurantWriter, byWriteToken];
+  const createGuards: RequestHandler[] = [byAddress, writeScope.deploymentWriter, byWriteToken];
+  // Chat is counted per restaurant: a client chatting in one restaurant spends nothing of its budget in another.
+  const chatLimit = rateLimit(limiter, byRestaurantClientAddress('chat'), chatRate, 'messages');
   const chatGuards: RequestHandler[] = deps.config.chatRequiresToken
-    ? [chatLimit, tokenCheck, rateLimit(limiter, byToken('chat'), chatRate, 'messages')]
+    ? [chatLimit, writeScope.restaurantWriter, rateLimit(limiter, byToken('chat'), chatRate, 'messages')]
     : [chatLimit];
-  const answers = new AnswerCache();
-  app.use(dishRoutes(deps.eventLog, writeGuards, answers));
-  app.use(orderRoutes(deps.orders, writeGuards));
-  app.use(eventRoutes(deps.eventLog, chatGuards, answers));
+  const readGuards: RequestHandler[] = [readScope(deps.subscriptionAuth)];
+
+  // One restaurant's API, written once; which restaurant is set by the mount.
+  const restaurantApi = Router();
+  restaurantApi.use(dishRoutes(readGuards, writeGuards));
+  restaurantApi.use(orderRoutes(deps.orders, readGuards, writeGuards));
+  restaurantApi.use(eventRoutes(readGuards, chatGuards));
+
+  app.use(restaurantListRoutes(deps.registry, createGuards));
+  // Ends in routeNotFound: an unknown path under a restaurant must not go on to the `/api` mount below.
+  app.use(RESTAURANT_MOUNT, restaurantFromPath(deps.scopes), restaurantEntryRoutes(deps.registry, readGuards), restaurantApi, routeNotFound);
+  app.use(DEFAULT_MOUNT, defaultRestaurant(deps.scopes), restaurantApi);
 
   app.use(routeNotFound);
-  app.use(problemHandler(deps.logger, () => deps.redis.status !== 'ready'));
+  app.use(problemHandler(deps.logger, () => !redisReady()));
   return app;
 }

@@ -1,7 +1,6 @@
-// Bearer-token check for writes: tokens compared in constant time over their SHA-256 digests.
+// Bearer-token check for the deployment's write tokens (DISH_API_TOKENS): compared in constant time over their SHA-256 digests.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
-import { HttpProblem } from '@dish-live/server';
+import type { Request } from 'express';
 
 /** `disabled`: no token is configured, so no write can be authorized. */
 export type TokenVerdict = 'ok' | 'missing' | 'invalid' | 'disabled';
@@ -43,28 +42,5 @@ export function createTokenCheck(tokens: readonly string[]): (authorization: str
     let ok = false;
     for (const known of digests) ok = timingSafeEqual(offered, known) || ok;
     return ok ? 'ok' : 'invalid';
-  };
-}
-
-const REALM = 'Bearer realm="dish-live"';
-
-export function requireToken(check: ReturnType<typeof createTokenCheck>): RequestHandler {
-  return (req, _res, next) => {
-    switch (check(req.get('authorization'))) {
-      case 'ok':
-        return next();
-      case 'disabled':
-        throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'writes are disabled: the service has no DISH_API_TOKENS', {
-          headers: { 'WWW-Authenticate': REALM },
-        });
-      case 'missing':
-        throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'this write needs Authorization: Bearer <token>', {
-          headers: { 'WWW-Authenticate': REALM },
-        });
-      default:
-        throw new HttpProblem(403, 'forbidden', 'Forbidden', 'the bearer token is not allowed to write', {
-          headers: { 'WWW-Authenticate': `${REALM}, error="invalid_token"` },
-        });
-    }
   };
 }

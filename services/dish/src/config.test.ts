@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       allowedOrigins: [],
       orderLockMs: 30_000,
       snapshotSalesWindowMs: 3_600_000,
+      simRestaurants: ['default'],
+      subscribe: { SUBSCRIBE_JWT_SECRET: undefined, SUBSCRIBE_JWT_PUBLIC_KEY: undefined, SUBSCRIBE_TOKEN_REQUIRED: undefined },
     });
   });
 
@@ -50,6 +52,9 @@ describe('loadConfig', () => {
       ORDER_LOCK_MS: '2000',
       TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
       SNAPSHOT_SALES_WINDOW_MS: '900000',
+      SIM_RESTAURANTS: 'default, demo-noodles,demo-noodles, 7-bar',
+      SUBSCRIBE_JWT_SECRET: 's'.repeat(32),
+      SUBSCRIBE_TOKEN_REQUIRED: 'false',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -66,6 +71,8 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://dash.example.com', 'http://localhost:5173'],
       orderLockMs: 2000,
       snapshotSalesWindowMs: 900_000,
+      simRestaurants: ['default', 'demo-noodles', '7-bar'],
+      subscribe: { SUBSCRIBE_JWT_SECRET: 's'.repeat(32), SUBSCRIBE_TOKEN_REQUIRED: false },
     });
     expect(['10.1.2.3', '192.168.1.1', '192.168.1.2'].map((a) => isTrusted(a, config.trustProxy))).toEqual([true, true, false]);
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, *' }).allowedOrigins).toBe('*');
@@ -99,6 +106,13 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', 'https://a.example/path'],
     ['ALLOWED_ORIGINS', 'a.example'],
     ['ORDER_LOCK_MS', '10'],
+    ['SIM_RESTAURANTS', 'Demo'],
+    ['SIM_RESTAURANTS', 'a,-b'],
+    ['SIM_RESTAURANTS', ' , '],
+    ['SIM_RESTAURANTS', 'x'.repeat(41)],
+    ['SUBSCRIBE_JWT_SECRET', 'short'],
+    ['SUBSCRIBE_JWT_PUBLIC_KEY', 'not a pem'],
+    ['SUBSCRIBE_TOKEN_REQUIRED', 'maybe'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {

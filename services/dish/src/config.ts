@@ -1,11 +1,12 @@
 // The dish service's configuration: environment variables validated with zod, a bad one named in the error.
 import { z } from 'zod';
 import type { BlockList } from 'node:net';
-import { LIMITS } from '@dish-live/protocol';
+import { DEFAULT_RESTAURANT, isRestaurantId, LIMITS } from '@dish-live/protocol';
 import {
   allowedOriginsEnv, boolEnv, ConfigError, intEnv as int, loadEnv, portEnv, serviceEnv, trustProxyEnv,
   type AllowedOrigins, type LogLevel,
 } from '@dish-live/server';
+import type { SubscriptionAuthConfig } from './read-scope.js';
 
 /** A number of tokens per second; 0 turns a limit off. */
 const perSecond = (fallback: number, what: string) =>
@@ -16,6 +17,9 @@ const perSecond = (fallback: number, what: string) =>
     .transform(Number);
 
 const HASHED_TOKEN = /^sha256:[0-9a-f]{64}$/i;
+/** Each simulated restaurant has a schedule in Redis and ticks on the workers: a demo's handful, not a benchmark's load. */
+const MAX_SIM_RESTAURANTS = 1000;
+
 
 const envShape = {
   PORT: portEnv(3000),
@@ -53,7 +57,23 @@ const envShape = {
   TRUST_PROXY: trustProxyEnv,
   /** Sales history a snapshot carries: the span the dashboard draws. */
   SNAPSHOT_SALES_WINDOW_MS: int(0, 24 * 3_600_000, LIMITS.snapshotSalesWindowMs),
+  /** The restaurants the simulator drives (each at SIM_RATE), registered at start when missing. */
+  SIM_RESTAURANTS: z
+    .string()
+    .default(DEFAULT_RESTAURANT)
+    .transform((v) => [...new Set(v.split(',').map((id) => id.trim()).filter((id) => id.length > 0))])
+    .refine((ids) => ids.length > 0 && ids.every(isRestaurantId), 'expected restaurant ids (a-z, 0-9 and "-", up to 40 characters), comma-separated')
+    .refine((ids) => ids.length <= MAX_SIM_RESTAURANTS, `at most ${MAX_SIM_RESTAURANTS} restaurants`),
+  // Read scope, with the gateways' variables and meaning (packages/fanout/src/gateway-env.ts): with a key set, every
+  // read of a restaurant needs a subscription token whose `restaurants` claim names it.
+  /** HS256 secret for subscription tokens (at least 32 characters). */
+  SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** RS256 public key (PEM, SPKI) for subscription tokens. */
+  SUBSCRIBE_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+  /** Whether a read needs a token; default: true when a key is set, false otherwise. */
+  SUBSCRIBE_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
 };
+
 
 export interface Config {
   port: number;
@@ -75,6 +95,10 @@ export interface Config {
   orderLockMs: number;
   trustProxy: BlockList;
   snapshotSalesWindowMs: number;
+  /** The restaurants the simulator drives; `default` unless SIM_RESTAURANTS says otherwise. */
+  simRestaurants: string[];
+  /** What SubscriptionAuth reads (the gateways' names): unset keys leave reads public. */
+  subscribe: SubscriptionAuthConfig;
 }
 
 /** Reads the configuration; throws a ConfigError naming every bad variable. Empty values count as unset. */
@@ -99,6 +123,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     orderLockMs: e.ORDER_LOCK_MS,
     trustProxy: e.TRUST_PROXY,
     snapshotSalesWindowMs: e.SNAPSHOT_SALES_WINDOW_MS,
+    simRestaurants: e.SIM_RESTAURANTS,
+    subscribe: {
+      SUBSCRIBE_JWT_SECRET: e.SUBSCRIBE_JWT_SECRET,
+      SUBSCRIBE_JWT_PUBLIC_KEY: e.SUBSCRIBE_JWT_PUBLIC_KEY,
+      SUBSCRIBE_TOKEN_REQUIRED: e.SUBSCRIBE_TOKEN_REQUIRED,
+    },
   };
 }
 

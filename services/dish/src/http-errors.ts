@@ -1,7 +1,7 @@
 // The dish service's errors as problem+json: what each domain or framework error answers, and the one middleware that writes it.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from '@dish-live/broker';
+import { DishExistsError, DishNotFoundError, OrderMismatchError, RestaurantExistsError, VersionConflictError } from '@dish-live/broker';
 import { LIMITS } from '@dish-live/protocol';
 import {
   HttpProblem, isRedisUnavailable, RETRY_AFTER_SECONDS, sendProblem, type FieldError, type Logger,
@@ -75,6 +75,7 @@ function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof ZodError) return badRequest('the request does not match the expected shape', fieldErrors(err));
   if (err instanceof DishNotFoundError) return new HttpProblem(404, 'dish-not-found', 'Dish not found', err.message);
   if (err instanceof DishExistsError) return new HttpProblem(409, 'dish-exists', 'Dish exists', err.message);
+  if (err instanceof RestaurantExistsError) return new HttpProblem(409, 'restaurant-exists', 'Restaurant exists', err.message);
   if (err instanceof OrderMismatchError) {
     return new HttpProblem(409, 'order-id-reused', 'Order id reused', `${err.message}; use a new orderId for a new order`);
   }

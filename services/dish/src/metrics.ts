@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { OrderOutcome } from '@dish-live/broker';
 import { createRegistry } from '@dish-live/server';
+import { routeBaseOf } from './restaurant-param.js';
 
 export interface Metrics {
   registry: Registry;
@@ -49,13 +50,17 @@ export function countOrder(metrics: Metrics, source: 'api' | 'simulator', outcom
   else metrics.ordersRejected.inc({ source, reason: outcome.reason });
 }
 
-/** Records each request once answered. The route label is the matched pattern, so ids do not explode cardinality. */
+/**
+ * Records each request once answered. The route label is the matched pattern, mount included (`/api/orders`,
+ * `/api/restaurants/:rid/orders`), so neither ids nor restaurants explode its cardinality.
+ */
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const stop = metrics.httpDuration.startTimer();
     res.once('finish', () => {
       const path = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof path === 'string' ? path : '(unmatched)';
+      const base = routeBaseOf(res);
+      const route = typeof path !== 'string' ? '(unmatched)' : path === '/' && base ? base : base + path;
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       stop(labels);

@@ -1,10 +1,11 @@
-// Orders: accepted over HTTP into a BullMQ queue (jobId from the orderId, so a duplicate is queued once), applied by a worker.
+// Orders: accepted over HTTP into one BullMQ queue for every restaurant (jobId from the restaurant and the orderId, so a
+// duplicate is queued once), applied by a worker to the restaurant the job names.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { orderFingerprint, OrderMismatchError, type EventLog, type OrderOutcome } from '@dish-live/broker';
-import type { OrderInput, OrderItem } from '@dish-live/protocol';
+import { DEFAULT_RESTAURANT, isRestaurantId, type OrderInput, type OrderItem } from '@dish-live/protocol';
 import { throttledWarn } from '@dish-live/server';
 import { countOrder, type Metrics } from './metrics.js';
 import { RedisUnavailableError } from './http-errors.js';
@@ -15,7 +16,12 @@ export const ORDER_QUEUE = 'dish-orders';
 export interface OrderJob {
   orderId: string;
   items: OrderItem[];
+  /** Absent in jobs queued by the first wave, which had one restaurant: they are `default`'s. */
+  restaurant?: string;
 }
+
+/** The restaurant a job is for; the first wave's jobs carry none. */
+export const jobRestaurant = (job: OrderJob): string => job.restaurant ?? DEFAULT_RESTAURANT;
 
 export type OrderStatus =
   | { kind: 'done'; outcome: OrderOutcome }
@@ -25,9 +31,14 @@ export type OrderStatus =
 
 export type SubmitResult = { orderId: string; outcome?: OrderOutcome };
 
-/** BullMQ refuses integer-looking ids and ':' in custom ids; percent-encoding keeps the mapping one-to-one. */
-export function jobIdFor(orderId: string): string {
-  return `order-${encodeURIComponent(orderId)}`;
+/**
+ * BullMQ refuses integer-looking ids and ':' in custom ids; percent-encoding keeps the mapping one-to-one. `default`
+ * keeps the first wave's form, so an order queued before the upgrade is still found by its id; any other restaurant
+ * adds `@<rid>@`, which no encoded orderId can hold (`@` is always encoded, and a restaurant id has none).
+ */
+export function jobIdFor(orderId: string, restaurant: string = DEFAULT_RESTAURANT): string {
+  const encoded = encodeURIComponent(orderId);
+  return restaurant === DEFAULT_RESTAURANT ? `order-${encoded}` : `order@${restaurant}@${encoded}`;
 }
 
 /** The BullMQ key prefix: under the service's own key prefix, so tests and tenants do not share queues. */
@@ -38,10 +49,7 @@ export function bullPrefix(keyPrefix: string): string {
 export class Orders {
   #queue: Queue<OrderJob> | undefined;
 
-  constructor(
-    private readonly log: EventLog,
-    private readonly redis: Redis,
-  ) {}
+  constructor(private readonly redis: Redis) {}
 
   /** The queue exists once Redis has been reached; until then orders are refused with a 503. */
   attach(queue: Queue<OrderJob>): void {
@@ -52,31 +60,32 @@ export class Orders {
    * Queues an order, or returns the final outcome when its id has one already (nothing is queued again). The same
    * orderId with other items is refused (OrderMismatchError), as a payment API treats a reused idempotency key.
    */
-  async submit(input: OrderInput): Promise<SubmitResult> {
+  async submit(log: EventLog, input: OrderInput): Promise<SubmitResult> {
     const orderId = input.orderId ?? randomUUID();
+    const restaurant = log.keys.restaurant;
     const fingerprint = orderFingerprint(input.items);
-    const stored = await this.log.orderOutcome(orderId);
+    const stored = await log.orderOutcome(orderId);
     if (stored) {
       // Outcomes kept before fingerprints existed cannot tell; they answer as they always did.
       if (stored.fingerprint !== undefined && stored.fingerprint !== fingerprint) throw new OrderMismatchError(orderId);
       return { orderId, outcome: stored.outcome };
     }
     const queue = this.#ready();
-    const jobId = jobIdFor(orderId);
-    await queue.add('order', { orderId, items: input.items }, { jobId });
+    const jobId = jobIdFor(orderId, restaurant);
+    await queue.add('order', { orderId, items: input.items, restaurant }, { jobId });
     // A job already queued under this id keeps its own items; ours were not added. Tell the client if they differ.
     const queued = await queue.getJob(jobId);
     if (queued && orderFingerprint(queued.data.items) !== fingerprint) throw new OrderMismatchError(orderId);
     return { orderId };
   }
 
-  async status(orderId: string): Promise<OrderStatus> {
-    const stored = await this.log.orderOutcome(orderId);
+  async status(log: EventLog, orderId: string): Promise<OrderStatus> {
+    const stored = await log.orderOutcome(orderId);
     if (stored) return { kind: 'done', outcome: stored.outcome };
-    const job = await this.#ready().getJob(jobIdFor(orderId));
+    const job = await this.#ready().getJob(jobIdFor(orderId, log.keys.restaurant));
     if (!job) {
       // The job may have completed between the two reads.
-      const late = await this.log.orderOutcome(orderId);
+      const late = await log.orderOutcome(orderId);
       return late ? { kind: 'done', outcome: late.outcome } : { kind: 'unknown' };
     }
     const state = await job.getState();
@@ -112,7 +121,8 @@ export function createOrderQueue(redis: Redis, keyPrefix: string, logger: Logger
 export interface OrderWorkerDeps {
   redis: Redis;
   redisUrl: string;
-  eventLog: EventLog;
+  /** The event log of a restaurant known to exist (a job is queued only for one). */
+  logOf: (restaurant: string) => EventLog;
   metrics: Metrics;
   logger: Logger;
   keyPrefix: string;
@@ -133,7 +143,10 @@ export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderO
   const worker = new Worker<OrderJob, OrderOutcome>(
     ORDER_QUEUE,
     async (job) => {
-      const { outcome, replayed } = await deps.eventLog.applyOrder(job.data.orderId, job.data.items);
+      const restaurant = jobRestaurant(job.data);
+      // Only this service queues these jobs; a malformed one is failed rather than given a log of its own.
+      if (!isRestaurantId(restaurant)) throw new Error(`order job ${job.id} names no restaurant id`);
+      const { outcome, replayed } = await deps.logOf(restaurant).applyOrder(job.data.orderId, job.data.items);
       if (!replayed) countOrder(deps.metrics, 'api', outcome);
       return outcome;
     },
@@ -147,6 +160,8 @@ export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderO
     },
   );
   worker.on('error', throttledWarn(deps.logger, 'order worker error'));
-  worker.on('failed', (job, err) => deps.logger.warn({ orderId: job?.data.orderId, err: err.message }, 'order attempt failed'));
+  worker.on('failed', (job, err) =>
+    deps.logger.warn({ orderId: job?.data.orderId, restaurant: job && jobRestaurant(job.data), err: err.message }, 'order attempt failed'),
+  );
   return worker;
 }

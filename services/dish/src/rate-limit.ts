@@ -1,11 +1,12 @@
 // Per-client rate limits on writes and chat, counted in Redis so every replica shares one budget per client.
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { RateDecision, RateLimit, RateLimiter } from '@dish-live/broker';
 import { tokenId } from './auth.js';
 import { isRedisUnavailable, HttpProblem } from '@dish-live/server';
+import { restaurantOf } from './restaurant-param.js';
 
 /** Names the bucket a request counts against; undefined: this limit does not apply to the request. */
-export type Bucket = (req: Request) => string | undefined;
+export type Bucket = (req: Request, res: Response) => string | undefined;
 
 /**
  * A limit of 0 per second turns the check off. Over the limit: 429 with `Retry-After` in whole seconds, rounded
@@ -14,8 +15,8 @@ export type Bucket = (req: Request) => string | undefined;
  */
 export function rateLimit(limiter: RateLimiter, bucket: Bucket, limit: RateLimit, what: string): RequestHandler {
   if (!(limit.perSecond > 0)) return (_req, _res, next) => next();
-  return async (req, _res, next) => {
-    const name = bucket(req);
+  return async (req, res, next) => {
+    const name = bucket(req, res);
     if (name === undefined) return next();
     let decision: RateDecision;
     try {
@@ -36,6 +37,12 @@ export const byClientAddress =
   (scope: string): Bucket =>
   (req) =>
     `${scope}:ip:${req.ip ?? 'unknown'}`;
+
+/** The client address within the request's restaurant: one budget per restaurant, so no restaurant spends another's. */
+export const byRestaurantClientAddress =
+  (scope: string): Bucket =>
+  (req, res) =>
+    `${scope}:r:${restaurantOf(res).id}:ip:${req.ip ?? 'unknown'}`;
 
 /** The bearer token, by its SHA-256 (the token itself never reaches Redis); no token, no bucket. */
 export const byToken =

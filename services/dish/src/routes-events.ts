@@ -1,12 +1,11 @@
-// Reading the log over HTTP (snapshot, polling, sales history) and writing chat messages to it.
+// Reading one restaurant's log over HTTP (snapshot, polling, sales history) and writing chat messages to it.
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { EventLog } from '@dish-live/broker';
 import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol';
 import { HttpProblem } from '@dish-live/server';
-import type { AnswerCache } from './answer-cache.js';
 import { jsonBody, jsonParser } from './input.js';
 import { methodNotAllowed } from './http-errors.js';
+import { restaurantOf } from './restaurant-param.js';
 
 /** A `limit` query parameter: an integer from 1 to `max`, `fallback` when absent. */
 const limitParam = ({ max, default: fallback }: { max: number; default: number }) =>
@@ -34,21 +33,25 @@ const salesQuerySchema = z.object({
   limit: limitParam(LIMITS.salesPage),
 });
 
-/** `chatGuards` run before a chat body is read: the token check when chat needs one, and the rate limit. */
-export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[], answers: AnswerCache): Router {
+/**
+ * Paths relative to the restaurant's mount (`/api` for `default`, `/api/restaurants/{rid}` for any). `chatGuards` run
+ * before a chat body is read: the token check when chat needs one, and the rate limit.
+ */
+export function eventRoutes(readGuards: RequestHandler[], chatGuards: RequestHandler[]): Router {
   const router = Router();
 
   router
-    .route('/api/snapshot')
-    .get(async (_req, res) => {
-      res.set('Cache-Control', 'no-store').json(await eventLog.snapshot());
+    .route('/snapshot')
+    .get(...readGuards, async (_req, res) => {
+      res.set('Cache-Control', 'no-store').json(await restaurantOf(res).log.snapshot());
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 
   router
-    .route('/api/events')
-    .get(async (req, res) => {
+    .route('/events')
+    .get(...readGuards, async (req, res) => {
       const { since, limit } = pollQuerySchema.parse(req.query);
+      const { log: eventLog, answers } = restaurantOf(res);
       res.set('Cache-Control', 'no-store');
       if (typeof since === 'string' && since !== '') {
         // Dashboards polling at one cadence ask with the same `since`: one read of the log answers them all. The
@@ -71,8 +74,9 @@ export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[], an
 
   // Sales history in pages: bounded work per request whatever span is asked, closed buckets served from memory.
   router
-    .route('/api/sales')
-    .get(async (req, res) => {
+    .route('/sales')
+    .get(...readGuards, async (req, res) => {
+      const { log: eventLog, answers } = restaurantOf(res);
       const now = Date.now();
       // By default the window up to the end of the bucket in progress: the same page for every request within it.
       const endOfBucket = (Math.floor(now / eventLog.salesBucketMs) + 1) * eventLog.salesBucketMs;
@@ -88,18 +92,19 @@ export function eventRoutes(eventLog: EventLog, chatGuards: RequestHandler[], an
 
   // The first wave's route: the snapshot's window, as one page.
   router
-    .route('/api/sales/history')
-    .get(async (_req, res) => {
+    .route('/sales/history')
+    .get(...readGuards, async (_req, res) => {
+      const eventLog = restaurantOf(res).log;
       const now = Date.now();
       res.set('Cache-Control', 'no-store').json(await eventLog.salesPage(now - eventLog.snapshotSalesWindowMs, now + 1, LIMITS.salesPage.max, now));
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 
   router
-    .route('/api/chat')
+    .route('/chat')
     .post(...chatGuards, jsonParser, async (req, res) => {
       const input = chatInputSchema.parse(jsonBody(req));
-      res.status(201).json(await eventLog.appendChat(input));
+      res.status(201).json(await restaurantOf(res).log.appendChat(input));
     })
     .all(methodNotAllowed(['POST']));
 

@@ -1,22 +1,22 @@
-// The orders resource: POST queues an order (202), GET tells its outcome (200), that it waits (202), or nothing (404).
+// The orders resource of one restaurant: POST queues an order (202), GET tells its outcome (200), that it waits (202), or nothing (404).
 import { Router, type RequestHandler } from 'express';
 import { orderSchema } from '@dish-live/protocol';
 import { HttpProblem } from '@dish-live/server';
 import { jsonBody, jsonParser } from './input.js';
 import type { Orders } from './orders.js';
 import { methodNotAllowed, notFound } from './http-errors.js';
+import { restaurantOf, restaurantPath } from './restaurant-param.js';
 
-const location = (orderId: string) => `/api/orders/${encodeURIComponent(orderId)}`;
-
-export function orderRoutes(orders: Orders, writeGuards: RequestHandler[]): Router {
+/** Paths relative to the restaurant's mount (`/api` for `default`, `/api/restaurants/{rid}` for any). */
+export function orderRoutes(orders: Orders, readGuards: RequestHandler[], writeGuards: RequestHandler[]): Router {
   const router = Router();
 
   router
-    .route('/api/orders')
+    .route('/orders')
     .post(...writeGuards, jsonParser, async (req, res) => {
       const input = orderSchema.parse(jsonBody(req));
-      const { orderId, outcome } = await orders.submit(input);
-      res.location(location(orderId));
+      const { orderId, outcome } = await orders.submit(restaurantOf(res).log, input);
+      res.location(`${restaurantPath(res)}/orders/${encodeURIComponent(orderId)}`);
       // An orderId with a final outcome changes nothing again and answers with that outcome.
       if (outcome) res.status(200).json(outcome);
       else res.status(202).json({ orderId, status: 'queued' });
@@ -24,12 +24,12 @@ export function orderRoutes(orders: Orders, writeGuards: RequestHandler[]): Rout
     .all(methodNotAllowed(['POST']));
 
   router
-    .route('/api/orders/:id')
-    .get(async (req, res) => {
+    .route('/orders/:id')
+    .get(...readGuards, async (req, res) => {
       const orderId = String(req.params.id);
       const parsed = orderSchema.shape.orderId.safeParse(orderId);
       if (!parsed.success) throw notFound('no order has this id');
-      const status = await orders.status(orderId);
+      const status = await orders.status(restaurantOf(res).log, orderId);
       switch (status.kind) {
         case 'done':
           res.json(status.outcome);

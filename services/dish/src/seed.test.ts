@@ -81,16 +81,16 @@ describe('seeding', () => {
     expect(results.every((r) => r === 'seeded' || r === 'locked' || r === 'not-empty')).toBe(true);
     const log = new EventLog(client(), { prefix });
     expect(await createdEvents(log)).toHaveLength(12);
-    expect(await client().exists(`${prefix}dish:seed-lock`)).toBe(0);
+    expect(await client().exists(`${log.keys.base}dish:seed-lock`)).toBe(0);
   });
 
   it('leaves the seed to the replica holding the lock', async () => {
     const prefix = `${redis.prefix}locked:`;
     const c = client();
-    await c.set(`${prefix}dish:seed-lock`, 'someone-else', 'PX', 10_000);
     const log = new EventLog(c, { prefix });
+    await c.set(`${log.keys.base}dish:seed-lock`, 'someone-else', 'PX', 10_000);
     expect(await seedMenu(c, log, DEMO_MENU)).toBe('locked');
     expect(await createdEvents(log)).toHaveLength(0);
-    expect(await c.get(`${prefix}dish:seed-lock`)).toBe('someone-else');
+    expect(await c.get(`${log.keys.base}dish:seed-lock`)).toBe('someone-else');
   });
 });

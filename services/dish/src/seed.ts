@@ -1,4 +1,4 @@
-// Loads the demo menu once into an empty Redis, through the event log, with a lock so two replicas cannot both seed.
+// Loads the demo menu once into a restaurant's empty log, through the event log, with a lock so two replicas cannot both seed it.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DishExistsError, type EventLog } from '@dish-live/broker';
@@ -17,7 +17,8 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  */
 export async function seedMenu(redis: Redis, log: EventLog, menu: readonly CreateDish[]): Promise<SeedResult> {
   if (!(await isEmpty(redis, log))) return 'not-empty';
-  const lockKey = `${log.keys.prefix}dish:seed-lock`;
+  // Under the restaurant's tag: one lock per restaurant, in its cluster slot.
+  const lockKey = `${log.keys.base}dish:seed-lock`;
   const token = randomUUID();
   if ((await redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return 'locked';
   try {

@@ -1,15 +1,20 @@
-// Assembles one dish service: Redis, the event log, orders, background jobs and the HTTP app, with a stop in reverse order.
+// Assembles one dish service: Redis, the restaurants and their event logs, orders, background jobs and the HTTP app,
+// with a stop in reverse order.
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EventLog } from '@dish-live/broker';
-import { closeServer, connectRedis, createInstanceId, listen, redactRedisUrl, runSteps, waitReady } from '@dish-live/server';
+import { Restaurants, type EventLog } from '@dish-live/broker';
+import {
+  closeServer, connectRedis, createInstanceId, listen, redactRedisUrl, runSteps, SubscriptionAuth, waitReady,
+} from '@dish-live/server';
+import { AnswerCache } from './answer-cache.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { BackgroundJobs } from './jobs.js';
 import { createMetrics } from './metrics.js';
 import { Orders } from './orders.js';
+import { RestaurantScopes } from './restaurant-scopes.js';
 import type { Random } from './simulator.js';
 
 export interface DishService {
@@ -17,7 +22,10 @@ export interface DishService {
   app: Express;
   server: Server;
   redis: Redis;
+  /** `default`'s log, which the routes without a restaurant serve. */
   eventLog: EventLog;
+  scopes: RestaurantScopes;
+  registry: Restaurants;
   readonly stop: () => Promise<void>;
 }
 
@@ -34,18 +42,27 @@ export async function startDishService(config: Config, logger: Logger, options: 
   const instance = options.instance ?? createInstanceId();
   if (config.apiTokens.length === 0) logger.warn('DISH_API_TOKENS is empty: every write is refused with 401');
   const metrics = createMetrics();
+  // A bad key stops the start here, before Redis is touched.
+  const subscriptionAuth = await SubscriptionAuth.create(config.subscribe);
   const redis = connectRedis(config.redisUrl, logger, { name: 'dish', failFast: true });
-  const eventLog = new EventLog(redis, {
+  const registry = new Restaurants(redis, config.keyPrefix);
+  const scopes = new RestaurantScopes(redis, registry, {
     prefix: config.keyPrefix,
     streamMaxLen: config.streamMaxLen,
     salesBucketMs: config.salesBucketMs,
     snapshotSalesWindowMs: config.snapshotSalesWindowMs,
-  });
-  const orders = new Orders(eventLog, redis);
-  const jobs = new BackgroundJobs({ config, redis, eventLog, orders, metrics, logger, random: options.random });
+  }, new AnswerCache());
+  const orders = new Orders(redis);
+  const jobs = new BackgroundJobs({ config, redis, scopes, registry, orders, metrics, logger, random: options.random });
   if (await waitReady(redis, options.redisWaitMs ?? 3000)) await jobs.ensure();
   else logger.warn({ redis: redactRedisUrl(config.redisUrl) }, 'redis not reachable yet; answering 503 until it is');
-  const app = createApp({ config, eventLog, redis, orders, metrics, logger, instance });
+  if (jobs.fatal) {
+    await runSteps(logger, [['jobs', () => jobs.stop()], ['redis', () => redis.disconnect()]]);
+    throw jobs.fatal;
+  }
+  const app = createApp({
+    config, scopes, registry, subscriptionAuth, layoutCurrent: () => jobs.layoutCurrent, redis, orders, metrics, logger, instance,
+  });
   let server: Server;
   let url: string;
   try {
@@ -61,7 +78,9 @@ export async function startDishService(config: Config, logger: Logger, options: 
     app,
     server,
     redis,
-    eventLog,
+    eventLog: scopes.default.log,
+    scopes,
+    registry,
     stop: () =>
       runSteps(logger, [
         ['http', () => closeServer(server)],
