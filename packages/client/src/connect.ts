@@ -5,9 +5,10 @@ import { Emitter } from './emitter.js';
 import { LatencyTracker, type LatencySummary } from './latency.js';
 import { openPoll, type FetchLike } from './poll-transport.js';
 import { openEventSource, type EventSourceConstructor } from './sse-transport.js';
+import { apiPath, checkedRestaurant, streamUrl } from './restaurant-route.js';
 import { DishStore } from './store.js';
 import { resolveUrl, type TransportConnection, type TransportEnd, type TransportKind, type TransportParams, type TransportSink } from './transport.js';
-import { isEventType, isStreamId } from '@dish-live/protocol/wire';
+import { DEFAULT_RESTAURANT, isEventType, isStreamId } from '@dish-live/protocol/wire';
 import { openWebSocket, type WebSocketConstructor } from './ws-transport.js';
 
 export interface ConnectOptions {
@@ -16,6 +17,12 @@ export interface ConnectOptions {
   url: string;
   /** Base URL of the dish service for `POST /api/chat` (sse and poll); defaults to the poll URL, else the URL's origin. */
   apiUrl?: string;
+  /**
+   * The restaurant to follow: `{url}/{restaurant}` at a gateway (`…/ws/{rid}`, `…/sse/{rid}`), `/api/restaurants/{rid}/…`
+   * for polling and chat. Without it, the routes without a restaurant, which serve `default`. An id that is not a
+   * restaurant id makes connect() throw.
+   */
+  restaurant?: string;
   /** Resume after this id; defaults to the store's last id. */
   since?: string;
   maxRate?: number;
@@ -85,11 +92,13 @@ export interface ClientEvents {
 
 export interface DishClient {
   readonly store: DishStore;
+  /** The restaurant followed: the option, else `default`. */
+  readonly restaurant: string;
   readonly status: ClientStatus;
   readonly lastId: string | undefined;
   on<K extends keyof ClientEvents>(name: K, listener: (...args: ClientEvents[K]) => void): () => void;
   stats(): ClientStats;
-  /** WebSocket: `{op:'chat'}` on the socket; SSE and polling: `POST {apiUrl}/api/chat`. */
+  /** WebSocket: `{op:'chat'}` on the socket; SSE and polling: `POST {apiUrl}/api/chat` (or the restaurant's `…/chat`). */
   sendChat(author: string, text: string): Promise<void>;
   close(): void;
 }
@@ -100,8 +109,11 @@ export function connect(options: ConnectOptions): DishClient {
 
 class Client implements DishClient {
   readonly store: DishStore;
+  readonly restaurant: string;
   #status: ClientStatus;
   readonly #options: ConnectOptions;
+  /** As given: undefined keeps the first-wave routes, so a server from before restaurants is still followed. */
+  readonly #restaurant: string | undefined;
   readonly #emitter = new Emitter<ClientEvents>();
   readonly #backoff: Backoff;
   readonly #latency: LatencyTracker;
@@ -116,6 +128,8 @@ class Client implements DishClient {
 
   constructor(options: ConnectOptions) {
     this.#options = options;
+    this.#restaurant = checkedRestaurant(options.restaurant);
+    this.restaurant = this.#restaurant ?? DEFAULT_RESTAURANT;
     this.#now = options.now ?? Date.now;
     this.store = options.store ?? new DishStore();
     if (options.since !== undefined) this.store.lastId = options.since;
@@ -151,12 +165,13 @@ class Client implements DishClient {
       return;
     }
     const fetch = this.#fetch();
-    const res = await fetch(`${this.#apiUrl()}/api/chat`, {
+    const path = apiPath(this.#restaurant, '/chat');
+    const res = await fetch(`${this.#apiUrl()}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ author, text }),
     });
-    if (!res.ok) throw new Error(`POST /api/chat answered ${res.status}: ${await res.text()}`);
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
   }
 
   close(): void {
@@ -311,15 +326,18 @@ class Client implements DishClient {
   }
 
   #opener(): (params: TransportParams, sink: TransportSink) => TransportConnection {
-    const { transport, url } = this.#options;
+    const { transport } = this.#options;
+    const restaurant = this.#restaurant;
     switch (transport) {
       case 'ws': {
+        const url = streamUrl(this.#options.url, restaurant);
         const WebSocket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
         if (!WebSocket) throw new Error('no WebSocket here: pass options.WebSocket (in Node: nodeTransports().WebSocket)');
         const getToken = this.#options.getToken;
         return (params, sink) => openWebSocket({ url, WebSocket, ...(getToken ? { getToken } : {}) }, params, sink);
       }
       case 'sse': {
+        const url = streamUrl(this.#options.url, restaurant);
         const EventSource = this.#options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
         if (!EventSource) throw new Error('no EventSource here: pass options.EventSource (in Node: nodeTransports().EventSource)');
         const getToken = this.#options.getToken;
@@ -329,7 +347,8 @@ class Client implements DishClient {
       case 'poll': {
         const fetch = this.#fetch();
         const intervalMs = this.#options.intervalMs ?? 1000;
-        return (params, sink) => openPoll({ url, intervalMs, fetch }, params, sink);
+        const { url } = this.#options;
+        return (params, sink) => openPoll({ url, intervalMs, fetch, ...(restaurant !== undefined ? { restaurant } : {}) }, params, sink);
       }
       default:
         throw new Error(`unknown transport ${JSON.stringify(transport)}`);

@@ -1,5 +1,6 @@
-// The polling transport (the baseline): GET /api/events?since= on an interval, following `more` at once.
+// The polling transport (the baseline): GET /api/events?since= (or a restaurant's) on an interval, following `more` at once.
 import type { PollResponse } from '@dish-live/protocol';
+import { apiPath } from './restaurant-route.js';
 import { httpOutcome, problemDetail, resolveUrl, utf8Length, type TransportConnection, type TransportEnd, type TransportParams, type TransportSink } from './transport.js';
 
 export type FetchLike = (input: string, init?: { signal?: AbortSignal; method?: string; headers?: Record<string, string>; body?: string }) => Promise<{
@@ -11,6 +12,8 @@ export type FetchLike = (input: string, init?: { signal?: AbortSignal; method?: 
 export interface PollTransportOptions {
   /** The dish service's base URL, e.g. `http://host:3000`; requests go to `{url}/api/events`. */
   url: string;
+  /** Polls `{url}/api/restaurants/{restaurant}/events` instead; a checked id (connect() checks it). */
+  restaurant?: string;
   intervalMs: number;
   fetch: FetchLike;
   limit?: number;
@@ -36,7 +39,7 @@ export function openPoll(options: PollTransportOptions, params: TransportParams,
   const end = (retry: boolean, reason: string) => finish({ retry, reason });
 
   const poll = async (): Promise<void> => {
-    const url = resolveUrl(`${options.url.replace(/\/+$/, '')}/api/events`);
+    const url = resolveUrl(`${options.url.replace(/\/+$/, '')}${apiPath(options.restaurant, '/events')}`);
     const since = params.cursor();
     if (since !== undefined) url.searchParams.set('since', since);
     if (options.limit !== undefined) url.searchParams.set('limit', String(options.limit));

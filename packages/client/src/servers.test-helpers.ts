@@ -72,7 +72,8 @@ export interface WsConnection {
 }
 
 export async function startWsServer(): Promise<{ url: string; connections: Inbox<WsConnection>; close(): Promise<void> }> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' });
+  // Any path: a restaurant's connection comes to /ws/{rid}, and each test reads the path it expects from `url`.
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
   const connections = new Inbox<WsConnection>();
   wss.on('connection', (socket, req) => {

@@ -147,6 +147,24 @@ describe('DishStore', () => {
     expect(store.chat).toEqual([]);
   });
 
+  it('clears to nothing for another restaurant: no dish, sales, chat or last id left, recorded as a reset', () => {
+    let told = 0;
+    const store = new DishStore(undefined, { onChange: () => told++ });
+    store.applySnapshot({ id: '3-0', dishes: [dish('a'), dish('b')], sales: sales(1000, [{ t: 0, total: 1, byCategory: { mains: 1 } }]), chat: [chat('2-0', '1-0', 'hi')] });
+    store.takeChanges();
+    store.clear();
+    expect([store.list(), store.sales, store.chat, store.lastId]).toEqual([[], undefined, [], undefined]);
+    expect(told).toBe(2);
+    const changes = store.takeChanges();
+    expect(changes.reset).toBe(true);
+    expect([...changes.removed].sort()).toEqual(['a', 'b']);
+    expect(changes.chat).toEqual([]);
+    // The next restaurant's snapshot is taken, whatever its id.
+    store.applySnapshot({ id: '1-0', dishes: [dish('c')], sales: sales() });
+    expect(store.list().map((d) => d.id)).toEqual(['c']);
+    expect(store.lastId).toBe('1-0');
+  });
+
   it('does not change the snapshot object it was given', () => {
     const store = new DishStore();
     const snapshotSales = sales(1000, [{ t: 0, total: 0, byCategory: {} }]);

@@ -54,6 +54,21 @@ export class DishStore {
     this.#changed();
   }
 
+  /**
+   * Forgets everything, for a store about to follow another restaurant: nothing of the old one may stay on screen
+   * until the new snapshot arrives, and no id of the old log may be sent as `since` to the new one (it means nothing
+   * there). Recorded as a reset, so views redraw from empty.
+   */
+  clear(): void {
+    const before = this.#changes ? new Map(this.dishes) : undefined;
+    this.dishes.clear();
+    this.sales = undefined;
+    this.chat.length = 0;
+    if (before) this.#changes?.reset(before, this.dishes, this.chat);
+    this.lastId = undefined;
+    this.#changed();
+  }
+
   applyEvent(event: DishEvent): ApplyResult {
     if (this.includes(event.id)) return 'duplicate';
     this.#changes?.event(event.ts);
