@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, describeError, DishApi, NetworkError } from './api.js';
+import { ApiError, describeError, DishApi, NetworkError, restaurantApiBase } from './api.js';
 
 function recordingFetch(answer: Response | Error) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -42,5 +42,24 @@ describe('DishApi', () => {
   it('accepts an empty 204', async () => {
     const f = recordingFetch(new Response(null, { status: 204 }));
     await expect(new DishApi('http://h/api', () => 't', f.fn).deleteDish('a', 2)).resolves.toBeUndefined();
+  });
+
+  it("writes to one restaurant's routes from its base", async () => {
+    const f = recordingFetch(new Response(JSON.stringify({ orderId: 'o1', status: 'queued' }), { status: 202 }));
+    const api = new DishApi(restaurantApiBase('http://h/api/', 'demo-noodles'), () => 't', f.fn);
+    await api.placeOrder([{ dishId: 'a', qty: 1 }], 'o1');
+    expect([f.calls[0]!.url, f.calls[0]!.init.method]).toEqual(['http://h/api/restaurants/demo-noodles/orders', 'POST']);
+  });
+
+  it('lists the restaurants, leaving out entries that are not {id, name}', async () => {
+    const body = [{ id: 'default', name: 'Default' }, { id: 'Bad Id', name: 'x' }, { id: 'demo-hotpot' }, null, { id: 'demo-hotpot', name: 'Hotpot' }];
+    const f = recordingFetch(new Response(JSON.stringify(body), { status: 200 }));
+    await expect(new DishApi('http://h/api', () => undefined, f.fn).listRestaurants()).resolves.toEqual([
+      { id: 'default', name: 'Default' },
+      { id: 'demo-hotpot', name: 'Hotpot' },
+    ]);
+    expect(f.calls[0]!.url).toBe('http://h/api/restaurants');
+    const notList = recordingFetch(new Response(JSON.stringify({ id: 'default' }), { status: 200 }));
+    await expect(new DishApi('http://h/api', () => undefined, notList.fn).listRestaurants()).rejects.toThrow(/did not answer a list/);
   });
 });

@@ -1,5 +1,6 @@
 // The dish service's REST API as the dashboard uses it: typed calls, bearer token, problem+json errors kept whole.
-import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish } from '@dish-live/protocol';
+import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, Restaurant } from '@dish-live/protocol';
+import { isRestaurantId } from '@dish-live/protocol/wire';
 
 export interface FieldError {
   path: string;
@@ -30,12 +31,31 @@ export interface OrderResult {
   [field: string]: unknown;
 }
 
+/** The API base of one restaurant's routes, `{apiBase}/restaurants/{rid}`: a DishApi there writes to that restaurant. */
+export function restaurantApiBase(apiBase: string, restaurant: string): string {
+  return `${apiBase.replace(/\/+$/, '')}/restaurants/${encodeURIComponent(restaurant)}`;
+}
+
+/**
+ * The dish API at `base`: the API root (`/api`, whose routes serve `default`, and the list of restaurants) or one
+ * restaurant's (restaurantApiBase).
+ */
 export class DishApi {
   constructor(
     private readonly base: string,
     private readonly token: () => string | undefined,
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
   ) {}
+
+  /** At the API root: every restaurant, as `{id, name}`; entries of another shape are left out rather than shown. */
+  async listRestaurants(): Promise<Restaurant[]> {
+    const body = await this.#call<unknown>('GET', '/restaurants');
+    if (!Array.isArray(body)) throw new ApiError(200, 'GET /restaurants did not answer a list', undefined, []);
+    return body.filter((r): r is Restaurant => {
+      const given = r as Partial<Restaurant> | null;
+      return typeof given === 'object' && given !== null && isRestaurantId(given.id) && typeof given.name === 'string';
+    });
+  }
 
   listDishes(): Promise<Dish[]> {
     return this.#call<Dish[]>('GET', '/dishes');

@@ -12,12 +12,12 @@ const config = {
 
 describe('clientOptions', () => {
   it('points each transport at its endpoint and polling at the service base the client appends /api to', () => {
-    expect(clientOptions(config, { transport: 'ws', pollIntervalMs: 1000, since: '5-0', maxRate: 60 })).toMatchObject({
-      transport: 'ws', url: 'wss://dash.example/ws', since: '5-0', maxRate: 60, apiUrl: 'https://dash.example',
+    expect(clientOptions(config, { restaurant: 'demo-hotpot', transport: 'ws', pollIntervalMs: 1000, since: '5-0', maxRate: 60 })).toMatchObject({
+      transport: 'ws', url: 'wss://dash.example/ws', restaurant: 'demo-hotpot', since: '5-0', maxRate: 60, apiUrl: 'https://dash.example',
     });
-    expect(clientOptions(config, { transport: 'sse', pollIntervalMs: 1000, since: undefined, maxRate: 60 })).not.toHaveProperty('since');
-    const poll = clientOptions(config, { transport: 'poll', pollIntervalMs: 250, since: undefined, maxRate: 60 });
-    expect(poll).toMatchObject({ url: 'https://dash.example', intervalMs: 250 });
+    expect(clientOptions(config, { restaurant: 'default', transport: 'sse', pollIntervalMs: 1000, since: undefined, maxRate: 60 })).not.toHaveProperty('since');
+    const poll = clientOptions(config, { restaurant: 'default', transport: 'poll', pollIntervalMs: 250, since: undefined, maxRate: 60 });
+    expect(poll).toMatchObject({ url: 'https://dash.example', intervalMs: 250, restaurant: 'default' });
     expect(poll).not.toHaveProperty('maxRate');
   });
 

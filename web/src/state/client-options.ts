@@ -4,6 +4,8 @@ import type { RuntimeConfig } from '../runtime-config.js';
 import type { Transport } from './url-state.js';
 
 export interface LiveOptions {
+  /** Always named, `default` included: the page follows `/ws/{rid}`, `/sse/{rid}`, `/api/restaurants/{rid}/…`. */
+  restaurant: string;
   transport: Transport;
   pollIntervalMs: number;
   since: string | undefined;
@@ -27,6 +29,7 @@ export function clientOptions(config: RuntimeConfig, live: LiveOptions): Connect
   return {
     transport: live.transport,
     url,
+    restaurant: live.restaurant,
     apiUrl: base,
     ...(live.since !== undefined ? { since: live.since } : {}),
     // Polling has no server-side conflation: it takes whatever accumulated between requests.

@@ -1,13 +1,22 @@
-// The dashboard controller: one live connection applying to the client's store, one frame loop redrawing what it changed.
+// The dashboard controller: one live connection (to one restaurant) applying to the client's store, one frame loop
+// redrawing what it changed.
 import { shallowRef, type ShallowRef } from 'vue';
 import { connect, DishStore, LatencyRing, RateMeter, ZERO_ID, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
-import { DishApi } from '../api.js';
+import type { Restaurant } from '@dish-live/protocol';
+import { DEFAULT_RESTAURANT } from '@dish-live/protocol/wire';
+import { DishApi, restaurantApiBase } from '../api.js';
 import type { RuntimeConfig } from '../runtime-config.js';
 import { clientOptions } from './client-options.js';
 import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
 import { FrameListeners, type FrameListener } from './frame-listeners.js';
 import type { TransportChoice } from './url-state.js';
+
+/** Why the page shows another restaurant than its link named: the id was no restaurant id, or no such restaurant exists. */
+export interface RestaurantNotice {
+  reason: 'invalid' | 'unknown';
+  id: string;
+}
 
 export interface StatusView {
   state: ConnectionState;
@@ -38,7 +47,14 @@ const CHAT_SCROLLBACK = 200;
 export class Dashboard {
   /** Applied to by the client, once per message; each change asks for a frame, which takes what changed. */
   readonly store = new DishStore(undefined, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.#frames.schedule() });
-  readonly api: DishApi;
+  /** The restaurant shown: every connection, read and write goes to its routes. */
+  readonly restaurant: ShallowRef<string>;
+  /** Every restaurant of the deployment once GET /api/restaurants answered; empty until then (or from an older server). */
+  readonly restaurants = shallowRef<readonly Restaurant[]>([]);
+  readonly restaurantNotice = shallowRef<RestaurantNotice | undefined>();
+  /** The API root: its routes serve `default`, and it lists the restaurants. */
+  readonly #rootApi: DishApi;
+  #api: DishApi;
   /** Bumped once per frame that changed anything: a cheap reactive signal for views that list the dishes. */
   readonly version = shallowRef(0);
   readonly status: ShallowRef<StatusView>;
@@ -62,10 +78,18 @@ export class Dashboard {
   constructor(
     readonly config: RuntimeConfig,
     choice: TransportChoice,
+    restaurant: string = DEFAULT_RESTAURANT,
   ) {
-    this.api = new DishApi(config.apiBase, () => this.token.value);
+    this.#rootApi = new DishApi(config.apiBase, () => this.token.value);
+    this.#api = this.#apiFor(restaurant);
+    this.restaurant = shallowRef(restaurant);
     this.choice = shallowRef(choice);
     this.status = shallowRef(this.#statusView());
+  }
+
+  /** The shown restaurant's routes (`/api/restaurants/{rid}/…`): the admin drawer's writes, chat over the API. */
+  get api(): DishApi {
+    return this.#api;
   }
 
   start(): void {
@@ -74,9 +98,7 @@ export class Dashboard {
   }
 
   stop(): void {
-    const old = this.#client;
-    this.#client = undefined;
-    old?.close();
+    this.#closeClient();
     this.#frames.cancel();
     if (this.#deferred !== undefined) clearTimeout(this.#deferred);
     if (this.#statusTimer !== undefined) clearInterval(this.#statusTimer);
@@ -85,12 +107,41 @@ export class Dashboard {
   /** Changes transport at run time: the store stays, the new connection resumes from its last id. */
   switchTransport(choice: TransportChoice): void {
     this.choice.value = choice;
-    const old = this.#client;
-    this.#client = undefined;
-    old?.close();
-    this.#instance = undefined;
-    this.#open();
-    this.#refreshStatus();
+    this.#reopen();
+  }
+
+  /**
+   * Follows another restaurant: the old connection is closed first (whatever it still delivers is dropped), the store
+   * is emptied at once so nothing of the old restaurant stays on screen, and the new connection starts from a snapshot.
+   */
+  switchRestaurant(restaurant: string): void {
+    if (restaurant === this.restaurant.value) return;
+    this.#closeClient();
+    this.restaurant.value = restaurant;
+    this.#api = this.#apiFor(restaurant);
+    this.store.clear();
+    this.#reopen();
+  }
+
+  /** What a URL names (back and forward): its restaurant and its transport, with one reconnect at most. */
+  show(restaurant: string, choice: TransportChoice): void {
+    const current = this.choice.value;
+    const sameChoice = choice.transport === current.transport && choice.pollIntervalMs === current.pollIntervalMs;
+    if (restaurant !== this.restaurant.value) {
+      this.choice.value = choice;
+      this.switchRestaurant(restaurant);
+    } else if (!sameChoice) this.switchTransport(choice);
+  }
+
+  /** Reads the list of restaurants for the picker; undefined when the server would not say (one from before restaurants). */
+  async loadRestaurants(): Promise<readonly Restaurant[] | undefined> {
+    try {
+      this.restaurants.value = await this.#rootApi.listRestaurants();
+      return this.restaurants.value;
+    } catch (err) {
+      console.warn(`[dish-live] the list of restaurants could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   /** After the client gave up (a refusal it will not retry by itself): the same transport, resumed by hand. */
@@ -132,10 +183,28 @@ export class Dashboard {
     await this.api.postChat({ author, text });
   }
 
+  #apiFor(restaurant: string): DishApi {
+    return new DishApi(restaurantApiBase(this.config.apiBase, restaurant), () => this.token.value);
+  }
+
+  #closeClient(): void {
+    const old = this.#client;
+    this.#client = undefined;
+    old?.close();
+  }
+
+  #reopen(): void {
+    this.#closeClient();
+    this.#instance = undefined;
+    this.#open();
+    this.#refreshStatus();
+  }
+
   #open(): void {
     const choice = this.choice.value;
     const client = connect({
       ...clientOptions(this.config, {
+        restaurant: this.restaurant.value,
         transport: choice.transport,
         pollIntervalMs: choice.pollIntervalMs ?? this.config.pollIntervalMs,
         since: this.store.lastId,

@@ -30,6 +30,17 @@ describe('FrameListeners', () => {
     expect([...folded.sales]).toEqual([0]);
   });
 
+  it('hands a reset to a throttled listener at once, with what it had skipped', () => {
+    const set = new FrameListeners();
+    const seen: ChangeRecord[] = [];
+    set.add((c) => seen.push(c), 500);
+    set.dispatch(changed('a'), 1000);
+    set.dispatch(changed('b'), 1100);
+    expect(set.dispatch({ ...emptyChanges(), reset: true, removed: new Set(['a']) }, 1200)).toBeUndefined();
+    expect(seen).toHaveLength(2);
+    expect([seen[1]!.reset, [...seen[1]!.dishes.keys()], [...seen[1]!.removed]]).toEqual([true, ['b'], ['a']]);
+  });
+
   it('asks for no frame while a throttled listener has nothing pending', () => {
     const set = new FrameListeners();
     set.add(() => undefined, 500);

@@ -23,13 +23,15 @@ export class FrameListeners {
 
   /**
    * Hands one frame's changes to every listener that is due (with whatever it skipped folded in) and keeps them for
-   * the others. Returns when the next skipped-with-changes listener falls due, or undefined when none waits.
+   * the others. A reset (a snapshot, another restaurant) is due everywhere at once: a view held back would show a
+   * state the store no longer has, another restaurant's even. Returns when the next skipped-with-changes listener
+   * falls due, or undefined when none waits.
    */
   dispatch(changes: ChangeRecord, now: number): number | undefined {
     let nextDue: number | undefined;
     for (const r of this.#registrations) {
       const due = r.lastRun + r.minIntervalMs;
-      if (now >= due) {
+      if (now >= due || changes.reset) {
         const merged = r.pending ? mergeChanges(r.pending, changes) : changes;
         r.pending = undefined;
         r.lastRun = now;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTransportChoice, writeTransportChoice } from './url-state.js';
+import { readRestaurant, readTransportChoice, writeRestaurant, writeTransportChoice } from './url-state.js';
 
 describe('transport in the URL', () => {
   it('reads the transport and, for polling, the interval', () => {
@@ -19,5 +19,22 @@ describe('transport in the URL', () => {
     expect(href).toBe('http://h/x?lang=zh&transport=sse#top');
     const back = new URL(writeTransportChoice(href, { transport: 'poll', pollIntervalMs: 500 }));
     expect(readTransportChoice(back.search)).toEqual({ transport: 'poll', pollIntervalMs: 500 });
+  });
+});
+
+describe('restaurant in the URL', () => {
+  it('reads ?restaurant=, default without one, and says which given value is no restaurant id', () => {
+    expect(readRestaurant('?restaurant=demo-noodles&transport=sse')).toEqual({ restaurant: 'demo-noodles' });
+    expect(readRestaurant('')).toEqual({ restaurant: 'default' });
+    expect(readRestaurant('?restaurant=Not%20One')).toEqual({ restaurant: 'default', rejected: 'Not One' });
+    expect(readRestaurant('?restaurant=')).toEqual({ restaurant: 'default', rejected: '' });
+    expect(readRestaurant('?restaurant=../default')).toEqual({ restaurant: 'default', rejected: '../default' });
+  });
+
+  it('writes the restaurant and keeps the transport, the rest of the query and the hash', () => {
+    const href = writeRestaurant('http://h/?transport=poll&interval=500#chat', 'demo-hotpot');
+    expect(href).toBe('http://h/?transport=poll&interval=500&restaurant=demo-hotpot#chat');
+    const url = new URL(writeRestaurant(href, 'default'));
+    expect([readRestaurant(url.search), readTransportChoice(url.search)]).toEqual([{ restaurant: 'default' }, { transport: 'poll', pollIntervalMs: 500 }]);
   });
 });

@@ -1,4 +1,7 @@
-// The transport a page runs on, read from and written to its URL, so a link opens the page on a given transport.
+// The restaurant a page shows and the transport it runs on, read from and written to its URL, so a link opens the
+// page on a given restaurant and transport.
+import { DEFAULT_RESTAURANT, isRestaurantId } from '@dish-live/protocol/wire';
+
 export const TRANSPORTS = ['ws', 'sse', 'poll'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
@@ -30,5 +33,24 @@ export function writeTransportChoice(href: string, choice: TransportChoice): str
   url.searchParams.set('transport', choice.transport);
   if (choice.transport === 'poll' && choice.pollIntervalMs !== undefined) url.searchParams.set('interval', String(choice.pollIntervalMs));
   else url.searchParams.delete('interval');
+  return url.href;
+}
+
+/** The restaurant a URL names: `?restaurant={rid}`, `default` without one; `rejected` is a given value that is no id. */
+export interface RestaurantPlace {
+  restaurant: string;
+  rejected?: string;
+}
+
+export function readRestaurant(search: string): RestaurantPlace {
+  const given = new URLSearchParams(search).get('restaurant');
+  if (given === null) return { restaurant: DEFAULT_RESTAURANT };
+  return isRestaurantId(given) ? { restaurant: given } : { restaurant: DEFAULT_RESTAURANT, rejected: given };
+}
+
+/** The page URL showing `restaurant`; the transport, other parameters and the hash are kept. */
+export function writeRestaurant(href: string, restaurant: string): string {
+  const url = new URL(href);
+  url.searchParams.set('restaurant', restaurant);
   return url.href;
 }
