@@ -115,12 +115,17 @@ async function stopAll(code: number): Promise<void> {
   process.exit(code);
 }
 
+/** What the simulator drives unless SIM_RESTAURANTS says otherwise. */
+const DEMO_RESTAURANTS = 'default,demo-noodles,demo-dumplings,demo-hotpot';
+
 async function main(): Promise<void> {
   watchdog = startWatchdog();
   const redis = await findRedis();
   redisServer = redis.server;
   guard('+', redisServer?.pid);
   const tokens = process.env.DISH_API_TOKENS ?? randomBytes(16).toString('hex');
+  // Empty counts as unset, as for every service variable.
+  const simRestaurants = process.env.SIM_RESTAURANTS || DEMO_RESTAURANTS;
   // The services listen on loopback only, reached through the local web server alone; they trust its X-Forwarded-For
   // (it connects from 127.0.0.1 and writes the client's own address there) and no one else's.
   const shared = {
@@ -134,8 +139,9 @@ async function main(): Promise<void> {
     {
       name: 'dish',
       entry: 'services/dish/dist/main.js',
-      // The demo is meant to move: the simulator runs unless SIM_RATE=0.
-      env: { PORT: process.env.DISH_PORT ?? '3000', SIM_RATE: process.env.SIM_RATE ?? '5' },
+      // The demo is meant to move: the simulator runs unless SIM_RATE=0, in `default` and three demo restaurants (which
+      // the dish service creates and seeds), so the dashboard's restaurant picker has something to show.
+      env: { PORT: process.env.DISH_PORT ?? '3000', SIM_RATE: process.env.SIM_RATE ?? '5', SIM_RESTAURANTS: simRestaurants },
     },
     { name: 'ws-gateway', entry: 'services/ws-gateway/dist/main.js', env: { PORT: process.env.WS_PORT ?? '8081' } },
     { name: 'sse-gateway', entry: 'services/sse-gateway/dist/main.js', env: { PORT: process.env.SSE_PORT ?? '8082' } },
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
   console.log(`[start] pids: ${pids.join(', ')}`);
   console.log(`[start] write token: ${tokens.split(',')[0]}${process.env.DISH_API_TOKENS ? ' (from DISH_API_TOKENS)' : ' (generated; set DISH_API_TOKENS to choose)'}`);
   console.log(`[start] open the dashboard: http://localhost:${webPort}/  (same origin serves /api, /ws and /sse; the services listen on 127.0.0.1 only)`);
+  console.log(`[start] restaurants the simulator drives: ${simRestaurants}; open one at http://localhost:${webPort}/?restaurant=<id>, or pick it on the page`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
