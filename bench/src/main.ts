@@ -14,12 +14,14 @@ import { writeBenchmarksDoc } from './report/markdown.js';
 import { writeProfilesDoc } from './report/profiles.js';
 import { readsTable } from './report/reads.js';
 import { failures, summarizeRun } from './report/summary.js';
+import { restaurantsTable } from './report/restaurants.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runMemory } from './scenarios/memory.js';
 import { runReads } from './scenarios/reads.js';
+import { runRestaurants } from './scenarios/restaurants.js';
 import { runSlow } from './scenarios/slow.js';
 import { SCENARIOS, type Context, type Options, type ScenarioName } from './scenarios/context.js';
 import { SERVER_NAMES, SERVERS, type ServerName } from './servers.js';
@@ -112,6 +114,23 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       servers: servers.filter((s) => (quick ? SERVERS[s].dishLive : true)),
     },
     reads: { connections: 50, durationMs: quick ? 2000 : 8000, warmupMs: quick ? 250 : 1000, events: 1000 },
+    // Both cases deliver the same totals: the single restaurant E ev/s to all its clients, the many restaurants
+    // (E × restaurants) ev/s spread round robin, each event to its restaurant's clients. Steps of about √2.
+    restaurants: {
+      restaurants: quick ? 100 : 1000,
+      clientsPerRestaurant: 10,
+      deliveries: quick ? [20_000, 50_000, 100_000] : [100_000, 140_000, 200_000, 280_000, 400_000, 560_000, 800_000, 1_100_000, 1_600_000, 2_200_000],
+      stepMs: quick ? 1500 : 5000,
+      drainMs: quick ? 3000 : 10_000,
+      finalDrainMs: quick ? 10_000 : 30_000,
+      churnRestaurants: quick ? 10 : 100,
+      longGraceMs: 60_000,
+      shortGraceMs: 250,
+      memoryRestaurants: quick ? 200 : 1000,
+      ringEvents: 10,
+      settleMs: quick ? 500 : 1500,
+      servers: servers.filter((s) => SERVERS[s].dishLive),
+    },
   };
 }
 
@@ -170,7 +189,8 @@ function writeReports(run: RunResult, docs: boolean, profileDir: string | undefi
 
 function printTables(run: RunResult): void {
   const reads = run.reads?.steps.length ? `\n\n${renderText(readsTable(run.reads))}` : '';
-  console.log(`\n${renderText(fanoutTable(run))}${reads}\n\n${renderText(summaryTable(run))}`);
+  const restaurants = run.restaurants?.length ? `\n\n${renderText(restaurantsTable(run.restaurants))}` : '';
+  console.log(`\n${renderText(fanoutTable(run))}${reads}${restaurants}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options): Promise<RunResult> {
@@ -196,7 +216,7 @@ async function run(options: Options): Promise<RunResult> {
   let loadgen: LoadGen | undefined;
   const partial: Omit<RunResult, 'summary'> = {
     startedAt, finishedAt: '', quick: options.quick, options: { ...options }, machine: machine(), versions: versions(),
-    fanout: [], memory: [], slow: [],
+    fanout: [], memory: [], slow: [], restaurants: [],
   };
   try {
     redis = activeRedis = await spawnRedisServer();
@@ -229,7 +249,8 @@ async function run(options: Options): Promise<RunResult> {
       partial.reads = await runReads(ctx);
       if (partial.reads.status === 'skipped') log(`skipped reads: ${partial.reads.reason ?? ''}`);
     }
-    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow]) {
+    await each('restaurants', options.restaurants.servers, (name) => runRestaurants(ctx, SERVERS[name]), (partial.restaurants ??= []));
+    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
     }
   } finally {
@@ -261,8 +282,9 @@ async function main(): Promise<number> {
     return 0;
   }
   // Everything stops by itself: a run that overstays its bound is ended, children first. The quick bound leaves room
-  // for the reads scenario (~35 s) on top of the < 3 min the others take on a quiet machine.
-  const bound = options.quick ? 6 * 60_000 : 60 * 60_000;
+  // for the reads scenario (~35 s) and the restaurants scenario (~1 min per gateway) on top of the < 3 min the others
+  // take on a quiet machine.
+  const bound = options.quick ? 8 * 60_000 : 75 * 60_000;
   const watchdog = setTimeout(() => {
     console.error(`\nbench: still running after ${bound / 60_000} min; stopping`);
     void stopEverything().finally(() => process.exit(3));

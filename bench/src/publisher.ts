@@ -26,6 +26,8 @@ export class Publisher {
   /** The sequence number the next write is meant to get (writes only vary the price; the version they answer is the truth). */
   #issued = -1;
   #inFlight = 0;
+  /** Per restaurant, the bench dish's newest version (a publisher spread over restaurants); empty otherwise. */
+  readonly versions = new Map<string, number>();
 
   private constructor(write: (seq: number) => Promise<number>) {
     this.#write = () => {
@@ -41,6 +43,28 @@ export class Publisher {
     const dish = existing ?? (await log.createDish(BENCH_DISH));
     const p = new Publisher(async (seq) => (await log.updateDish(BENCH_DISH_ID, { price: 1000 + (seq % 9000) })).version);
     p.lastSeq = dish.version;
+    return p;
+  }
+
+  /**
+   * Through the broker, spread over restaurants: event k goes to `restaurants[k % n]` (round robin, so every restaurant
+   * gets the same rate), each restaurant's bench dish its own sequence (`versions`). `lastSeq` is then only the highest.
+   */
+  static async spread(redis: Redis, prefix: string, restaurants: readonly string[]): Promise<Publisher> {
+    const logs = restaurants.map((restaurant) => new EventLog(redis, { prefix, restaurant }));
+    const versions = await Promise.all(logs.map(async (log) => ((await log.getDish(BENCH_DISH_ID)) ?? (await log.createDish(BENCH_DISH))).version));
+    let next = 0;
+    const p = new Publisher(async () => {
+      const k = next++;
+      const i = k % logs.length;
+      // Each restaurant's price steps by one per write of its own, so every write changes the dish.
+      const { version } = await logs[i]!.updateDish(BENCH_DISH_ID, { price: 1000 + (Math.floor(k / logs.length) % 9000) });
+      const rid = restaurants[i]!;
+      if (version > (p.versions.get(rid) ?? -1)) p.versions.set(rid, version);
+      return version;
+    });
+    restaurants.forEach((rid, i) => p.versions.set(rid, versions[i]!));
+    p.lastSeq = Math.max(0, ...versions);
     return p;
   }
 

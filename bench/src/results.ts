@@ -190,6 +190,118 @@ export interface ReadsResult {
   missing: { endpoint: ReadEndpoint; path: string; buckets: number; reason: string }[];
 }
 
+/** One case of the restaurants scenario: its restaurants, clients, and the deliveries/s steps it ran. */
+export interface RestaurantsCase {
+  restaurants: number;
+  clientsPerRestaurant: number;
+  /** Clients connected (restaurants × clients per restaurant when every one opened). */
+  clients: number;
+  /** Each step's `rate` is events/s over all restaurants: the step's deliveries/s over the clients one event reaches. */
+  steps: StepResult[];
+  /** Highest deliveries/s of a sustained step; null when anything was lost or reordered, or no step was sustained. */
+  maxSustained: number | null;
+  peakDeliveries: number | null;
+  /**
+   * What ended the stepping: `publisher` — the publisher (one Lua script call per event, on the load generator's core
+   * with Redis) could not write the step's rate; `loadgen` — the step failed with the load generator's core saturated;
+   * `grid` — every step was sustained; `gateway` — none of those. Unless `gateway`, `maxSustained` is a floor.
+   */
+  stoppedBy: 'gateway' | 'publisher' | 'loadgen' | 'grid';
+  /** Steps flagged loadgen-limited (the load generator's core > 90 % busy): their figures are floors as well. */
+  loadgenLimitedSteps: number;
+  lost: number;
+  reordered: number;
+  undelivered: number;
+  /** Gateway RSS at the last step, and its live heap after a full GC with every client still connected. */
+  rssBytes: number;
+  liveHeapBytes?: number;
+  /** The gateway's own /metrics at the end: its estimate of the live restaurants' bytes (the budget's count), ring shrinks, evictions. */
+  gateway?: GatewayRestaurantMetrics;
+}
+
+export interface GatewayRestaurantMetrics {
+  live?: number;
+  estimatedBytes?: number;
+  ringShrinks?: number;
+  evictions?: number;
+}
+
+/** All clients of some restaurants leave and come back: how long until each has its snapshot again. */
+export interface ChurnRun {
+  /** `long`: the views are still live when the clients return; `short`: released first, reloaded from Redis. */
+  kind: 'long' | 'short';
+  graceMs: number;
+  restaurants: number;
+  clients: number;
+  /** Restaurants live beside the churning ones (their clients stay connected). */
+  otherRestaurants: number;
+  /**
+   * Before the return, by PUBSUB SHARDNUMSUB on the churning restaurants' channels: true — none had a subscriber left
+   * (released), false — every one still had the gateway's (live), null — some of each.
+   */
+  released: boolean | null;
+  /** How long the release took after the last client left (short grace). */
+  releaseMs?: number;
+  /** From the first reconnect to the last snapshot. */
+  totalMs: number;
+  /** Per client, from its connect to its snapshot. */
+  snapshot: LatencySummary;
+  failed: number;
+  firstError?: string;
+}
+
+/**
+ * Gateway live memory per loaded restaurant (one client each, then left within the grace period), loaded in two equal
+ * batches: what the second batch adds, per restaurant, is the cost of one more restaurant; what both add over the
+ * baseline includes what the first loads build once (maps grown, code compiled again after V8 flushed it).
+ */
+export interface RestaurantMemoryRun {
+  ringSize: number;
+  restaurants: number;
+  /** Live heap after full GCs (inspector): none loaded (settled), after the first batch, after both. */
+  heapBeforeBytes: number;
+  heapHalfBytes: number;
+  heapAfterBytes: number;
+  /** RSS after those same collections. */
+  rssBeforeBytes: number;
+  rssHalfBytes: number;
+  rssAfterBytes: number;
+  /** The second batch's growth per restaurant: the figure checked against the target. */
+  heapPerRestaurant: number;
+  rssPerRestaurant: number;
+  /** Both batches' growth over the baseline, per restaurant. */
+  heapPerRestaurantAverage: number;
+  /** After `ringEvents` events written to each loaded restaurant (its ring holds them): the ring's share per event. */
+  ringEvents?: number;
+  heapWithEventsBytes?: number;
+  heapPerRingEntry?: number;
+  /** The gateway's own /metrics with the restaurants loaded (its estimate, as the memory budget counts it). */
+  gateway?: GatewayRestaurantMetrics;
+}
+
+export interface RestaurantsResult {
+  server: ServerName;
+  status: Status;
+  reason?: string;
+  single?: RestaurantsCase;
+  many?: RestaurantsCase;
+  /** many.maxSustained / single.maxSustained; a floor when something other than the gateway stopped the many case. */
+  ratio: number | null;
+  ratioIsFloor: boolean;
+  /**
+   * The gateway's cost side by side at the highest deliveries/s both cases sustained: its CPU there (percent of one
+   * core) and p99. Unlike the ratio of maxima this does not depend on where the publisher stopped.
+   */
+  atCommonStep?: { deliveriesPerSec: number; singleCpu: number; manyCpu: number; singleP99: number; manyP99: number; cpuRatio: number | null };
+  churn: ChurnRun[];
+  memory: RestaurantMemoryRun[];
+  /** Live heap per loaded restaurant: its view with an empty ring, and with `ringEvents` events in its ring. */
+  viewBytes: number | null;
+  viewWithRingBytes: number | null;
+  lost: number;
+  reordered: number;
+}
+
 export interface Summary {
   wsVsSocketIo: number | null;
   wsVsRawUws: number | null;
@@ -222,6 +334,10 @@ export interface Summary {
   /** Steps where other work took a real share of the server's core. */
   contendedSteps: number;
   crashes: string[];
+  /** ws-gateway's restaurants scenario: many/single deliveries/s (and whether that is a floor), live bytes per restaurant view. */
+  restaurantsRatio?: number | null;
+  restaurantsRatioIsFloor?: boolean;
+  restaurantViewBytes?: number | null;
   targets: Record<string, { target: string; met: boolean | null }>;
 }
 
@@ -237,6 +353,8 @@ export interface RunResult {
   e2e?: E2eResult;
   slow: SlowResult[];
   reads?: ReadsResult;
+  /** Absent in runs from before the scenario existed. */
+  restaurants?: RestaurantsResult[];
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

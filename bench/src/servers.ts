@@ -56,6 +56,8 @@ export interface ServerContext {
   profile?: string;
   /** Open the inspector on a free loopback port, so the bench can make the server collect garbage. */
   inspect?: boolean;
+  /** Settings of a Dish Live gateway for this run (the restaurants scenario's grace period and memory budget). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
   const port = await freePort();
   const nodeFlags = [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : [])];
   if (def.dishLive) {
-    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...nodeFlags, def.entry], env: serviceEnv(ctx, port) });
+    const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...nodeFlags, def.entry], env: { ...serviceEnv(ctx, port), ...ctx.env } });
     await waitForHttp(process, `http://127.0.0.1:${port}/readyz`, 20_000);
     return { def, port, process };
   }

@@ -71,25 +71,47 @@ export class LoadGen {
     return Promise.all(this.workers.map((w) => this.#send(w, cmd)));
   }
 
-  /** Opens `count` clients spread over the workers; returns how many opened and the first failure. */
-  async connect(kind: ClientKind, port: number, path: string, count: number, group: string, concurrency = 200) {
+  /**
+   * Opens `count` clients spread over the workers; returns how many opened and the first failure. `paths`: client k
+   * opens `paths[k % paths.length]` instead of `path`. `untilFirstMessage`: a client counts once its first message
+   * arrived, and `firstMessage` holds how long each took from its connect.
+   */
+  async connect(
+    kind: ClientKind, port: number, path: string, count: number, group: string, concurrency = 200,
+    more: { paths?: string[]; untilFirstMessage?: boolean } = {},
+  ) {
     const n = this.workers.length;
+    let offset = 0;
     const replies = await Promise.all(
       this.workers.map((w, i) => {
         const share = Math.floor(count / n) + (i < count % n ? 1 : 0);
-        return this.#send(w, { op: 'connect', kind, port, path, count: share, group, concurrency: Math.ceil(concurrency / n) });
+        const spread = more.paths ? { paths: more.paths, offset } : undefined;
+        offset += share;
+        return this.#send(w, {
+          op: 'connect', kind, port, path, count: share, group, concurrency: Math.ceil(concurrency / n),
+          ...(spread ? { spread } : {}), ...(more.untilFirstMessage ? { untilFirstMessage: true } : {}),
+        });
       }),
     );
     let connected = 0;
     let failed = 0;
     let firstError: string | undefined;
+    const firstMessage = new LatencyHistogram();
     for (const r of replies) {
       if (r.op !== 'connected') continue;
       connected += r.connected;
       failed += r.failed;
       firstError ??= r.firstError;
+      if (r.firstMessage) firstMessage.merge(r.firstMessage);
     }
-    return { connected, failed, firstError };
+    return { connected, failed, firstError, firstMessage };
+  }
+
+  /** Closes the group's clients of these paths; they leave the group without counting as ended. */
+  async close(group: string, paths: string[]): Promise<number> {
+    let closed = 0;
+    for (const r of await this.#all({ op: 'close', group, paths })) if (r.op === 'closed') closed += r.closed;
+    return closed;
   }
 
   async poll(port: number, count: number, intervalMs: number, group: string): Promise<void> {
@@ -140,9 +162,11 @@ export class LoadGen {
     await this.#all({ op: 'closeAll' });
   }
 
-  async report(target?: number): Promise<Record<string, MergedGroup>> {
+  /** `target`: the one sequence every client follows, or one per path (what each path's clients are due). */
+  async report(target?: number | Record<string, number>): Promise<Record<string, MergedGroup>> {
     const merged: Record<string, MergedGroup> = {};
-    for (const reply of await this.#all(target === undefined ? { op: 'report' } : { op: 'report', target })) {
+    const cmd: WorkerCommand = target === undefined ? { op: 'report' } : typeof target === 'number' ? { op: 'report', target } : { op: 'report', targets: target };
+    for (const reply of await this.#all(cmd)) {
       if (reply.op !== 'report') continue;
       for (const [name, g] of Object.entries(reply.groups)) merge((merged[name] ??= emptyGroup()), g);
     }

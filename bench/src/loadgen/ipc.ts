@@ -2,15 +2,32 @@
 import type { HttpLoadResult } from './http-load.js';
 import type { Counters, HistogramData } from './stats.js';
 
+/** Options of a connect beyond one path (the restaurants scenario). */
+export interface ConnectSpread {
+  /** Client k of this command (counting from `offset`) opens `paths[k % paths.length]` instead of the one path. */
+  paths: string[];
+  offset: number;
+}
+
 export type ClientKind = 'ws' | 'sse' | 'socketio';
 
 export type WorkerCommand =
-  | { op: 'connect'; kind: ClientKind; port: number; path: string; count: number; group: string; concurrency: number }
+  | {
+      op: 'connect'; kind: ClientKind; port: number; path: string; count: number; group: string; concurrency: number;
+      spread?: ConnectSpread;
+      /** A client counts as connected once its first message (the snapshot) arrived, not at the upgrade; the reply says how long each took. */
+      untilFirstMessage?: boolean;
+    }
   | { op: 'poll'; port: number; count: number; intervalMs: number; group: string }
   /** Starts a new measuring window: counters and latencies restart from zero. */
   | { op: 'window' }
-  /** `target`: the publisher's last sequence number, to count how far open clients still are behind it. */
-  | { op: 'report'; target?: number }
+  /**
+   * `target`: the publisher's last sequence number, to count how far open clients still are behind it; `targets`:
+   * one per path instead, when each path follows its own sequence (a restaurant's bench dish).
+   */
+  | { op: 'report'; target?: number; targets?: Record<string, number> }
+  /** Closes every client of the group whose path is one of `paths`; they leave the group uncounted (not `ended`). */
+  | { op: 'close'; group: string; paths: string[] }
   /** Stops reading on `fraction` of the group's clients and moves them to the group `into`. */
   | { op: 'pause'; group: string; fraction: number; into: string }
   /** Starts reading again on every client of the group. */
@@ -36,7 +53,8 @@ export interface GroupReport {
 }
 
 export type WorkerReply =
-  | { op: 'connected'; connected: number; failed: number; firstError?: string; ms: number }
+  | { op: 'connected'; connected: number; failed: number; firstError?: string; ms: number; firstMessage?: HistogramData }
+  | { op: 'closed'; closed: number }
   | { op: 'report'; groups: Record<string, GroupReport> }
   | ({ op: 'http' } & HttpLoadResult)
   | { op: 'ok' };

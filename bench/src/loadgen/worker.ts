@@ -21,6 +21,10 @@ interface Client extends MessageSink {
   socket?: Socket;
   open: boolean;
   group: Group;
+  /** The path it opened: which sequence it follows when each path has its own (`report`'s targets). */
+  path: string;
+  /** When its first message arrived (ms since the epoch), 0 before. */
+  firstAt: number;
 }
 
 const groups = new Map<string, Group>();
@@ -36,8 +40,8 @@ function group(name: string): Group {
 }
 
 /** A client shares its group's counters and histogram, so moving it to another group is two assignments. */
-function newClient(g: Group): Client {
-  return { counters: g.counters, latency: g.latency, sequence: new SequenceTracker(), open: false, group: g };
+function newClient(g: Group, path = ''): Client {
+  return { counters: g.counters, latency: g.latency, sequence: new SequenceTracker(), open: false, group: g, path, firstAt: 0 };
 }
 
 /** Only a client that was open ends: failed connects are counted by `connect`, closed ones by nobody. */
@@ -51,7 +55,8 @@ function ended(client: Client, reason: string): void {
   g.endReasons[key] = (g.endReasons[key] ?? 0) + 1;
 }
 
-function openOne(kind: ClientKind, port: number, path: string, client: Client): Promise<string | undefined> {
+/** `untilFirstMessage`: settles once the first message arrived rather than at the upgrade (open either way then). */
+function openOne(kind: ClientKind, port: number, path: string, client: Client, untilFirstMessage = false): Promise<string | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (error?: string) => {
@@ -61,14 +66,20 @@ function openOne(kind: ClientKind, port: number, path: string, client: Client): 
       resolve(error);
     };
     const timer = setTimeout(() => {
-      settle('connect timeout');
+      settle(client.open ? 'no first message' : 'connect timeout');
+      // Failed, so not counted as a client that ended either.
+      client.open = false;
       client.socket?.destroy();
     }, 15_000);
     const onOpen = () => {
       client.open = true;
-      settle();
+      if (!untilFirstMessage) settle();
     };
     const onMessage = (buf: Buffer, start: number, end: number) => {
+      if (client.firstAt === 0) {
+        client.firstAt = clock.now;
+        settle();
+      }
       accountMessage(client, buf, start, end, clock.now);
       client.group.lastEventAt = clock.now;
     };
@@ -91,12 +102,16 @@ async function connect(cmd: Extract<WorkerCommand, { op: 'connect' }>): Promise<
   let connected = 0;
   let failed = 0;
   let firstError: string | undefined;
+  const firstMessage = cmd.untilFirstMessage ? new LatencyHistogram() : undefined;
   let next = 0;
   const lane = async () => {
     while (next < cmd.count) {
-      next++;
-      const client = newClient(g);
-      const error = await openOne(cmd.kind, cmd.port, cmd.path, client);
+      const k = next++;
+      const path = cmd.spread ? cmd.spread.paths[(cmd.spread.offset + k) % cmd.spread.paths.length]! : cmd.path;
+      const client = newClient(g, path);
+      const openedAt = performance.timeOrigin + performance.now();
+      const error = await openOne(cmd.kind, cmd.port, path, client, cmd.untilFirstMessage);
+      if (error === undefined && firstMessage) firstMessage.record(client.firstAt - openedAt);
       if (error === undefined) {
         connected++;
         g.clients.push(client);
@@ -107,7 +122,11 @@ async function connect(cmd: Extract<WorkerCommand, { op: 'connect' }>): Promise<
     }
   };
   await Promise.all(Array.from({ length: Math.min(cmd.concurrency, cmd.count) }, lane));
-  return { op: 'connected', connected, failed, ms: Math.round(performance.now() - started), ...(firstError ? { firstError } : {}) };
+  return {
+    op: 'connected', connected, failed, ms: Math.round(performance.now() - started),
+    ...(firstError ? { firstError } : {}),
+    ...(firstMessage ? { firstMessage: firstMessage.toData() } : {}),
+  };
 }
 
 interface PollEvent {
@@ -165,7 +184,7 @@ function startPoller(port: number, intervalMs: number, g: Group): void {
   }, Math.random() * intervalMs);
 }
 
-function report(target = -1): WorkerReply {
+function report(target = -1, targets?: Record<string, number>): WorkerReply {
   const out: Record<string, GroupReport> = {};
   for (const [name, g] of groups) {
     let minSeq = Infinity;
@@ -176,8 +195,9 @@ function report(target = -1): WorkerReply {
     for (const c of g.clients) {
       if (!c.open) continue;
       open++;
+      const due = targets ? (targets[c.path] ?? -1) : target;
       if (c.sequence.last < 0) silent++;
-      else if (c.sequence.last < target) behind += target - c.sequence.last;
+      else if (c.sequence.last < due) behind += due - c.sequence.last;
       if (c.sequence.last < minSeq) minSeq = c.sequence.last;
       if (c.sequence.last > maxSeq) maxSeq = c.sequence.last;
     }
@@ -222,6 +242,21 @@ function pause(cmd: Extract<WorkerCommand, { op: 'pause' }>): void {
   from.clients = from.clients.filter((c) => !moved.has(c));
 }
 
+/** Clients leaving on purpose (the restaurants scenario's churn): closed, and gone from the group's counts. */
+function close(cmd: Extract<WorkerCommand, { op: 'close' }>): WorkerReply {
+  const g = groups.get(cmd.group);
+  if (!g) return { op: 'closed', closed: 0 };
+  const paths = new Set(cmd.paths);
+  const leaving = g.clients.filter((c) => paths.has(c.path));
+  for (const c of leaving) {
+    c.open = false;
+    c.socket?.destroy();
+    c.socket = undefined;
+  }
+  g.clients = g.clients.filter((c) => !paths.has(c.path));
+  return { op: 'closed', closed: leaving.length };
+}
+
 function closeAll(): void {
   for (const timer of pollers.splice(0)) clearInterval(timer);
   for (const g of groups.values()) for (const c of g.clients) {
@@ -243,7 +278,9 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
       newWindow();
       return { op: 'ok' };
     case 'report':
-      return report(cmd.target);
+      return report(cmd.target, cmd.targets);
+    case 'close':
+      return close(cmd);
     case 'pause':
       pause(cmd);
       return { op: 'ok' };

@@ -5,6 +5,7 @@ import { formatKb, formatRate } from '../format.js';
 import type { RunResult } from '../results.js';
 import { SERVERS } from '../servers.js';
 import { READS_TARGET, readsTable } from './reads.js';
+import { restaurantsSection } from './restaurants.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
 import { barChart, lineChart } from './svg.js';
 import { fanoutTable, renderMarkdown, summaryTable, type Table } from './table.js';
@@ -172,7 +173,7 @@ Run of ${run.startedAt}${run.quick ? ' — **quick mode** (short CI run: fewer c
 * One private \`redis-server\`; each server under test started alone, as its own process pinned to core ${
     (run.options as { serverCore?: number }).serverCore ?? 0
   } (\`taskset\`); the load generator in separate process(es) pinned to core ${(run.options as { loadgenCore?: number }).loadgenCore ?? 1}, with Redis and the orchestrator (which runs the publisher)${(run.machine as { pinned?: boolean }).pinned ? '' : ' — not pinned in this run: taskset failed'}. The server's core is the server's alone; the top steps are bounded by the rate grid and by the load generator's core, so ratios between servers that all sustain the top step are ≈ 1× by construction.
-* Dish Live: the built \`services/ws-gateway\` and \`services/sse-gateway\` (\`node services/*/dist/main.js\`). Every server, the peers too, is fed by the project's broker: each event is an \`EventLog.updateDish\` call (the Lua script: dish hash, stream, PUBLISH of the ~250-byte envelope), and the peers subscribe to that pub/sub channel. So every server gets the same bytes, and Redis and the publisher do the same work on the load generator's core in every run (a plain PUBLISH for the peers, as first built, left the limiting load generator ~9 points more CPU in their runs).
+* Dish Live: the built \`services/ws-gateway\` and \`services/sse-gateway\` (\`node services/*/dist/main.js\`). Every server, the peers too, is fed by the project's broker: each event is an \`EventLog.updateDish\` call (the Lua script: dish hash, stream, SPUBLISH of the ~250-byte envelope on the restaurant's sharded channel), and the peers subscribe to that channel (SSUBSCRIBE) as the gateways do. So every server gets the same bytes, and Redis and the publisher do the same work on the load generator's core in every run (a plain PUBLISH for the peers, as first built, left the limiting load generator ~9 points more CPU in their runs).
 * Peers (\`bench/peers/\`): ${Object.values(SERVERS).filter((s) => !s.dishLive).map((s) => `**${s.name}** — ${s.description}`).join('; ')}.
 * Dish Live's gateways run with their defaults, among them \`COALESCE_MS=10\`: under load each client gets one write per 10 ms carrying every event of the window (after a quiet spell an event goes out on the next turn), and the SSE gateway frames a group's bytes as one HTTP chunk once and writes that buffer to every member's socket. The raw ceilings write each message to each client as it arrives, as their names say; on loopback every write costs the sender the receiver's TCP work too, so the number of writes is most of a server's cost (see the \`sys\` share in the steps, and [PROFILES.md](PROFILES.md) from \`npm run bench -- --profile\`).
 * Load generator (\`bench/src/loadgen/\`, its raw connections from the test kit \`tests/support\`): raw \`net\` sockets reading into one shared buffer (no allocation per read) with a minimal WebSocket handshake and frame parser, chunked decoding and a minimal SSE parser, and engine.io v4 framing for Socket.IO. It counts every message, checks each client's sequence (the bench dish's \`version\`, one per event) for loss and reordering, and measures latency from the event's \`ts\` (Redis time at publish) to the arrival of the chunk that carried it.
@@ -228,6 +229,10 @@ ${run.slow.length ? renderMarkdown(slowTable(run)) : '_Not run._'}
 ## Reads (dish service vs bare express + ioredis, with and without 24 h of sales history)
 
 ${readsSection(run)}
+
+## Many restaurants (one gateway process: many restaurants vs one, same clients and deliveries)
+
+${restaurantsSection(run)}
 `;
 }
 

@@ -2,6 +2,7 @@
 import type { FanoutResult, RunResult, StepResult, Summary } from '../results.js';
 import { SERVERS, type ServerName } from '../servers.js';
 import { compareReads, READS_TARGET, readsErrors, readsVerdict } from './reads.js';
+import { RESTAURANT_VIEW_TARGET_BYTES, RESTAURANTS_RATIO_TARGET } from './restaurants.js';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a && b ? Math.round((a / b) * 100) / 100 : null;
@@ -34,6 +35,9 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     return steps ? ratio(steps[0].latency.p99, steps[1].latency.p99) : null;
   };
   const healthySteps = [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((s) => [s.baseline, s.withSlow].filter((x) => x !== undefined))];
+  const restaurants = run.restaurants ?? [];
+  const restaurantSteps = restaurants.flatMap((r) => [...(r.single?.steps ?? []), ...(r.many?.steps ?? [])]);
+  const wsRestaurants = restaurants.find((r) => r.server === 'ws-gateway');
   const e2e = Object.values(run.e2e?.transports ?? {});
   // Stalled clients may be conflated or closed, but a Dish Live gateway must never leave a gap or reorder for them.
   const stalled = run.slow.filter((r) => SERVERS[r.server].dishLive).map((r) => r.slow ?? { lost: 0, reordered: 0 });
@@ -46,12 +50,14 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     slowOwed(true).reduce((s, r) => s + r.undelivered, 0) +
     run.memory.reduce((s, m) => s + m.lost, 0) +
     e2e.reduce((s, t) => s + t.lost, 0) +
-    stalled.reduce((s, t) => s + t.lost, 0);
+    stalled.reduce((s, t) => s + t.lost, 0) +
+    restaurants.reduce((s, r) => s + r.lost, 0);
   const reordered =
     healthySteps.reduce((s, x) => s + x.reordered, 0) +
     run.memory.reduce((s, m) => s + m.reordered, 0) +
     e2e.reduce((s, t) => s + t.reordered, 0) +
-    stalled.reduce((s, t) => s + t.reordered, 0);
+    stalled.reduce((s, t) => s + t.reordered, 0) +
+    restaurants.reduce((s, r) => s + r.reordered, 0);
   const loadgenLimitedSteps = [
     ...run.fanout.flatMap((f) => f.steps.filter((s) => s.loadgenLimited).map((s) => `fanout/${f.server}@${s.rate}`)),
     ...run.slow.flatMap((r) => [
@@ -59,9 +65,13 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       ...(r.withSlow?.loadgenLimited ? [`slow/${r.server}@${r.withSlow.rate} stalled`] : []),
     ]),
     ...(run.reads?.steps.filter((s) => s.loadgenLimited).map((s) => `reads/${s.endpoint}@${s.buckets} ${s.server}`) ?? []),
+    ...restaurants.flatMap((r) =>
+      (['single', 'many'] as const).flatMap((c) => (r[c]?.steps ?? []).filter((s) => s.loadgenLimited).map((s) => `restaurants/${r.server} ${c}@${s.rate}`)),
+    ),
   ];
   const crashes = [
     ...[...run.fanout, ...run.memory, ...run.slow].filter((r) => r.status === 'crashed').map((r) => `${r.server}: ${r.reason ?? ''}`),
+    ...restaurants.filter((r) => r.status === 'crashed').map((r) => `restaurants/${r.server}: ${r.reason ?? ''}`),
     ...(run.e2e?.status === 'crashed' ? [`e2e: ${run.e2e.reason ?? ''}`] : []),
     ...(run.reads?.status === 'crashed' ? [`reads: ${run.reads.reason ?? ''}`] : []),
   ];
@@ -85,8 +95,11 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),
     loadgenLimited: loadgenLimitedSteps.length > 0,
     loadgenLimitedSteps,
-    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? [])].filter((s) => s?.contended).length,
+    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? []), ...restaurantSteps].filter((s) => s?.contended).length,
     crashes,
+    ...(wsRestaurants
+      ? { restaurantsRatio: wsRestaurants.ratio, restaurantsRatioIsFloor: wsRestaurants.ratioIsFloor, restaurantViewBytes: wsRestaurants.viewBytes }
+      : {}),
   };
   const atLeast = (v: number | null, t: number) => (v === null ? null : v >= t);
   const atMost = (v: number | null, t: number) => (v === null ? null : v <= t);
@@ -101,6 +114,18 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       wsP99VsRawAt200k: { target: 'ws-gateway p99 at 200k deliveries/s ≤ 1.5× raw uWS', met: atMost(summary.wsP99VsRawAt200k, 1.5) },
       sseP99VsRawAt200k: { target: 'sse-gateway p99 at 200k deliveries/s ≤ 1.5× raw node:http', met: atMost(summary.sseP99VsRawAt200k, 1.5) },
       readsVsBare: { target: `dish service reads ≥ ${READS_TARGET}× bare express + ioredis, every route, 0 and 24 h of sales`, met: reads.met },
+      ...(wsRestaurants
+        ? {
+            // A ratio that is only a floor and below target has not shown a miss: it is not known (null).
+            restaurantsRatio: {
+              target: `ws-gateway, ${wsRestaurants.many?.restaurants ?? '?'} restaurants ≥ ${RESTAURANTS_RATIO_TARGET}× one restaurant's deliveries/s`,
+              met: summary.restaurantsRatio === null || summary.restaurantsRatio === undefined
+                ? null
+                : summary.restaurantsRatio >= RESTAURANTS_RATIO_TARGET ? true : summary.restaurantsRatioIsFloor ? null : false,
+            },
+            restaurantViewBytes: { target: `ws-gateway ≤ ${RESTAURANT_VIEW_TARGET_BYTES / 1024} KB live memory per restaurant plus its ring`, met: atMost(summary.restaurantViewBytes ?? null, RESTAURANT_VIEW_TARGET_BYTES) },
+          }
+        : {}),
     },
   };
 }
@@ -114,6 +139,7 @@ export function failures(run: RunResult): string[] {
   for (const r of [...run.fanout, ...run.memory, ...run.slow]) if (r.status === 'failed') out.push(`${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.e2e?.status === 'failed') out.push(`e2e: ${run.e2e.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.reads?.status === 'failed') out.push(`reads: ${run.reads.reason?.split('\n')[0] ?? 'failed'}`);
+  for (const r of run.restaurants ?? []) if (r.status === 'failed') out.push(`restaurants/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   out.push(...readsErrors(run.reads));
   return out;
 }

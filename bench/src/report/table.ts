@@ -54,6 +54,12 @@ export function summaryTable(run: RunResult): Table {
     ...(run.reads && s.targets.readsVsBare
       ? [['dish service reads / bare express + ioredis (lowest)', x(s.readsWorstRatio ?? null), s.targets.readsVsBare.target, met(s.targets.readsVsBare.met)]]
       : []),
+    ...(s.targets.restaurantsRatio
+      ? [['ws-gateway many restaurants / one restaurant', `${x(s.restaurantsRatio ?? null)}${s.restaurantsRatioIsFloor ? ' (floor)' : ''}`, s.targets.restaurantsRatio.target, met(s.targets.restaurantsRatio.met)]]
+      : []),
+    ...(s.targets.restaurantViewBytes
+      ? [['ws-gateway live memory per restaurant view', kb(s.restaurantViewBytes), s.targets.restaurantViewBytes.target, met(s.targets.restaurantViewBytes.met)]]
+      : []),
     ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
     [
       'peers still behind after the stall (late)',

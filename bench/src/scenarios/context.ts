@@ -24,9 +24,32 @@ export interface Options {
   slow: { clients: number; fraction: number; rate: number; baselineMs: number; slowMs: number; catchUpMs: number; servers: ServerName[] };
   /** HTTP connections kept busy per step, the measured time and warm-up per step, events written before. */
   reads: { connections: number; durationMs: number; warmupMs: number; events: number };
+  restaurants: RestaurantsOptions;
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads'] as const;
+/** The restaurants scenario: many restaurants against one with the same clients and deliveries, churn, memory per view. */
+export interface RestaurantsOptions {
+  /** The many case: this many restaurants with `clientsPerRestaurant` clients each; the single case: one with all of them. */
+  restaurants: number;
+  clientsPerRestaurant: number;
+  /** Total deliveries/s stepped through (the same in both cases; each case's event rate follows from its fan-out). */
+  deliveries: number[];
+  stepMs: number;
+  drainMs: number;
+  finalDrainMs: number;
+  /** Restaurants whose clients all leave and come back. */
+  churnRestaurants: number;
+  /** The two grace periods churn runs with: long (views still live on return) and short (reloaded from Redis). */
+  longGraceMs: number;
+  shortGraceMs: number;
+  /** Restaurants loaded (one client each, then left) for the memory per view, and events written to each ring. */
+  memoryRestaurants: number;
+  ringEvents: number;
+  settleMs: number;
+  servers: ServerName[];
+}
+
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {
@@ -48,8 +71,11 @@ export function connectRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 3 });
 }
 
-/** Waits until every open client of `group` has seen `target` (or the time is up); returns the last report. */
-export async function drain(ctx: Context, group: string, target: number, timeoutMs: number): Promise<MergedGroup | undefined> {
+/**
+ * Waits until every open client of `group` has seen `target` (or the time is up); returns the last report. `target`
+ * is one sequence number, or one per client path (each restaurant's bench dish has its own).
+ */
+export async function drain(ctx: Context, group: string, target: number | Record<string, number>, timeoutMs: number): Promise<MergedGroup | undefined> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const report = (await ctx.loadgen.report(target))[group];
@@ -67,6 +93,10 @@ export interface StepSpec {
   group: string;
   serverPids: number[];
   p99LimitMs: number;
+  /** What each client path is due after the step, when paths follow their own sequences; default: the publisher's last. */
+  targets?: () => Record<string, number>;
+  /** Clients each event goes to; default: every client of the group. */
+  recipientsPerEvent?: number;
 }
 
 /** Publishes at one rate for a while, drains, and accounts for every message the group's clients got. */
@@ -97,14 +127,14 @@ export async function measureStep(ctx: Context, spec: StepSpec): Promise<StepRes
   } finally {
     clearInterval(live);
   }
-  const g = await drain(ctx, spec.group, published.lastSeq, spec.drainMs);
+  const g = await drain(ctx, spec.group, spec.targets?.() ?? published.lastSeq, spec.drainMs);
   // From the first publish to the last delivery (not to the end of the drain's polling), at least the publish time.
   const elapsed = Math.max(spec.durationMs, (g?.lastEventAt ?? 0) - startedEpoch) / 1000;
   const usage = cpuBetween(a, sampleCpu(pids));
   const counters = g?.counters ?? emptyCounters();
   const latency = summarize(g?.latency ?? new LatencyHistogram());
   const behind = g?.behind ?? 0;
-  const expected = published.sent * clients;
+  const expected = published.sent * (spec.recipientsPerEvent ?? clients);
   const ended = (g?.ended ?? 0) - (before?.ended ?? 0);
   const sum = (ps: number[], of = usage.procs) => Math.round(ps.reduce((s, p) => s + (of[p] ?? 0), 0) * 10) / 10;
   const loadgenCore = usage.cores[ctx.options.loadgenCore] ?? 0;
