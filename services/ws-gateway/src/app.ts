@@ -15,8 +15,13 @@ import type { Uws } from './uws.js';
 import { WsSink } from './ws-transport.js';
 
 interface SocketData {
-  /** What the gate granted (restaurant, options, grant, the slot's release, the restaurant's lease), or nothing. */
+  /**
+   * What the gate granted (restaurant, options, grant, the slot's release, the restaurant's lease) until the socket
+   * opens; then only `release` is kept, so an idle socket holds nothing it no longer needs.
+   */
   admitted: Entry<WsSink> | undefined;
+  /** Gives the connection slot back when the socket closes. */
+  release?: () => void;
   /** The refused token's reason: the socket is closed 1008 with it as soon as it opens, before any data. */
   refused: string | undefined;
   conn?: Connection<WsSink>;
@@ -110,6 +115,8 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       // A close reason is at most 123 bytes.
       if (!admitted) return ws.end(CLOSE_CODES.policy, Buffer.from(data.refused ?? 'refused').subarray(0, 123).toString());
       const conn = hub.connect(new WsSink(ws), admitted.lease, admitted.options, admitted.grant.expiresAt);
+      data.admitted = undefined;
+      data.release = admitted.release;
       data.conn = conn;
       data.session = messages.session(conn, admitted.ip, admitted.grant, admitted.requested);
       // A bad query value is answered, then the socket is served with defaults (it may send a hello to fix it).
@@ -126,7 +133,7 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
     close(ws, code) {
       open--;
       const data = ws.getUserData();
-      data.admitted?.release();
+      data.release?.();
       const conn = data.conn;
       if (!conn) return;
       conn.sink.closed = true;
