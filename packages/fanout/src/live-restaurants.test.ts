@@ -67,6 +67,31 @@ describe('LiveRestaurants', () => {
     expect(hub.restaurants.get('shared')?.holders).toBe(0);
   });
 
+  it('a load that fails is refused to every client waiting on it, leaves nothing behind, and the next client loads afresh', async () => {
+    let failing = true;
+    const logs = new Map<string, EventLog>();
+    const { hub, metrics } = await bed.startHub({
+      logFor: (restaurant) => {
+        if (restaurant === 'default') return bed.log;
+        const log = new CountingLog(bed.redis, { prefix: bed.prefix, restaurant });
+        log.hold = failing ? Promise.reject(new Error('Connection is closed.')) : undefined;
+        log.hold?.catch(() => undefined);
+        logs.set(restaurant, log);
+        return log;
+      },
+    });
+    const waiting = [hub.acquire('flaky'), hub.acquire('flaky')];
+    for (const result of await Promise.allSettled(waiting)) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'Connection is closed.' } });
+    expect(hub.isLive('flaky')).toBe(false);
+    expect(await subscribers('flaky')).toBe(0);
+    expect(await counterValue(metrics.restaurantsLive)).toBe(1);
+    failing = false;
+    (await hub.acquire('flaky')).release();
+    const client = connect(hub, {}, 'flaky');
+    await until('a snapshot', () => client.sink.frames.length === 1);
+    expect(await subscribers('flaky')).toBe(1);
+  });
+
   it('releases a restaurant a grace period after its last client leaves: channel unsubscribed, memory dropped', async () => {
     await logOf('graceful').createDish({ id: 'g', name: 'G', category: 'soup', price: 1, stock: 1 });
     const { hub, metrics } = await bed.startHub({ restaurantGraceMs: 300 });
