@@ -196,15 +196,25 @@ export interface RestaurantsCase {
   clientsPerRestaurant: number;
   /** Clients connected (restaurants × clients per restaurant when every one opened). */
   clients: number;
-  /** Each step's `rate` is events/s over all restaurants: the step's deliveries/s over the clients one event reaches. */
+  /**
+   * Each step's `rate` is events/s over all restaurants: the step's deliveries/s over the clients one event reaches.
+   * Stepping goes on past a p99 over the fan-out's bound while the gateway keeps up, and stops at the first step it
+   * did not keep up with.
+   */
   steps: StepResult[];
-  /** Highest deliveries/s of a sustained step; null when anything was lost or reordered, or no step was sustained. */
+  /**
+   * Highest deliveries/s of a step the gateway kept up with: everything delivered in order (≥ 95 % within the step and
+   * its drain, nothing lost, reordered, conflated or still owed), the publisher at the step's rate, p99 ≤ 1 s. The
+   * throughput the ratio compares; null when anything was lost or reordered.
+   */
+  maxKeptUp: number | null;
+  /** Highest deliveries/s of a sustained step (the fan-out's rule: p99 ≤ its bound as well); null when none was. */
   maxSustained: number | null;
   peakDeliveries: number | null;
   /**
-   * What ended the stepping: `publisher` — the publisher (one Lua script call per event, on the load generator's core
-   * with Redis) could not write the step's rate; `loadgen` — the step failed with the load generator's core saturated;
-   * `grid` — every step was sustained; `gateway` — none of those. Unless `gateway`, `maxSustained` is a floor.
+   * What ended the stepping (the first step not kept up with): `publisher` — the publisher (one Lua script call per
+   * event, on the load generator's core with Redis) could not write the step's rate; `loadgen` — the load generator's
+   * core was saturated; `grid` — no step was left; `gateway` — none of those. Unless `gateway`, `maxKeptUp` is a floor.
    */
   stoppedBy: 'gateway' | 'publisher' | 'loadgen' | 'grid';
   /** Steps flagged loadgen-limited (the load generator's core > 90 % busy): their figures are floors as well. */
@@ -285,11 +295,13 @@ export interface RestaurantsResult {
   reason?: string;
   single?: RestaurantsCase;
   many?: RestaurantsCase;
-  /** many.maxSustained / single.maxSustained; a floor when something other than the gateway stopped the many case. */
+  /** many.maxKeptUp / single.maxKeptUp (the target's figure); a floor when something other than the gateway stopped the many case. */
   ratio: number | null;
   ratioIsFloor: boolean;
+  /** The same for the sustained figures (p99 within the fan-out's bound); null when either case sustained no step. */
+  sustainedRatio: number | null;
   /**
-   * The gateway's cost side by side at the highest deliveries/s both cases sustained: its CPU there (percent of one
+   * The gateway's cost side by side at the highest deliveries/s both cases kept up with: its CPU there (percent of one
    * core) and p99. Unlike the ratio of maxima this does not depend on where the publisher stopped.
    */
   atCommonStep?: { deliveriesPerSec: number; singleCpu: number; manyCpu: number; singleP99: number; manyP99: number; cpuRatio: number | null };

@@ -118,7 +118,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
         ? {
             // A ratio that is only a floor and below target has not shown a miss: it is not known (null).
             restaurantsRatio: {
-              target: `ws-gateway, ${wsRestaurants.many?.restaurants ?? '?'} restaurants ≥ ${RESTAURANTS_RATIO_TARGET}× one restaurant's deliveries/s`,
+              target: `ws-gateway, ${wsRestaurants.many?.restaurants ?? '?'} restaurants ≥ ${RESTAURANTS_RATIO_TARGET}× one restaurant's deliveries/s (kept up with)`,
               met: summary.restaurantsRatio === null || summary.restaurantsRatio === undefined
                 ? null
                 : summary.restaurantsRatio >= RESTAURANTS_RATIO_TARGET ? true : summary.restaurantsRatioIsFloor ? null : false,
