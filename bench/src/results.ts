@@ -214,7 +214,8 @@ export interface RestaurantsCase {
   /**
    * What ended the stepping (the first step not kept up with): `publisher` — the publisher (one Lua script call per
    * event, on the load generator's core with Redis) could not write the step's rate; `loadgen` — the load generator's
-   * core was saturated; `grid` — no step was left; `gateway` — none of those. Unless `gateway`, `maxKeptUp` is a floor.
+   * core was saturated; `grid` — no step was left; `gateway` — none of those, or the gateway's own CPU was ≥ 90 % of
+   * its core in that step whatever else fell short. Unless `gateway`, `maxKeptUp` is a floor.
    */
   stoppedBy: 'gateway' | 'publisher' | 'loadgen' | 'grid';
   /** Steps flagged loadgen-limited (the load generator's core > 90 % busy): their figures are floors as well. */

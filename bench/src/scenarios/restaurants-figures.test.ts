@@ -59,6 +59,9 @@ describe('restaurants figures', () => {
     expect(kase([step(100_000), late(200_000, { loadgenLimited: true })]).stoppedBy).toBe('loadgen');
     expect(kase([step(100_000), late(200_000)]).stoppedBy).toBe('gateway');
     expect(kase([step(100_000), slow(200_000)]).stoppedBy).toBe('grid');
+    // A gateway at its core's limit stopped the case, whatever else fell short with it.
+    expect(kase([step(100_000), { ...short(200_000), cpu: cpu(93) }]).stoppedBy).toBe('gateway');
+    expect(kase([step(100_000), late(200_000, { loadgenLimited: true, cpu: cpu(95) })]).stoppedBy).toBe('gateway');
   });
 
   it('takes the throughput from the steps kept up with and the sustained figure from those within the p99 bound; none after a loss', () => {

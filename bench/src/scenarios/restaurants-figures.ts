@@ -21,6 +21,9 @@ export function keptUp(s: StepResult): boolean {
   );
 }
 
+/** The gateway's own CPU at or past this (percent of its core) means it had no more to give, whatever else fell short. */
+export const SATURATED_SERVER_CPU = 90;
+
 const highest = (steps: StepResult[]) => (steps.length ? Math.max(...steps.map((s) => s.deliveriesPerSec)) : null);
 
 /** Fills the case's figures from its steps, lost and reordered (set before). */
@@ -30,7 +33,16 @@ export function caseFigures(c: RestaurantsCase): RestaurantsCase {
   c.maxSustained = clean ? highest(c.steps.filter((s) => s.sustained)) : null;
   c.peakDeliveries = clean ? highest(c.steps.filter((s) => s.lost === 0 && s.reordered === 0)) : null;
   const stopped = c.steps.find((s) => !keptUp(s));
-  c.stoppedBy = !stopped ? 'grid' : publisherShort(stopped) ? 'publisher' : stopped.loadgenLimited ? 'loadgen' : 'gateway';
+  // A saturated gateway stopped the case even when the publisher or the load generator fell short in the same step.
+  c.stoppedBy = !stopped
+    ? 'grid'
+    : stopped.cpu.server >= SATURATED_SERVER_CPU
+      ? 'gateway'
+      : publisherShort(stopped)
+        ? 'publisher'
+        : stopped.loadgenLimited
+          ? 'loadgen'
+          : 'gateway';
   c.loadgenLimitedSteps = c.steps.filter((s) => s.loadgenLimited).length;
   return c;
 }
