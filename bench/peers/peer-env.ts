@@ -1,4 +1,5 @@
 // What every peer server shares: its configuration (PORT, REDIS_URL, CHANNEL), the ready line and shutdown.
+// Peers read the channel as the gateways do: a sharded subscription (SSUBSCRIBE) to what the broker SPUBLISHes.
 import { Redis } from 'ioredis';
 
 export interface PeerEnv {
@@ -10,15 +11,15 @@ export interface PeerEnv {
 export function peerEnv(env: NodeJS.ProcessEnv = process.env): PeerEnv {
   const port = Number(env.PORT ?? '0');
   if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error('PORT: expected a port number');
-  return { port, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379', channel: env.CHANNEL ?? 'dish:events' };
+  return { port, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379', channel: env.CHANNEL ?? '{r:default}:dish:events' };
 }
 
 /** One subscriber connection to the channel, handing on each message as the bytes Redis sent. */
 export async function subscribe(env: PeerEnv, onMessage: (message: Buffer) => void): Promise<Redis> {
   const subscriber = new Redis(env.redisUrl, { lazyConnect: true });
   await subscriber.connect();
-  subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => onMessage(message));
-  await subscriber.subscribe(env.channel);
+  subscriber.on('smessageBuffer', (_channel: Buffer, message: Buffer) => onMessage(message));
+  await subscriber.ssubscribe(env.channel);
   return subscriber;
 }
 

@@ -1,6 +1,7 @@
 // The servers under test: Dish Live's two gateways (built services, started as a user would) and the peer servers.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { brokerKeys } from '@dish-live/broker';
 import { freePort } from '@dish-live/local-redis';
 import { INSPECT_FLAG, waitForHttp, waitForOutput, type SupervisedProcess } from '@dish-live/test-support';
 import { profileFlags } from './profile.js';
@@ -84,7 +85,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
     core: ctx.core,
     command: 'node',
     args: [...nodeFlags, '--import', 'tsx', def.entry],
-    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: `${ctx.prefix}dish:events`, NODE_ENV: 'production' },
+    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: brokerKeys(ctx.prefix).channel, NODE_ENV: 'production' },
   });
   await waitForReadyLine(process);
   return { def, port, process };

@@ -76,7 +76,7 @@ describe('resume', () => {
   it('answers an id older than the stream window with a snapshot, recovered: false', async () => {
     const old = await log.lastId();
     for (let i = 0; i < 400; i++) await log.updateDish(`d${i % 5}`, { price: 200 + i });
-    const first = await redis.xrange(`${prefix}dish:events`, '-', '+', 'COUNT', 1);
+    const first = await redis.xrange(log.keys.events, '-', '+', 'COUNT', 1);
     expect(first[0]![0] > old).toBe(true);
     for (const g of [wsRedis, sseRedis]) {
       const c = connect(g, old);

@@ -1,10 +1,11 @@
 -- Applies a whole order or none of it: every item in stock, then one dish.sold event per item; final per orderId.
 -- KEYS[1] event stream, KEYS[2] last-id key, KEYS[3] this order's outcome key, KEYS[4] sales bucket index (zset),
--- KEYS[5..] one dish hash per item (ids unique)
+-- KEYS[5] the sales bucket of now by the caller's clock, KEYS[6..] one dish hash per item (ids unique)
 -- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] orderId, ARGV[4] sales bucket key prefix,
 -- ARGV[5] bucket size ms, ARGV[6] sales retention ms, ARGV[7] how long the outcome is kept (ms),
--- ARGV[8] fingerprint of the order's items, ARGV[9..] dishId, qty pairs aligned with KEYS[5..]
--- Returns {'new' | 'existing' | 'mismatch', outcome json}: 'mismatch' when the orderId's outcome is of other items.
+-- ARGV[8] fingerprint of the order's items, ARGV[9..] dishId, qty pairs aligned with KEYS[6..]
+-- Returns {'new' | 'existing' | 'mismatch', outcome json}: 'mismatch' when the orderId's outcome is of other items;
+-- {'bucket', start} when Redis's clock is in another sales bucket than KEYS[5] (the caller asks again with that one).
 -- The stored outcome carries the fingerprint (read back by the service, which strips it before answering).
 
 local existing = redis.call('GET', KEYS[3])
@@ -17,10 +18,13 @@ local fingerprint = ',"fingerprint":"' .. ARGV[8] .. '"}'
 
 local ts = now_ms()
 local ts_str = int_str(ts)
+local bucket = ts - (ts % tonumber(ARGV[5]))
+local bucket_key = ARGV[4] .. int_str(bucket)
+if bucket_key ~= KEYS[5] then return {'bucket', int_str(bucket)} end
 local order_id = cjson.encode(ARGV[3])
 local dishes = {}
-for k = 5, #KEYS do
-  local i = 9 + (k - 5) * 2
+for k = 6, #KEYS do
+  local i = 9 + (k - 6) * 2
   local dish_id, qty = ARGV[i], tonumber(ARGV[i + 1])
   local dish = read_hash(KEYS[k])
   local reason = nil
@@ -35,8 +39,6 @@ for k = 5, #KEYS do
   dishes[#dishes + 1] = { key = KEYS[k], dish = dish, qty = qty }
 end
 
-local bucket = ts - (ts % tonumber(ARGV[5]))
-local bucket_key = ARGV[4] .. int_str(bucket)
 local items, events = {}, {}
 for _, item in ipairs(dishes) do
   local dish, qty = item.dish, item.qty

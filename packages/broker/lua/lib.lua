@@ -19,11 +19,22 @@ local function read_hash(key)
   return h
 end
 
--- Every dish of the id set, as flat hashes.
-local function read_dishes(set_key, dish_prefix)
+-- KEYS[from..to] as a set, to check that a key the script is about to touch was declared (a cluster requires it).
+local function declared(from, to)
+  local set = {}
+  for i = from, to do set[KEYS[i]] = true end
+  return set
+end
+
+-- Every dish of the id set, as flat hashes; nil and the set's ids when a member's hash is not among the declared keys
+-- (the caller read the set before a dish was created and tries again with these ids).
+local function read_dishes(set_key, dish_prefix, dish_keys)
   local dishes = {}
-  for _, id in ipairs(redis.call('SMEMBERS', set_key)) do
-    local flat = redis.call('HGETALL', dish_prefix .. id)
+  local ids = redis.call('SMEMBERS', set_key)
+  for _, id in ipairs(ids) do
+    local key = dish_prefix .. id
+    if not dish_keys[key] then return nil, ids end
+    local flat = redis.call('HGETALL', key)
     if #flat > 0 then dishes[#dishes + 1] = flat end
   end
   return dishes
@@ -35,13 +46,14 @@ local function dish_json(h)
     ',"sold":' .. h.sold .. ',"version":' .. h.version .. ',"updatedAt":' .. h.updatedAt .. '}'
 end
 
--- Appends one event to the stream, records it as the last id and publishes the envelope with its id and prev.
+-- Appends one event to the stream, records it as the last id and publishes the envelope with its id and prev on the
+-- restaurant's sharded channel (SPUBLISH: the same call on a standalone Redis and a cluster).
 -- Returns the new id, the prev it was chained to and the envelope as published.
 local function emit(stream, last_key, channel, maxlen, type, ts, data_json)
   local prev = redis.call('GET', last_key) or '0-0'
   local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, 'ts', ts, 'prev', prev, 'data', data_json)
   redis.call('SET', last_key, id)
   local envelope = '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}'
-  redis.call('PUBLISH', channel, envelope)
+  redis.call('SPUBLISH', channel, envelope)
   return id, prev, envelope
 end

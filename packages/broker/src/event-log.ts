@@ -2,6 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
+  bucketStart,
   isStreamId,
   LIMITS,
   ZERO_ID,
@@ -22,7 +23,10 @@ import { brokerKeys, type BrokerKeys } from './keys.js';
 import { defineScripts, type Reply, type ScriptClient } from './scripts.js';
 
 export interface EventLogOptions {
+  /** The deployment's key prefix (tests use their own). */
   prefix?: string;
+  /** The restaurant whose log this is (default: `default`). */
+  restaurant?: string;
   /** Approximate number of events the stream keeps (`MAXLEN ~`). */
   streamMaxLen?: number;
   /** Width of a sales bucket of the line chart. */
@@ -65,7 +69,7 @@ export class EventLog {
   readonly #closedBuckets = new Map<number, SalesBucket>();
 
   constructor(redis: Redis, options: EventLogOptions = {}) {
-    this.keys = brokerKeys(options.prefix);
+    this.keys = brokerKeys(options.prefix, options.restaurant);
     this.streamMaxLen = options.streamMaxLen ?? DEFAULT_STREAM_MAXLEN;
     this.salesBucketMs = options.salesBucketMs ?? DEFAULT_SALES_BUCKET_MS;
     this.salesRetentionMs = options.salesRetentionMs ?? DEFAULT_SALES_RETENTION_MS;
@@ -101,12 +105,20 @@ export class EventLog {
     const k = this.keys;
     const dishKeys = [...qtyByDish.keys()].map((id) => k.dish(id));
     const pairs = [...qtyByDish].flatMap(([id, qty]) => [id, String(qty)]);
-    const reply = (await this.#redis.dishLiveApplyOrder(
-      4 + dishKeys.length,
-      k.events, k.last, k.order(orderId), k.salesIndex, ...dishKeys,
-      k.channel, this.streamMaxLen, orderId, `${k.prefix}sales:`, this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
-      orderFingerprint(items), ...pairs,
-    )) as [string, string];
+    // The sale's bucket is Redis's clock's: ours is only a guess the script corrects (a cluster needs the key named).
+    let bucket = bucketStart(Date.now(), this.salesBucketMs);
+    let reply: [string, string];
+    for (let attempt = 0; ; attempt++) {
+      reply = (await this.#redis.dishLiveApplyOrder(
+        5 + dishKeys.length,
+        k.events, k.last, k.order(orderId), k.salesIndex, k.salesBucket(bucket), ...dishKeys,
+        k.channel, this.streamMaxLen, orderId, salesPrefix(k), this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
+        orderFingerprint(items), ...pairs,
+      )) as [string, string];
+      if (reply[0] !== 'bucket' || attempt >= STALE_RETRIES) break;
+      bucket = Number(reply[1]);
+    }
+    if (reply[0] === 'bucket') throw new Error(`order ${orderId}: the sales bucket kept moving`);
     if (reply[0] === 'mismatch') throw new OrderMismatchError(orderId);
     return { outcome: storedOutcome(reply[1]).outcome, replayed: reply[0] === 'existing' };
   }
@@ -154,8 +166,25 @@ export class EventLog {
   /** Every dish and the id of the last event they include, read atomically (no sales, no chat). */
   async dishes(): Promise<{ id: string; dishes: Dish[] }> {
     const k = this.keys;
-    const [last, dishes] = (await this.#redis.dishLiveReadDishes(k.last, k.dishIndex, `${k.prefix}dish:`)) as [string, string[][]];
+    const [last, dishes] = (await this.#withDishKeys((dishKeys) =>
+      this.#redis.dishLiveReadDishes(2 + dishKeys.length, k.last, k.dishIndex, ...dishKeys, dishPrefix(k)),
+    )) as [string, string[][]];
     return { id: last, dishes: dishes.map((flat) => dishFromHash(flatToRecord(flat))).sort(byId) };
+  }
+
+  /**
+   * Runs a read script with the key of every dish declared, as a cluster requires: the id set is read first; when the script
+   * finds a dish created in between (`stale`, which only a write racing the read causes) it answers the set it found.
+   */
+  async #withDishKeys(read: (dishKeys: string[]) => Promise<Reply>): Promise<Reply[]> {
+    let ids = await this.#redis.smembers(this.keys.dishIndex);
+    for (let attempt = 0; ; attempt++) {
+      const reply = (await read(ids.map((id) => this.keys.dish(id)))) as Reply[];
+      if (reply[0] !== 'stale') return reply;
+      if (attempt >= STALE_RETRIES) throw new Error(`restaurant ${this.keys.restaurant}: the menu kept changing during a read`);
+      // The script answered the set as it found it: the next try names exactly those.
+      ids = reply[1] as string[];
+    }
   }
 
   /**
@@ -168,9 +197,16 @@ export class EventLog {
     const k = this.keys;
     const oldest = now - this.snapshotSalesWindowMs;
     const maxBuckets = Math.ceil(this.snapshotSalesWindowMs / this.salesBucketMs) + 1;
-    const [last, dishes, starts, open, chat] = (await this.#redis.dishLiveReadSnapshot(
-      k.last, k.dishIndex, k.salesIndex, k.chatRecent,
-      `${k.prefix}dish:`, `${k.prefix}sales:`, String(oldest), maxBuckets, LIMITS.recentChat, this.salesBucketMs,
+    // The buckets Redis may still count sales in, by our clock give or take a bucket of skew: declared, as a cluster
+    // requires; a clock further off makes the script answer `stale`, and the read is tried again.
+    const current = bucketStart(Date.now(), this.salesBucketMs);
+    const openKeys = [-2, -1, 0, 1].map((n) => k.salesBucket(current + n * this.salesBucketMs));
+    const [last, dishes, starts, open, chat] = (await this.#withDishKeys((dishKeys) =>
+      this.#redis.dishLiveReadSnapshot(
+        4 + openKeys.length + dishKeys.length,
+        k.last, k.dishIndex, k.salesIndex, k.chatRecent, ...openKeys, ...dishKeys,
+        dishPrefix(k), salesPrefix(k), String(oldest), maxBuckets, LIMITS.recentChat, this.salesBucketMs, openKeys.length,
+      ),
     )) as [string, string[][], string[], (string | string[])[], string[]];
     const openBuckets = new Map<number, SalesBucket>();
     for (let i = 0; i + 1 < open.length; i += 2) {
@@ -292,6 +328,11 @@ export class EventLog {
     }
   }
 }
+
+/** How often a read or an order is tried again when the keys it declared were not the ones it needed. */
+const STALE_RETRIES = 10;
+const dishPrefix = (k: BrokerKeys) => `${k.base}dish:`;
+const salesPrefix = (k: BrokerKeys) => `${k.base}sales:`;
 
 const byId = (a: Dish, b: Dish) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 

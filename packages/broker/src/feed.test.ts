@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { DishEvent } from '@dish-live/protocol';
-import { EventLog, LiveFeed } from './index.js';
+import { EventLog, LiveFeed, ShardSubscriber } from './index.js';
 
 const { url, prefix } = testRedis('feed');
 let redis: Redis;
@@ -12,7 +12,7 @@ const open: { feed: LiveFeed; subscriber: Redis }[] = [];
 function startFeed(log: EventLog, from = '0-0') {
   const events: DishEvent[] = [];
   const subscriber = new Redis(url, { connectionName: `feed-test-${prefix}${n}`, retryStrategy: () => 20 });
-  const feed = new LiveFeed({ log, subscriber, from, onEvent: (e) => events.push(e), checkIntervalMs: 200 });
+  const feed = new LiveFeed({ log, channels: new ShardSubscriber(subscriber), from, onEvent: (e) => events.push(e), checkIntervalMs: 200 });
   open.push({ feed, subscriber });
   return { feed, subscriber, events, started: feed.start() };
 }
@@ -91,9 +91,9 @@ describe('live feed', () => {
     await waitFor('the catch-up read', () => events.length === 1);
     expect(events[0]!.data).toEqual({ author: 'w', text: 'missed' });
 
-    await subscriber.unsubscribe();
+    await subscriber.sunsubscribe();
     await log.appendChat({ author: 'w', text: 'silent' });
-    await subscriber.subscribe(log.keys.channel);
+    await subscriber.ssubscribe(log.keys.channel);
     await waitFor('the periodic last-id check to find the silent event', () => events.length === 2);
     expect(events.map((e) => e.data)).toEqual([
       { author: 'w', text: 'missed' },
@@ -108,7 +108,7 @@ describe('live feed', () => {
     await started;
     const e = await log.appendChat({ author: 'w', text: 'once' });
     await waitFor('the event', () => events.length === 1);
-    await redis.publish(log.keys.channel, JSON.stringify(e));
+    await redis.spublish(log.keys.channel, JSON.stringify(e));
     await log.appendChat({ author: 'w', text: 'twice' });
     await waitFor('the next event', () => events.length >= 2);
     await feed.idle();

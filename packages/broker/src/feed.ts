@@ -1,14 +1,14 @@
-// The live feed: one pub/sub subscription turned into every event exactly once, in stream order, gaps filled from the stream.
-import { once } from 'node:events';
-import type { Redis } from 'ioredis';
+// The live feed: one restaurant's sharded channel turned into every event exactly once, in stream order, gaps filled
+// from the stream.
 import { compareStreamIds, type DishEvent } from '@dish-live/protocol';
 import type { EventLog } from './event-log.js';
+import type { ShardSubscriber } from './shard-subscriber.js';
 
 export interface LiveFeedOptions {
   /** Gap fills and the last-id check read the log. */
   log: EventLog;
-  /** A connection of its own for SUBSCRIBE (it can do nothing else). */
-  subscriber: Redis;
+  /** The process's subscriber connection, shared by every restaurant it follows. */
+  channels: ShardSubscriber;
   /** The id of the last event the consumer already has; the feed delivers what comes after it. */
   from: string;
   /** Each event once, in stream order; `json` is its wire form. */
@@ -55,25 +55,18 @@ export class LiveFeed {
     return { gapsFilled: this.#gapsFilled, eventsFromStream: this.#eventsFromStream };
   }
 
-  readonly #handlers = {
-    message: (ch: string, json: string) => {
-      if (ch === this.options.log.keys.channel) this.#push({ kind: 'message', json });
-    },
-    // ioredis re-subscribes by itself after a reconnect; what was published meanwhile is read from the stream.
-    ready: () => {
-      this.#setLive(true);
-      this.#push({ kind: 'catch-up' });
-    },
-    close: () => this.#setLive(false),
-    error: (err: Error) => this.options.onError?.(err),
-  };
-
   async start(): Promise<void> {
-    const { subscriber, log } = this.options;
-    for (const [event, handler] of Object.entries(this.#handlers)) subscriber.on(event, handler);
-    // SUBSCRIBE sent while the connection is still in its handshake (CLIENT SETNAME…) can be lost for good.
-    if (subscriber.status !== 'ready') await once(subscriber, 'ready');
-    await subscriber.subscribe(log.keys.channel);
+    const { channels, log } = this.options;
+    await channels.listen(log.keys.channel, {
+      message: (json) => this.#push({ kind: 'message', json }),
+      // The subscription is back after a reconnect; what was published meanwhile is read from the stream.
+      ready: () => {
+        this.#setLive(true);
+        this.#push({ kind: 'catch-up' });
+      },
+      down: () => this.#setLive(false),
+      error: (err) => this.options.onError?.(err),
+    });
     this.#setLive(true);
     this.#push({ kind: 'catch-up' });
     const interval = this.options.checkIntervalMs ?? 1000;
@@ -85,9 +78,7 @@ export class LiveFeed {
     this.#stopped = true;
     clearInterval(this.#timer);
     clearTimeout(this.#retry);
-    const { subscriber, log } = this.options;
-    for (const [event, handler] of Object.entries(this.#handlers)) subscriber.off(event, handler);
-    if (subscriber.status === 'ready') await subscriber.unsubscribe(log.keys.channel).catch(() => undefined);
+    await this.options.channels.unlisten(this.options.log.keys.channel);
   }
 
   /** Resolves when every event already queued has been delivered (tests, shutdown). */

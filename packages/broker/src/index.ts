@@ -1,7 +1,11 @@
-// Everything that touches Redis for events: the event log (atomic writes, replay, snapshot) and the live feed.
+// Everything that touches Redis for events: the event log (atomic writes, replay, snapshot), the live feed, the
+// restaurant registry and the upgrade of the first wave's keys.
 export { EventLog, orderFingerprint } from './event-log.js';
 export type { EventLogOptions, OrderOutcome, ReplayResult, StoredOutcome } from './event-log.js';
 export { LiveFeed, type LiveFeedOptions } from './feed.js';
-export { brokerKeys, type BrokerKeys } from './keys.js';
+export { ShardSubscriber, type ChannelListener } from './shard-subscriber.js';
+export { brokerKeys, registryKeys, restaurantTag, type BrokerKeys } from './keys.js';
+export { Restaurants, RestaurantExistsError, tokenDigest } from './restaurants.js';
+export { migrateFirstWave, MigrationConflictError, type MigrationProgress, type MigrationResult } from './first-wave.js';
 export { RateLimiter, type RateLimit, type RateDecision } from './rate-limiter.js';
 export { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from './errors.js';

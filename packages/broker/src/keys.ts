@@ -1,11 +1,17 @@
-// Every Redis key and channel name of the event log, under one optional prefix (tests and tenants use their own).
+// Every Redis key and channel name of one restaurant's event log, under the restaurant's hash tag `{r:<rid>}` so that
+// one script call touches one cluster slot, and under one optional deployment prefix (tests use their own).
+import { DEFAULT_RESTAURANT } from '@dish-live/protocol';
+
 export interface BrokerKeys {
   prefix: string;
-  /** The event stream (the truth): `dish:events`. */
+  restaurant: string;
+  /** What every key of the restaurant starts with: `<prefix>{r:<rid>}:`. */
+  base: string;
+  /** The event stream (the truth): `…dish:events`. */
   events: string;
-  /** The id of the newest event: `dish:last`. */
+  /** The id of the newest event: `…dish:last`. */
   last: string;
-  /** The pub/sub channel events are published on. */
+  /** The sharded pub/sub channel events are published on (SPUBLISH). */
   channel: string;
   /** The set of dish ids. */
   dishIndex: string;
@@ -20,17 +26,36 @@ export interface BrokerKeys {
   salesBucket(t: number): string;
 }
 
-export function brokerKeys(prefix = ''): BrokerKeys {
+/** The hash tag of a restaurant: every one of its keys carries it, so they all live in one cluster slot. */
+export const restaurantTag = (restaurant: string) => `{r:${restaurant}}`;
+
+export function brokerKeys(prefix = '', restaurant: string = DEFAULT_RESTAURANT): BrokerKeys {
+  const base = `${prefix}${restaurantTag(restaurant)}:`;
   return {
     prefix,
-    events: `${prefix}dish:events`,
-    last: `${prefix}dish:last`,
-    channel: `${prefix}dish:events`,
-    dishIndex: `${prefix}dishes`,
-    salesIndex: `${prefix}sales:buckets`,
-    chatRecent: `${prefix}chat:recent`,
-    dish: (id) => `${prefix}dish:${id}`,
-    order: (orderId) => `${prefix}order:${orderId}`,
-    salesBucket: (t) => `${prefix}sales:${t}`,
+    restaurant,
+    base,
+    events: `${base}dish:events`,
+    last: `${base}dish:last`,
+    channel: `${base}dish:events`,
+    dishIndex: `${base}dishes`,
+    salesIndex: `${base}sales:buckets`,
+    chatRecent: `${base}chat:recent`,
+    dish: (id) => `${base}dish:${id}`,
+    order: (orderId) => `${base}order:${orderId}`,
+    salesBucket: (t) => `${base}sales:${t}`,
+  };
+}
+
+/** Keys of the deployment, not of one restaurant: the restaurant registry and its tokens, under their own tag. */
+export function registryKeys(prefix = '') {
+  const base = `${prefix}{dl:restaurants}`;
+  return {
+    /** Hash: restaurant id → `{"id","name","createdAt"}`. */
+    restaurants: base,
+    /** Hash: SHA-256 of a restaurant write token → restaurant id. */
+    tokens: `${base}:tokens`,
+    /** The key layout version; `2` once the first wave's keys were moved into `default`. */
+    layout: `${base}:layout`,
   };
 }

@@ -6,6 +6,7 @@ import { testRedis, waitFor } from '@dish-live/test-support';
 import { chatMessageSchema, dishEventSchema, dishSchema, salesPageSchema, snapshotSchema } from '@dish-live/protocol';
 import { envelopeJson, eventFromEntry, type StreamEntry } from './decode.js';
 import { EventLog } from './event-log.js';
+import { defineScripts } from './scripts.js';
 
 const { url, prefix } = testRedis('scripts-contract');
 let redis: Redis;
@@ -17,8 +18,8 @@ beforeAll(async () => {
   redis = new Redis(url);
   subscriber = new Redis(url);
   log = new EventLog(redis, { prefix });
-  subscriber.on('message', (_channel: string, message: string) => published.push(message));
-  await subscriber.subscribe(log.keys.channel);
+  subscriber.on('smessage', (_channel: string, message: string) => published.push(message));
+  await subscriber.ssubscribe(log.keys.channel);
 });
 
 afterAll(() => {
@@ -59,5 +60,48 @@ describe('every script against the protocol', () => {
     const page = await log.salesPage(Date.now() - 60_000, Date.now() + 1);
     expect(salesPageSchema.parse(page)).toEqual(page);
     expect((await log.dishes()).dishes.map((d) => dishSchema.parse(d))).toEqual(message.dishes);
+  });
+
+  it('touches no key it was not given (a cluster refuses that): a read or an order named with stale keys changes nothing', async () => {
+    const scripts = defineScripts(redis);
+    const k = log.keys;
+    const lastBefore = await log.lastId();
+    // The menu has "mapo"; a read that did not declare its hash answers `stale` instead of reading it.
+    expect(await scripts.dishLiveReadDishes(2, k.last, k.dishIndex, `${k.base}dish:`)).toEqual(['stale', ['mapo']]);
+    expect(await scripts.dishLiveReadDishes(3, k.last, k.dishIndex, k.dish('mapo'), `${k.base}dish:`)).toEqual([lastBefore, [expect.arrayContaining(['id', 'mapo'])]]);
+    // An order whose sales bucket is not Redis's current one is answered with the right bucket, and not applied.
+    const wrong = k.salesBucket(0);
+    const reply = (await scripts.dishLiveApplyOrder(
+      6, k.events, k.last, k.order('o-stale'), k.salesIndex, wrong, k.dish('mapo'),
+      k.channel, log.streamMaxLen, 'o-stale', `${k.base}sales:`, log.salesBucketMs, log.salesRetentionMs, log.orderRetentionMs, 'f', 'mapo', '1',
+    )) as [string, string];
+    expect(reply[0]).toBe('bucket');
+    expect(Number(reply[1]) % log.salesBucketMs).toBe(0);
+    expect(Math.abs(Number(reply[1]) - Date.now())).toBeLessThan(60_000);
+    expect(await log.lastId()).toBe(lastBefore);
+    expect(await redis.exists(k.order('o-stale'), wrong)).toBe(0);
+  });
+
+  it('reads stay whole while dishes are created beside them (the declared set read again)', async () => {
+    const racing = new EventLog(redis, { prefix, restaurant: 'race' });
+    let writing = true;
+    const writer = (async () => {
+      // A menu edited as people edit one, a few times a second at most, here every few ms: reads race it constantly.
+      // (A writer creating dishes back to back without pause could starve a read; it answers an error, never a wrong menu.)
+      for (let i = 0; i < 60; i++) {
+        await racing.createDish({ id: `d${i}`, name: `D${i}`, category: 'c', price: 1, stock: 1 });
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      writing = false;
+    })();
+    while (writing) {
+      const [dishes, snapshot] = await Promise.all([racing.dishes(), racing.snapshot()]);
+      for (const read of [dishes, snapshot]) {
+        // A read at id X holds exactly the dishes created up to X.
+        const upTo = await racing.range('-', read.id, 1000);
+        expect(read.dishes.map((d) => d.id).sort()).toEqual(upTo.map((e) => (e.type === 'dish.created' ? e.data.dish.id : '')).sort());
+      }
+    }
+    await writer;
   });
 });

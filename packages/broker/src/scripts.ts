@@ -8,8 +8,8 @@ const SCRIPTS = {
   dishLiveWriteDish: { file: 'write-dish', numberOfKeys: 4 },
   dishLiveApplyOrder: { file: 'apply-order' },
   dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 3 },
-  dishLiveReadSnapshot: { file: 'read-snapshot', numberOfKeys: 4 },
-  dishLiveReadDishes: { file: 'read-dishes', numberOfKeys: 2 },
+  dishLiveReadSnapshot: { file: 'read-snapshot' },
+  dishLiveReadDishes: { file: 'read-dishes' },
   dishLiveRateLimit: { file: 'rate-limit', numberOfKeys: 1 },
 } as const;
 
@@ -26,7 +26,7 @@ export function defineScripts(redis: Redis): ScriptClient {
   const client = redis as ScriptClient;
   for (const [name, spec] of Object.entries(SCRIPTS) as [ScriptName, (typeof SCRIPTS)[ScriptName]][]) {
     if (typeof client[name] === 'function') continue;
-    // A script without a fixed key count takes it as its first argument (apply-order: 4 + one per item).
+    // A script without a fixed key count takes it as its first argument (one key per dish it touches).
     redis.defineCommand(name, 'numberOfKeys' in spec ? { lua: sources[name], numberOfKeys: spec.numberOfKeys } : { lua: sources[name] });
   }
   return client;

@@ -11,3 +11,5 @@ export * from './subscription.js';
 export * from './ws-frame.js';
 export * from './sse-frame.js';
 export * from './sales-buckets.js';
+export * from './restaurant-id.js';
+export * from './restaurant.js';

@@ -5,3 +5,4 @@ export * from './limits.js';
 export * from './codes.js';
 export * from './event-types.js';
 export * from './sales-buckets.js';
+export * from './restaurant-id.js';

@@ -15,5 +15,5 @@ export { onShutdown, runSteps, waitUntil, type StopStep } from './shutdown.js';
 export { listen, closeServer, type Listening } from './http-server.js';
 export { checkFileLimit, openFilesLimit } from './file-limit.js';
 export { ConnectionLimits } from './connection-limits.js';
-export { SubscriptionAuth, OPEN_GRANT, requestToken, grantedOptions, type Grant } from './subscription-auth.js';
+export { SubscriptionAuth, OPEN_GRANT, requestToken, grantedOptions, restaurantAllowed, type Grant } from './subscription-auth.js';
 export { Gate, type Admitted, type Refused, type RefusalReason, type AdmissionRequest } from './admit.js';

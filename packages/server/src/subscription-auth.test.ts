@@ -1,7 +1,7 @@
 // Subscription tokens: HS256 and RS256 verified, expiry and categories read, anything else refused with a reason.
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { effectiveCategories, OPEN_GRANT, requestToken, SubscriptionAuth } from './subscription-auth.js';
+import { effectiveCategories, OPEN_GRANT, requestToken, restaurantAllowed, SubscriptionAuth } from './subscription-auth.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const now = () => Math.floor(Date.now() / 1000);
@@ -31,9 +31,9 @@ describe('SubscriptionAuth', () => {
   it('verifies HS256: categories and exp read; wrong key, expired, missing exp, bad claims and other algorithms refused', async () => {
     const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET });
     const exp = now() + 60;
-    expect(await auth.verify(await hs({ categories: ['b', 'a', 'a'] }, exp))).toEqual({ ok: true, grant: { categories: ['a', 'b'], expiresAt: exp * 1000 } });
-    expect(await auth.verify(await hs({}, exp))).toEqual({ ok: true, grant: { categories: undefined, expiresAt: exp * 1000 } });
-    expect(await auth.verify(await hs({ categories: [] }, exp))).toEqual({ ok: true, grant: { categories: [], expiresAt: exp * 1000 } });
+    expect(await auth.verify(await hs({ categories: ['b', 'a', 'a'] }, exp))).toEqual({ ok: true, grant: { restaurants: ['default'], categories: ['a', 'b'], expiresAt: exp * 1000 } });
+    expect(await auth.verify(await hs({}, exp))).toEqual({ ok: true, grant: { restaurants: ['default'], categories: undefined, expiresAt: exp * 1000 } });
+    expect(await auth.verify(await hs({ categories: [] }, exp))).toEqual({ ok: true, grant: { restaurants: ['default'], categories: [], expiresAt: exp * 1000 } });
     const refused = async (token: string) => {
       const r = await auth.verify(token);
       expect(r.ok).toBe(false);
@@ -57,9 +57,32 @@ describe('SubscriptionAuth', () => {
     const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') });
     const exp = now() + 60;
     const token = await new SignJWT({ categories: ['x'] }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime(exp).sign(privateKey);
-    expect(await auth.verify(token)).toEqual({ ok: true, grant: { categories: ['x'], expiresAt: exp * 1000 } });
+    expect(await auth.verify(token)).toEqual({ ok: true, grant: { restaurants: ['default'], categories: ['x'], expiresAt: exp * 1000 } });
     const confused = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(pem));
     expect((await auth.verify(confused)).ok).toBe(false);
+  });
+});
+
+describe('the restaurants claim', () => {
+  it('names the restaurants a token reads: absent is default only, ["*"] every one, anything malformed refused', async () => {
+    const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET });
+    const exp = now() + 60;
+    const grant = async (claims: Record<string, unknown>) => {
+      const r = await auth.verify(await hs(claims, exp));
+      if (!r.ok) throw new Error(r.message);
+      return r.grant;
+    };
+    const a = await grant({ restaurants: ['a', 'b-2'] });
+    expect([restaurantAllowed(a, 'a'), restaurantAllowed(a, 'b-2'), restaurantAllowed(a, 'default'), restaurantAllowed(a, 'c')]).toEqual([true, true, false, false]);
+    const old = await grant({});
+    expect([restaurantAllowed(old, 'default'), restaurantAllowed(old, 'a')]).toEqual([true, false]);
+    const all = await grant({ restaurants: ['*'] });
+    expect([restaurantAllowed(all, 'default'), restaurantAllowed(all, 'anything')]).toEqual([true, true]);
+    expect(restaurantAllowed(OPEN_GRANT, 'x')).toBe(true);
+    for (const bad of ['a', [1], ['UPPER'], ['*', 'a'], ['-a'], [''], null]) {
+      const r = await auth.verify(await hs({ restaurants: bad }, exp));
+      expect(r.ok ? '' : r.message).toMatch(/restaurants/);
+    }
   });
 });
 

@@ -1,9 +1,13 @@
-// Signed subscription tokens (JWT, HS256 or RS256): who may subscribe, to which categories, until when.
+// Signed subscription tokens (JWT, HS256 or RS256): who may subscribe, to which restaurants and categories, until when.
 import { errors, importSPKI, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
-import { normalizeCategories, type SubscriptionOptions } from '@dish-live/protocol';
+import { DEFAULT_RESTAURANT, isRestaurantId, normalizeCategories, type SubscriptionOptions } from '@dish-live/protocol';
 
-/** What a verified token grants: `categories` undefined means every category; `expiresAt` in ms, undefined never. */
+/**
+ * What a verified token grants: `restaurants` undefined means every restaurant, `categories` undefined every category;
+ * `expiresAt` in ms, undefined never.
+ */
 export interface Grant {
+  restaurants: readonly string[] | undefined;
   categories: readonly string[] | undefined;
   expiresAt: number | undefined;
 }
@@ -17,7 +21,7 @@ export interface SubscriptionAuthConfig {
 }
 
 /** Everything, for ever: what a connection gets when tokens are not required and it presents none. */
-export const OPEN_GRANT: Grant = Object.freeze({ categories: undefined, expiresAt: undefined });
+export const OPEN_GRANT: Grant = Object.freeze({ restaurants: undefined, categories: undefined, expiresAt: undefined });
 
 /** Tokens are at most this long; longer ones are refused before any crypto runs. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -61,8 +65,8 @@ export class SubscriptionAuth {
   }
 
   /**
-   * Verifies a token (signature, algorithm, `exp` present and not past, `nbf`) and reads its `categories` claim. No
-   * token: the open grant when tokens are optional, a refusal when they are required.
+   * Verifies a token (signature, algorithm, `exp` present and not past, `nbf`) and reads its `restaurants` and
+   * `categories` claims. No token: the open grant when tokens are optional, a refusal when they are required.
    */
   async verify(token: string | undefined): Promise<AuthResult> {
     if (token === undefined || token === '') {
@@ -83,13 +87,31 @@ export class SubscriptionAuth {
         // An empty list grants no category (chat only), unlike an absent claim.
         categories = normalized.categories ?? [];
       }
-      return { ok: true, grant: { categories, expiresAt: payload.exp! * 1000 } };
+      const restaurants = restaurantsClaim(payload.restaurants);
+      if (restaurants === false) return { ok: false, message: 'token claim restaurants must be an array of restaurant ids, or ["*"]' };
+      return { ok: true, grant: { restaurants, categories, expiresAt: payload.exp! * 1000 } };
     } catch (err) {
       if (err instanceof errors.JWTExpired) return { ok: false, message: 'token expired' };
       if (err instanceof errors.JOSEError) return { ok: false, message: `invalid token (${err.code})` };
       return { ok: false, message: 'invalid token' };
     }
   }
+}
+
+/**
+ * The restaurants a token names: `["*"]` is every one (undefined); a token without the claim was minted for the one
+ * restaurant of the first wave and reads `default` only; false when the claim is malformed.
+ */
+function restaurantsClaim(claim: unknown): readonly string[] | undefined | false {
+  if (claim === undefined) return [DEFAULT_RESTAURANT];
+  if (!Array.isArray(claim) || claim.length > 10_000) return false;
+  if (claim.length === 1 && claim[0] === '*') return undefined;
+  return claim.every(isRestaurantId) ? claim : false;
+}
+
+/** Whether a grant reads `restaurant`. */
+export function restaurantAllowed(grant: Grant, restaurant: string): boolean {
+  return grant.restaurants === undefined || grant.restaurants.includes(restaurant);
 }
 
 /** The token a request carries: `?token=` (an EventSource cannot set headers) first, else `Authorization: Bearer`. */
