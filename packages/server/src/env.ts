@@ -41,11 +41,11 @@ export interface ConfigProblem {
 }
 
 /**
- * A bad value as an error may show it: write tokens never, a Redis URL without its password (both end up in logs
- * that more people read than the environment).
+ * A bad value as an error may show it: write tokens and signing secrets never, a Redis URL without its password
+ * (both end up in logs that more people read than the environment).
  */
 function shown(variable: string, value: string): string {
-  if (variable.endsWith('_TOKENS')) return '***';
+  if (/_(TOKENS|SECRET)$/.test(variable)) return '***';
   return value.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
