@@ -1,7 +1,7 @@
 // Environment configuration every gateway reads: the service basics plus the hub's limits, origins, proxies and tokens.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { LIMITS } from '@dish-live/protocol';
-import { allowedOriginsEnv, boolEnv, intEnv, loadEnv, serviceEnv, trustProxyEnv } from '@dish-live/server';
+import { allowedOriginsEnv, boolEnv, intEnv, loadEnv, serviceEnv, subscriptionEnv, trustProxyEnv } from '@dish-live/server';
 
 /** An integer of at least `min`. */
 export const atLeast = (min: number, fallback: number) => intEnv(min, Infinity, fallback);
@@ -34,12 +34,7 @@ export const gatewayEnv = {
   TRUST_PROXY: trustProxyEnv,
   /** Whether chat needs a write token, as on the dish service: then chat over the socket is refused (post it to /api/chat). */
   CHAT_REQUIRES_TOKEN: boolEnv(false),
-  /** HS256 secret for subscription tokens (at least 32 characters). */
-  SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  /** RS256 public key (PEM, SPKI) for subscription tokens. */
-  SUBSCRIBE_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
-  /** Whether a token is needed to subscribe; default: true when a key is set, false otherwise. */
-  SUBSCRIBE_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+  ...subscriptionEnv,
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;

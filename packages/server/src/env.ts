@@ -24,6 +24,19 @@ export const boolEnv = (fallback: boolean) =>
 export const portEnv = (fallback: number) => intEnv(0, 65_535, fallback);
 
 /** What every service reads to listen, log and reach Redis. */
+/**
+ * Subscription keys, read by the gateways (who may subscribe) and the dish service (who may read a restaurant): with a
+ * key set, a token whose `restaurants` claim names the restaurant is needed.
+ */
+export const subscriptionEnv = {
+  /** HS256 secret for subscription tokens (at least 32 characters). */
+  SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** RS256 public key (PEM, SPKI) for subscription tokens. */
+  SUBSCRIBE_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+  /** Whether a token is needed; default: true when a key is set, false otherwise. */
+  SUBSCRIBE_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+};
+
 export const serviceEnv = {
   HOST: z.string().min(1).default('0.0.0.0'),
   REDIS_URL: z

@@ -1,6 +1,6 @@
 // The server kit every service shares: configuration, logging, Redis, HTTP answers (headers, problems, probes),
 // metrics, shutdown, and the gateways' admission (origin, client address, connection limits, subscription tokens).
-export { loadEnv, ConfigError, intEnv, boolEnv, portEnv, serviceEnv, LOG_LEVELS, type LogLevel, type ConfigProblem } from './env.js';
+export { loadEnv, ConfigError, intEnv, boolEnv, portEnv, serviceEnv, subscriptionEnv, LOG_LEVELS, type LogLevel, type ConfigProblem } from './env.js';
 export { allowedOriginsEnv, originAllowed, sameOrigin, type AllowedOrigins } from './origin.js';
 export { clientAddress, normalizeAddress } from './address.js';
 export { isTrusted, trustProxyEnv } from './trusted-proxies.js';

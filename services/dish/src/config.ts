@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { BlockList } from 'node:net';
 import { DEFAULT_RESTAURANT, isRestaurantId, LIMITS } from '@dish-live/protocol';
 import {
-  allowedOriginsEnv, boolEnv, ConfigError, intEnv as int, loadEnv, portEnv, serviceEnv, trustProxyEnv,
+  allowedOriginsEnv, boolEnv, ConfigError, intEnv as int, loadEnv, portEnv, serviceEnv, subscriptionEnv, trustProxyEnv,
   type AllowedOrigins, type LogLevel,
 } from '@dish-live/server';
 import type { SubscriptionAuthConfig } from './read-scope.js';
@@ -64,14 +64,8 @@ const envShape = {
     .transform((v) => [...new Set(v.split(',').map((id) => id.trim()).filter((id) => id.length > 0))])
     .refine((ids) => ids.length > 0 && ids.every(isRestaurantId), 'expected restaurant ids (a-z, 0-9 and "-", up to 40 characters), comma-separated')
     .refine((ids) => ids.length <= MAX_SIM_RESTAURANTS, `at most ${MAX_SIM_RESTAURANTS} restaurants`),
-  // Read scope, with the gateways' variables and meaning (packages/fanout/src/gateway-env.ts): with a key set, every
-  // read of a restaurant needs a subscription token whose `restaurants` claim names it.
-  /** HS256 secret for subscription tokens (at least 32 characters). */
-  SUBSCRIBE_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  /** RS256 public key (PEM, SPKI) for subscription tokens. */
-  SUBSCRIBE_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
-  /** Whether a read needs a token; default: true when a key is set, false otherwise. */
-  SUBSCRIBE_TOKEN_REQUIRED: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+  // Read scope, with the gateways' variables and meaning.
+  ...subscriptionEnv,
 };
 
 
