@@ -46,14 +46,30 @@ local function dish_json(h)
     ',"sold":' .. h.sold .. ',"version":' .. h.version .. ',"updatedAt":' .. h.updatedAt .. '}'
 end
 
+-- The wire form of an event, as published and as clients receive it.
+local function envelope_of(id, prev, type, ts, data_json)
+  return '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}'
+end
+
 -- Appends one event to the stream, records it as the last id and publishes the envelope with its id and prev on the
--- restaurant's sharded channel (SPUBLISH: the same call on a standalone Redis and a cluster).
--- Returns the new id, the prev it was chained to and the envelope as published.
+-- restaurant's sharded channel (SPUBLISH: the same call on a standalone Redis and a cluster). An empty channel
+-- publishes nothing: with WRITE_MIN_REPLICAS the caller publishes once replicas confirmed the write (confirm.lua).
+-- Returns the new id, the prev it was chained to and the envelope.
 local function emit(stream, last_key, channel, maxlen, type, ts, data_json)
   local prev = redis.call('GET', last_key) or '0-0'
   local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', type, 'ts', ts, 'prev', prev, 'data', data_json)
   redis.call('SET', last_key, id)
-  local envelope = '{"id":"' .. id .. '","prev":"' .. prev .. '","type":"' .. type .. '","ts":' .. ts .. ',"data":' .. data_json .. '}'
-  redis.call('SPUBLISH', channel, envelope)
+  local envelope = envelope_of(id, prev, type, ts, data_json)
+  if channel ~= '' then redis.call('SPUBLISH', channel, envelope) end
   return id, prev, envelope
+end
+
+-- Stream ids compared as (milliseconds, sequence): -1, 0 or 1.
+local function compare_ids(a, b)
+  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
+  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
+  a_ms, a_seq, b_ms, b_seq = tonumber(a_ms), tonumber(a_seq), tonumber(b_ms), tonumber(b_seq)
+  if a_ms ~= b_ms then return a_ms < b_ms and -1 or 1 end
+  if a_seq ~= b_seq then return a_seq < b_seq and -1 or 1 end
+  return 0
 end

@@ -31,3 +31,18 @@ export class OrderMismatchError extends Error {
     this.name = 'OrderMismatchError';
   }
 }
+
+/**
+ * A write that fewer replicas than WRITE_MIN_REPLICAS confirmed in time: it may or may not survive a failover, and is
+ * neither acknowledged nor published (a later confirmed write publishes it, if it is still there).
+ */
+export class ReplicationTimeoutError extends Error {
+  constructor(
+    readonly restaurant: string,
+    readonly replicas: number,
+    readonly wanted: number,
+  ) {
+    super(`restaurant ${restaurant}: ${replicas} of ${wanted} replicas confirmed the write in time`);
+    this.name = 'ReplicationTimeoutError';
+  }
+}

@@ -1,8 +1,9 @@
 // The event log: every write (dish state + stream + publish in one script call) and every read of it.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   bucketStart,
+  compareStreamIds,
   isStreamId,
   LIMITS,
   ZERO_ID,
@@ -18,9 +19,10 @@ import {
   type Snapshot,
 } from '@dish-live/protocol';
 import { bucketFromHash, dishFromHash, entryPrev, envelopeJson, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
-import { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from './errors.js';
+import { DishExistsError, DishNotFoundError, OrderMismatchError, ReplicationTimeoutError, VersionConflictError } from './errors.js';
 import { brokerKeys, type BrokerKeys } from './keys.js';
-import { defineScripts, type Reply, type ScriptClient } from './scripts.js';
+import type { RedisClient } from './redis-client.js';
+import { defineScripts, type Reply, type ScriptClient, type ScriptName, type ScriptPipeline } from './scripts.js';
 
 export interface EventLogOptions {
   /** The deployment's key prefix (tests use their own). */
@@ -37,6 +39,11 @@ export interface EventLogOptions {
   orderRetentionMs?: number;
   /** The sales history a snapshot carries: the span the dashboard draws. */
   snapshotSalesWindowMs?: number;
+  /**
+   * WRITE_MIN_REPLICAS / WRITE_REPLICA_TIMEOUT_MS: with replicas required, a write is acknowledged and published only
+   * once that many replicas hold it, and reads (snapshots, replays, gap fills) see only such events.
+   */
+  durability?: { minReplicas: number; replicaTimeoutMs: number };
 }
 
 export type OrderOutcome =
@@ -67,8 +74,11 @@ export class EventLog {
   readonly snapshotSalesWindowMs: number;
   readonly #redis: ScriptClient;
   readonly #closedBuckets = new Map<number, SalesBucket>();
+  /** Replicas a write waits for (0: none, and scripts publish their events themselves). */
+  readonly #minReplicas: number;
+  readonly #replicaTimeoutMs: number;
 
-  constructor(redis: Redis, options: EventLogOptions = {}) {
+  constructor(redis: RedisClient, options: EventLogOptions = {}) {
     this.keys = brokerKeys(options.prefix, options.restaurant);
     this.streamMaxLen = options.streamMaxLen ?? DEFAULT_STREAM_MAXLEN;
     this.salesBucketMs = options.salesBucketMs ?? DEFAULT_SALES_BUCKET_MS;
@@ -76,6 +86,13 @@ export class EventLog {
     this.orderRetentionMs = options.orderRetentionMs ?? DEFAULT_ORDER_RETENTION_MS;
     this.snapshotSalesWindowMs = options.snapshotSalesWindowMs ?? LIMITS.snapshotSalesWindowMs;
     this.#redis = defineScripts(redis);
+    this.#minReplicas = options.durability?.minReplicas ?? 0;
+    this.#replicaTimeoutMs = options.durability?.replicaTimeoutMs ?? 1000;
+  }
+
+  /** The channel the scripts publish on; none with replicas required (published once confirmed instead). */
+  get #scriptChannel(): string {
+    return this.#minReplicas > 0 ? '' : this.keys.channel;
   }
 
   async createDish(input: CreateDish): Promise<Dish> {
@@ -109,18 +126,21 @@ export class EventLog {
     let bucket = bucketStart(Date.now(), this.salesBucketMs);
     let reply: [string, string];
     for (let attempt = 0; ; attempt++) {
-      reply = (await this.#redis.dishLiveApplyOrder(
+      reply = (await this.#write('dishLiveApplyOrder', [
         5 + dishKeys.length,
         k.events, k.last, k.order(orderId), k.salesIndex, k.salesBucket(bucket), ...dishKeys,
-        k.channel, this.streamMaxLen, orderId, salesPrefix(k), this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
+        this.#scriptChannel, this.streamMaxLen, orderId, salesPrefix(k), this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
         orderFingerprint(items), ...pairs,
-      )) as [string, string];
+      ], (r) => ((r as string[])[0] === 'new' ? newestOrderEvent((r as string[])[1]!) : undefined))) as [string, string];
       if (reply[0] !== 'bucket' || attempt >= STALE_RETRIES) break;
       bucket = Number(reply[1]);
     }
     if (reply[0] === 'bucket') throw new Error(`order ${orderId}: the sales bucket kept moving`);
     if (reply[0] === 'mismatch') throw new OrderMismatchError(orderId);
-    return { outcome: storedOutcome(reply[1]).outcome, replayed: reply[0] === 'existing' };
+    const { outcome } = storedOutcome(reply[1]);
+    // Asked again after a 503: its events may still wait for replicas, and its answer must not come before them.
+    if (reply[0] === 'existing' && outcome.status === 'applied') await this.#awaitReplicasOf(outcome.events.at(-1));
+    return { outcome, replayed: reply[0] === 'existing' };
   }
 
   async orderOutcome(orderId: string): Promise<StoredOutcome | undefined> {
@@ -131,8 +151,10 @@ export class EventLog {
   async appendChat(chat: ChatInput): Promise<DishEvent> {
     const data = { author: chat.author, text: chat.text };
     const k = this.keys;
-    const [id, prev, ts] = (await this.#redis.dishLiveAppendEvent(
-      k.events, k.last, k.chatRecent, k.channel, this.streamMaxLen, 'chat.message', JSON.stringify(data), LIMITS.recentChat,
+    const [id, prev, ts] = (await this.#write(
+      'dishLiveAppendEvent',
+      [k.events, k.last, k.chatRecent, this.#scriptChannel, this.streamMaxLen, 'chat.message', JSON.stringify(data), LIMITS.recentChat],
+      (r) => (r as string[])[0],
     )) as [string, string, string];
     return { id, prev, type: 'chat.message', ts: Number(ts), data };
   }
@@ -152,15 +174,83 @@ export class EventLog {
    * in stream order: the one read of the stream behind replays and the live feed's gap fills alike.
    */
   async range(start: string, end: string, count: number): Promise<DishEvent[]> {
-    return (await this.#entries(start, end, count)).map(eventFromEntry);
+    return (await this.#entries(start, end === '+' ? await this.#visibleEnd() : end, count)).map(eventFromEntry);
+  }
+
+  /** The end of the stream readers may see: all of it, or with replicas required up to the confirmed mark. */
+  async #visibleEnd(): Promise<string> {
+    return this.#minReplicas === 0 ? '+' : this.lastId();
   }
 
   async #entries(start: string, end: string, count: number): Promise<StreamEntry[]> {
     return this.#redis.xrange(this.keys.events, start, end, 'COUNT', count);
   }
 
+  /** The newest event readers may see: the last one, or with replicas required the last one they confirmed. */
   async lastId(): Promise<string> {
-    return (await this.#redis.get(this.keys.last)) ?? ZERO_ID;
+    if (this.#minReplicas === 0) return (await this.#redis.get(this.keys.last)) ?? ZERO_ID;
+    const [confirmed, last] = await this.#redis.mget(this.keys.confirmed, this.keys.last);
+    // No mark yet: a log written before replicas were required, all of it as confirmed as it will ever be.
+    return confirmed ?? last ?? ZERO_ID;
+  }
+
+  /**
+   * Runs a write script. With replicas required, WAIT follows it in the same pipeline (the same connection, right
+   * after it, so it covers it) and its events are published once confirmed; too few replicas in time throws
+   * ReplicationTimeoutError and publishes nothing. `newest` picks the newest event id out of the reply (none: no event).
+   */
+  async #write(script: ScriptName, args: (string | number)[], newest: (reply: Reply) => string | undefined): Promise<Reply> {
+    if (this.#minReplicas === 0) return this.#redis[script](...args);
+    const pipeline = this.#redis.pipeline() as ScriptPipeline;
+    pipeline[script](...args);
+    pipeline.wait(this.#minReplicas, this.#replicaTimeoutMs);
+    const [[err, reply], [waitErr, replicas]] = (await pipeline.exec()) as [Error | null, unknown][] as [[Error | null, Reply], [Error | null, number]];
+    if (err) throw err;
+    const id = newest(reply);
+    if (id === undefined) return reply;
+    if (waitErr) throw waitErr;
+    if (replicas < this.#minReplicas) throw new ReplicationTimeoutError(this.keys.restaurant, replicas, this.#minReplicas);
+    await this.#publishConfirmed(id);
+    return reply;
+  }
+
+  /**
+   * An event written earlier, perhaps by another connection whose WAIT timed out: a small write of this connection on
+   * the restaurant's slot comes after it in the replication stream, so a WAIT on that covers it too.
+   */
+  async #awaitReplicasOf(id: string | undefined): Promise<void> {
+    if (this.#minReplicas === 0 || id === undefined) return;
+    if (compareStreamIds(await this.lastId(), id) >= 0) return;
+    const pipeline = this.#redis.pipeline();
+    pipeline.incr(`${this.keys.base}dish:fence`);
+    pipeline.wait(this.#minReplicas, this.#replicaTimeoutMs);
+    const [, [waitErr, replicas]] = (await pipeline.exec()) as [[Error | null, unknown], [Error | null, number]];
+    if (waitErr) throw waitErr;
+    if (replicas < this.#minReplicas) throw new ReplicationTimeoutError(this.keys.restaurant, replicas, this.#minReplicas);
+    await this.#publishConfirmed(id);
+  }
+
+  /** Publishes, in order, every event up to `id` not yet published, and moves the confirmed mark there. */
+  async #publishConfirmed(id: string): Promise<void> {
+    const k = this.keys;
+    for (;;) {
+      const mark = String(await this.#redis.dishLiveConfirm(k.events, k.confirmed, k.channel, id, CONFIRM_PAGE));
+      if (mark === ZERO_ID || compareStreamIds(mark, id) >= 0) return;
+    }
+  }
+
+  /**
+   * With replicas required, a read that saw the state as of `id` is served only once `id` is confirmed: the writes
+   * in flight confirm within the replica timeout, or the read fails (503) rather than show what a failover could take
+   * back.
+   */
+  async #confirmedAt(id: string): Promise<void> {
+    if (this.#minReplicas === 0) return;
+    const deadline = Date.now() + this.#replicaTimeoutMs;
+    while (compareStreamIds(await this.lastId(), id) < 0) {
+      if (Date.now() > deadline) throw new ReplicationTimeoutError(this.keys.restaurant, 0, this.#minReplicas);
+      await sleep(5);
+    }
   }
 
   /** Every dish and the id of the last event they include, read atomically (no sales, no chat). */
@@ -169,6 +259,7 @@ export class EventLog {
     const [last, dishes] = (await this.#withDishKeys((dishKeys) =>
       this.#redis.dishLiveReadDishes(2 + dishKeys.length, k.last, k.dishIndex, ...dishKeys, dishPrefix(k)),
     )) as [string, string[][]];
+    await this.#confirmedAt(last);
     return { id: last, dishes: dishes.map((flat) => dishFromHash(flatToRecord(flat))).sort(byId) };
   }
 
@@ -208,6 +299,7 @@ export class EventLog {
         dishPrefix(k), salesPrefix(k), String(oldest), maxBuckets, LIMITS.recentChat, this.salesBucketMs, openKeys.length,
       ),
     )) as [string, string[][], string[], (string | string[])[], string[]];
+    await this.#confirmedAt(last);
     const openBuckets = new Map<number, SalesBucket>();
     for (let i = 0; i + 1 < open.length; i += 2) {
       const t = Number(open[i]);
@@ -240,7 +332,7 @@ export class EventLog {
     if (!isStreamId(since)) return { recovered: false };
     // One read, inclusive of `since` (its presence proves the window still covers it: an id trimmed away, between
     // entries or in the future is not found) and one past the limit (`more`).
-    const read = await this.#entries(since, '+', since === ZERO_ID ? limit + 1 : limit + 2);
+    const read = await this.#entries(since, await this.#visibleEnd(), since === ZERO_ID ? limit + 1 : limit + 2);
     const first = read[0];
     let entries: StreamEntry[];
     if (since === ZERO_ID) {
@@ -313,8 +405,10 @@ export class EventLog {
 
   async #writeDish(op: 'create' | 'update' | 'delete', id: string, ifVersion: string, fields: string[]): Promise<string> {
     const k = this.keys;
-    const reply = (await this.#redis.dishLiveWriteDish(
-      k.dish(id), k.dishIndex, k.events, k.last, k.channel, this.streamMaxLen, op, id, ifVersion, ...fields,
+    const reply = (await this.#write(
+      'dishLiveWriteDish',
+      [k.dish(id), k.dishIndex, k.events, k.last, this.#scriptChannel, this.streamMaxLen, op, id, ifVersion, ...fields],
+      (r) => ((r as Reply[])[0] === 'ok' ? ((r as Reply[])[2] as string) : undefined),
     )) as Reply[];
     switch (reply[0]) {
       case 'ok':
@@ -327,6 +421,15 @@ export class EventLog {
         throw new VersionConflictError(id, Number(ifVersion), Number(reply[1]));
     }
   }
+}
+
+/** Events one confirm call publishes at most (a backlog left by timed-out writes goes out in such pages). */
+const CONFIRM_PAGE = 1000;
+
+/** The newest event of a stored order outcome (none for a rejected order). */
+function newestOrderEvent(json: string): string | undefined {
+  const { outcome } = storedOutcome(json);
+  return outcome.status === 'applied' ? outcome.events.at(-1) : undefined;
 }
 
 /** How often a read or an order is tried again when the keys it declared were not the ones it needed. */

@@ -2,13 +2,13 @@
 // from the stream.
 import { compareStreamIds, type DishEvent } from '@dish-live/protocol';
 import type { EventLog } from './event-log.js';
-import type { ShardSubscriber } from './shard-subscriber.js';
+import type { Channels } from './shard-subscriber.js';
 
 export interface LiveFeedOptions {
   /** Gap fills and the last-id check read the log. */
   log: EventLog;
   /** The process's subscriber connection, shared by every restaurant it follows. */
-  channels: ShardSubscriber;
+  channels: Channels;
   /** The id of the last event the consumer already has; the feed delivers what comes after it. */
   from: string;
   /** Each event once, in stream order; `json` is its wire form. */

@@ -1,5 +1,5 @@
 // The upgrade from the first wave's key layout (one restaurant, keys without a tag) into the restaurant `default`.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { DEFAULT_RESTAURANT } from '@dish-live/protocol';
 import { brokerKeys, registryKeys } from './keys.js';
 
@@ -37,12 +37,17 @@ const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
  * overwrites: a key present under both names stops the migration with an error naming it.
  */
 export async function migrateFirstWave(
-  redis: Redis,
+  redis: RedisClient,
   prefix = '',
   onProgress: (progress: MigrationProgress) => void = () => undefined,
 ): Promise<MigrationResult> {
   const layoutKey = registryKeys(prefix).layout;
   if ((await redis.get(layoutKey)) === LAYOUT) return { moved: 0, alreadyCurrent: true };
+  // The first wave ran on one Redis only: a cluster never holds its keys (and could not rename them across slots).
+  if (redis.isCluster) {
+    await redis.set(layoutKey, LAYOUT);
+    return { moved: 0, alreadyCurrent: false };
+  }
   const base = brokerKeys(prefix, DEFAULT_RESTAURANT).base;
   const last = new Set(LAST_KEYS.map((suffix) => prefix + suffix));
   let moved = 0;

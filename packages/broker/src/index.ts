@@ -3,9 +3,11 @@
 export { EventLog, orderFingerprint } from './event-log.js';
 export type { EventLogOptions, OrderOutcome, ReplayResult, StoredOutcome } from './event-log.js';
 export { LiveFeed, type LiveFeedOptions } from './feed.js';
-export { ShardSubscriber, type ChannelListener } from './shard-subscriber.js';
+export { ShardSubscriber, type ChannelListener, type Channels } from './shard-subscriber.js';
+export { ClusterChannels, type ClusterChannelsOptions } from './cluster-channels.js';
+export type { RedisClient } from './redis-client.js';
 export { brokerKeys, registryKeys, restaurantTag, type BrokerKeys } from './keys.js';
 export { Restaurants, RestaurantExistsError, tokenDigest } from './restaurants.js';
 export { migrateFirstWave, MigrationConflictError, type MigrationProgress, type MigrationResult } from './first-wave.js';
 export { RateLimiter, type RateLimit, type RateDecision } from './rate-limiter.js';
-export { DishExistsError, DishNotFoundError, OrderMismatchError, VersionConflictError } from './errors.js';
+export { DishExistsError, DishNotFoundError, OrderMismatchError, ReplicationTimeoutError, VersionConflictError } from './errors.js';

@@ -11,6 +11,11 @@ export interface BrokerKeys {
   events: string;
   /** The id of the newest event: `…dish:last`. */
   last: string;
+  /**
+   * With WRITE_MIN_REPLICAS: the newest event replicas were confirmed to hold (`…dish:confirmed`); events are published
+   * and read only up to it, so nobody sees one a failover could take back.
+   */
+  confirmed: string;
   /** The sharded pub/sub channel events are published on (SPUBLISH). */
   channel: string;
   /** The set of dish ids. */
@@ -37,6 +42,7 @@ export function brokerKeys(prefix = '', restaurant: string = DEFAULT_RESTAURANT)
     base,
     events: `${base}dish:events`,
     last: `${base}dish:last`,
+    confirmed: `${base}dish:confirmed`,
     channel: `${base}dish:events`,
     dishIndex: `${base}dishes`,
     salesIndex: `${base}sales:buckets`,

@@ -1,5 +1,5 @@
 // Rate limits kept in Redis, so every replica of a service counts against the same budget.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { defineScripts, type ScriptClient } from './scripts.js';
 
 export interface RateLimit {
@@ -15,7 +15,7 @@ export class RateLimiter {
   readonly #redis: ScriptClient;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix = '',
   ) {
     this.#redis = defineScripts(redis);

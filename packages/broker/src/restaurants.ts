@@ -1,6 +1,6 @@
 // The restaurant registry: which restaurants exist, their names, and the write tokens scoped to one of them.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { DEFAULT_RESTAURANT, type Restaurant } from '@dish-live/protocol';
 import { registryKeys } from './keys.js';
 
@@ -19,7 +19,7 @@ export class Restaurants {
   readonly keys: ReturnType<typeof registryKeys>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix = '',
   ) {
     this.keys = registryKeys(prefix);

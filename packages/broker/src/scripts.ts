@@ -1,6 +1,7 @@
 // Loads the Lua scripts of ../lua (each with lib.lua prepended) onto an ioredis client with defineCommand.
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 const luaFile = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -11,15 +12,19 @@ const SCRIPTS = {
   dishLiveReadSnapshot: { file: 'read-snapshot' },
   dishLiveReadDishes: { file: 'read-dishes' },
   dishLiveRateLimit: { file: 'rate-limit', numberOfKeys: 1 },
+  dishLiveConfirm: { file: 'confirm', numberOfKeys: 2 },
 } as const;
 
 type Reply = string | number | null | Reply[];
-type ScriptName = keyof typeof SCRIPTS;
-export type ScriptClient = Redis & Record<ScriptName, (...args: (string | number)[]) => Promise<Reply>>;
+export type ScriptName = keyof typeof SCRIPTS;
+type Scripts<R> = Record<ScriptName, (...args: (string | number)[]) => R>;
+export type ScriptClient = RedisClient & Scripts<Promise<Reply>>;
+/** A pipeline carries the scripts too (ioredis defines them on it). */
+export type ScriptPipeline = ChainableCommander & Scripts<unknown>;
 
 let sources: Record<ScriptName, string> | undefined;
 
-export function defineScripts(redis: Redis): ScriptClient {
+export function defineScripts(redis: RedisClient): ScriptClient {
   sources ??= Object.fromEntries(
     Object.entries(SCRIPTS).map(([name, { file }]) => [name, `${luaFile('lib')}\n${luaFile(file)}`]),
   ) as Record<ScriptName, string>;

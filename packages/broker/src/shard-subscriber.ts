@@ -13,7 +13,18 @@ export interface ChannelListener {
   error(err: Error): void;
 }
 
-export class ShardSubscriber {
+/** A process's sharded subscriptions: one connection (standalone Redis), or one per primary (a Redis Cluster). */
+export interface Channels {
+  /** True while every channel is subscribed. */
+  readonly live: boolean;
+  readonly channelCount: number;
+  /** Subscribes `channel`; resolves once Redis confirmed it, so nothing published after that is missed. */
+  listen(channel: string, listener: ChannelListener): Promise<void>;
+  /** Releases `channel`: its listener hears nothing more. */
+  unlisten(channel: string): Promise<void>;
+}
+
+export class ShardSubscriber implements Channels {
   readonly #redis: Redis;
   readonly #listeners = new Map<string, ChannelListener>();
   #live: boolean;
@@ -72,6 +83,14 @@ export class ShardSubscriber {
     // Sent even while the connection is down: ioredis queues it after its own re-subscription, so a restaurant let go
     // meanwhile does not come back as a subscription nobody listens to.
     await this.#redis.sunsubscribe(channel).catch(() => undefined);
+  }
+
+  /**
+   * Drops `channel`'s listener without telling Redis: its node no longer serves the channel's slot (the cluster moved
+   * it) or is gone, and the connection is about to be closed or will never hear of it again.
+   */
+  forget(channel: string): void {
+    this.#listeners.delete(channel);
   }
 
   /** Stops listening on the connection (the owner closes it). */

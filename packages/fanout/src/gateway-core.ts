@@ -1,11 +1,11 @@
 // What every gateway starts the same way before its transport: logger, Redis, the restaurants' logs, metrics,
 // admission, hub.
-import { EventLog, Restaurants, ShardSubscriber } from '@dish-live/broker';
+import { ClusterChannels, EventLog, Restaurants, ShardSubscriber, type Channels, type RedisClient } from '@dish-live/broker';
 import {
-  checkFileLimit, connectBlocking, connectRedis, ConnectionLimits, createInstanceId, createLogger, Gate, SubscriptionAuth,
-  type Logger,
+  checkFileLimit, connectBlocking, connectRedis, ConnectionLimits, createInstanceId, createLogger, durability, Gate, redisTarget,
+  SubscriptionAuth, type Logger,
 } from '@dish-live/server';
-import type { Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { GatewayConfig } from './gateway-env.js';
 import { Hub } from './hub.js';
 import { createMetrics, type FanoutMetrics } from './metrics.js';
@@ -17,7 +17,7 @@ export interface GatewayCore<S extends Sink> {
   auth: SubscriptionAuth;
   /** Who may connect: a transport asks it with what it read off the request. */
   gate: Gate;
-  redis: Redis;
+  redis: RedisClient;
   metrics: FanoutMetrics;
   hub: Hub<S>;
   /** Closes both Redis connections. */
@@ -41,12 +41,15 @@ export async function startGatewayCore<S extends Sink>(
   const log = createLogger(service, config.LOG_LEVEL, instance);
   const auth = await SubscriptionAuth.create(config);
   checkFileLimit(config.MAX_CONNECTIONS, log);
-  const redis = connectRedis(config.REDIS_URL, log, { name: `dish-live:cmd:${instance}`, failFast: false });
-  const subscriber = connectBlocking(config.REDIS_URL, log, feedConnectionName(instance));
+  const target = redisTarget(config);
+  const redis = connectRedis(target, log, { name: `dish-live:cmd:${instance}`, failFast: false });
+  const { channels, quit: quitChannels } = subscribe(target, redis, log, instance);
+  const writes = durability(config);
   const logFor = (restaurant: string) =>
     new EventLog(redis, {
       prefix: config.KEY_PREFIX,
       restaurant,
+      durability: writes,
       streamMaxLen: config.STREAM_MAXLEN,
       salesBucketMs: config.SALES_BUCKET_MS,
       snapshotSalesWindowMs: config.SNAPSHOT_SALES_WINDOW_MS,
@@ -54,7 +57,7 @@ export async function startGatewayCore<S extends Sink>(
   const registry = new Restaurants(redis, config.KEY_PREFIX);
   const metrics = createMetrics(transport.name);
   const hub = new Hub<S>({
-    logFor, channels: new ShardSubscriber(subscriber), transport, logger: log, metrics, instance,
+    logFor, channels, transport, logger: log, metrics, instance,
     ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS, coalesceMs: config.COALESCE_MS,
     restaurantGraceMs: config.RESTAURANT_GRACE_MS, restaurantBudgetBytes: config.RESTAURANT_MEMORY_BUDGET_MB * 1024 * 1024,
   });
@@ -74,7 +77,21 @@ export async function startGatewayCore<S extends Sink>(
   return {
     instance, log, auth, gate, redis, metrics, hub,
     async quitRedis() {
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      await Promise.allSettled([redis.quit(), quitChannels()]);
     },
   };
+}
+
+/**
+ * The sharded subscriptions: one connection to a standalone Redis, or on a cluster one per primary that owns a live
+ * restaurant's slot (each named like the standalone one, so operators and tests find them by CLIENT LIST).
+ */
+function subscribe(target: ReturnType<typeof redisTarget>, redis: RedisClient, log: Logger, instance: string): { channels: Channels; quit: () => Promise<unknown> } {
+  const name = feedConnectionName(instance);
+  if ('url' in target) {
+    const subscriber = connectBlocking(target.url, log, name);
+    return { channels: new ShardSubscriber(subscriber), quit: () => subscriber.quit() };
+  }
+  const channels = new ClusterChannels(redis as Cluster, { connect: (node) => connectBlocking(node, log, name) });
+  return { channels, quit: () => channels.close() };
 }

@@ -2,7 +2,7 @@
 // backpressure. Every event is framed once per group of its restaurant; the only per-client work on the hot path is a
 // write, and nothing on it grows with the number of restaurants.
 import { DEFAULT_RESTAURANT, type DishEvent, type ServerMessage, type SubscriptionOptions } from '@dish-live/protocol';
-import type { EventLog, ShardSubscriber } from '@dish-live/broker';
+import type { Channels, EventLog } from '@dish-live/broker';
 import { throttledWarn, type Logger } from '@dish-live/server';
 import { Backpressure } from './backpressure.js';
 import { Connection } from './connection.js';
@@ -16,7 +16,7 @@ export interface HubOptions<S extends Sink = Sink> {
   /** A restaurant's event log: reads (snapshot, replays, gap fills) and the chat its clients write. */
   logFor: (restaurant: string) => EventLog;
   /** The process's subscriber connection, shared by every live restaurant. */
-  channels: ShardSubscriber;
+  channels: Channels;
   transport: Transport<S>;
   logger: Logger;
   metrics: FanoutMetrics;

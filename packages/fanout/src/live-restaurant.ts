@@ -1,7 +1,7 @@
 // One restaurant a gateway follows while it has clients: its event log, its live view (view, ring, feed), its filter
 // groups and catch-up, and who holds it (connections, and admissions on their way to becoming one).
 import type { DishEvent } from '@dish-live/protocol';
-import type { EventLog, ShardSubscriber } from '@dish-live/broker';
+import type { Channels, EventLog } from '@dish-live/broker';
 import type { Logger } from '@dish-live/server';
 import type { Backpressure } from './backpressure.js';
 import { CatchUp } from './catch-up.js';
@@ -22,7 +22,7 @@ export const RESTAURANT_OVERHEAD_BYTES = 10 * 1024;
 
 /** The process-wide parts every live restaurant serves its clients through: the hub's. */
 export interface RestaurantWiring<S extends Sink> {
-  channels: ShardSubscriber;
+  channels: Channels;
   transport: Transport<S>;
   writer: Writer<S>;
   backpressure: Backpressure<S>;

@@ -1,7 +1,7 @@
 // A process's picture of one restaurant's log: the view a snapshot is cut from, the ring of recent events, and the feed
 // that advances both — reloaded from Redis when the feed finds the stream trimmed past it.
 import { compareStreamIds, type DishEvent, type Snapshot } from '@dish-live/protocol';
-import { LiveFeed, type EventLog, type ShardSubscriber } from '@dish-live/broker';
+import { LiveFeed, type EventLog, type Channels } from '@dish-live/broker';
 import type { Logger } from '@dish-live/server';
 import { RingBuffer } from './ring-buffer.js';
 import { View } from './view.js';
@@ -9,7 +9,7 @@ import { View } from './view.js';
 export interface LiveViewOptions {
   log: EventLog;
   /** The process's subscriber connection. */
-  channels: ShardSubscriber;
+  channels: Channels;
   logger: Logger;
   ringSize: number;
   /** Each event once, in stream order, after the view and the ring took it. */

@@ -1,5 +1,6 @@
 // Environment configuration for every service: zod pieces and one loader whose errors name each bad variable.
 import { z } from 'zod';
+import type { ClusterNode, RedisTarget } from './redis.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,9 +44,47 @@ export const serviceEnv = {
     .string()
     .default('redis://127.0.0.1:6379')
     .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), 'expected a redis:// or rediss:// URL'),
+  /** A Redis Cluster instead of REDIS_URL: `host:port,host:port,…`, any subset of its nodes. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine((v) => v.split(',').every(validClusterNode), 'expected host:port,host:port,… (a port from 1 to 65535)')
+    .transform((v) => v.split(',').map(parseClusterNode))
+    .optional(),
+  /** Replicas that must hold a write before it is acknowledged and published (0: acknowledged once the primary has it). */
+  WRITE_MIN_REPLICAS: intEnv(0, 16, 0),
+  /** How long a write waits for those replicas before it is answered 503. */
+  WRITE_REPLICA_TIMEOUT_MS: intEnv(1, 60_000, 1000),
   KEY_PREFIX: z.string().max(100).default(''),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 };
+
+const CLUSTER_NODE = /^[A-Za-z0-9.:[\]_-]+:([1-9]\d{0,4})$/;
+
+const validClusterNode = (text: string) => CLUSTER_NODE.test(text.trim()) && parseClusterNode(text).port <= 65_535;
+
+function parseClusterNode(text: string): ClusterNode {
+  const node = text.trim();
+  const colon = node.lastIndexOf(':');
+  const port = Number(node.slice(colon + 1));
+  // [::1]:7000 names an IPv6 host by its address without the brackets.
+  return { host: node.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Where the service finds Redis: the cluster when REDIS_CLUSTER_NODES is set, else REDIS_URL. */
+export function redisTarget(e: { REDIS_URL: string; REDIS_CLUSTER_NODES?: ClusterNode[] | undefined }): RedisTarget {
+  return e.REDIS_CLUSTER_NODES ? { clusterNodes: e.REDIS_CLUSTER_NODES } : { url: e.REDIS_URL };
+}
+
+/** What a write waits for before it is acknowledged (WRITE_MIN_REPLICAS, WRITE_REPLICA_TIMEOUT_MS). */
+export interface Durability {
+  minReplicas: number;
+  replicaTimeoutMs: number;
+}
+
+export const durability = (e: { WRITE_MIN_REPLICAS: number; WRITE_REPLICA_TIMEOUT_MS: number }): Durability => ({
+  minReplicas: e.WRITE_MIN_REPLICAS,
+  replicaTimeoutMs: e.WRITE_REPLICA_TIMEOUT_MS,
+});
 
 export interface ConfigProblem {
   variable: string;

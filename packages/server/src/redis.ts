@@ -1,6 +1,15 @@
-// Redis connections for every service, named for operators, with errors logged once per outage rather than per retry.
-import { Redis } from 'ioredis';
+// Redis connections for every service, standalone or a Redis Cluster, named for operators, with errors logged once per
+// outage rather than per retry.
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one URL (REDIS_URL), or any subset of a cluster's nodes (REDIS_CLUSTER_NODES). */
+export type RedisTarget = { url: string } | { clusterNodes: ClusterNode[] };
 
 /** How long a fail-fast command may take before the request fails instead of hanging. */
 const COMMAND_TIMEOUT_MS = 5000;
@@ -17,25 +26,48 @@ export interface RedisOptions {
   failFast: boolean;
 }
 
-export function connectRedis(url: string, log: Logger, { name, failFast }: RedisOptions): Redis {
-  const redis = new Redis(
-    url,
-    failFast
-      ? { connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: 2000, retryStrategy }
-      : { connectionName: name },
-  );
+export function connectRedis(target: RedisTarget, log: Logger, { name, failFast }: RedisOptions): Redis | Cluster {
+  const options = failFast
+    ? { connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: 2000, retryStrategy }
+    : { connectionName: name };
+  const redis = 'url' in target ? new Redis(target.url, options) : connectCluster(target.clusterNodes, options, failFast);
   logOutages(redis, log, name);
   return redis;
 }
 
 /**
- * A connection that blocks (SUBSCRIBE): it must retry for ever (`maxRetriesPerRequest: null`), and soon (ioredis'
- * default backoff, from 50 ms) since a live feed is down while it is away.
+ * A cluster client reading and writing on primaries only (a replica may lag: a read there could miss an acknowledged
+ * write), refreshing its slot map on MOVED and after a failover.
  */
-export function connectBlocking(url: string, log: Logger, name: string): Redis {
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: null });
+function connectCluster(nodes: ClusterNode[], redisOptions: Record<string, unknown>, failFast: boolean): Cluster {
+  return new Cluster(nodes, {
+    redisOptions,
+    scaleReads: 'master',
+    enableOfflineQueue: !failFast,
+    clusterRetryStrategy: retryStrategy,
+    // A primary's replica takes over within the cluster's node timeout; commands to its slots wait for that, retried.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: 2000,
+  });
+}
+
+/**
+ * A connection that blocks (SUBSCRIBE) to a standalone Redis or to one node of a cluster: it must retry for ever
+ * (`maxRetriesPerRequest: null`), and soon (ioredis' default backoff, from 50 ms) since a live feed is down while it
+ * is away.
+ */
+export function connectBlocking(target: string | ClusterNode, log: Logger, name: string): Redis {
+  const options = { connectionName: name, maxRetriesPerRequest: null };
+  const redis = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...target, ...options });
   logOutages(redis, log, name);
   return redis;
+}
+
+/** The target for logs: the URL without its password, or the cluster's seed nodes. */
+export function describeRedis(target: RedisTarget): string {
+  return 'url' in target ? redactRedisUrl(target.url) : `cluster ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
 }
 
 /** The URL without its password, for logs. */
@@ -46,7 +78,7 @@ export function redactRedisUrl(url: string): string {
 }
 
 /** Resolves true once the client is ready, false after `timeoutMs` (Redis may come later; the service runs anyway). */
-export function waitReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+export function waitReady(redis: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const onReady = () => {
@@ -70,7 +102,7 @@ export function isRedisUnavailable(err: unknown): boolean {
 }
 
 /** A down Redis makes ioredis emit an error per reconnect attempt; log the first of a run and the recovery. */
-function logOutages(redis: Redis, log: Logger, connection: string): void {
+function logOutages(redis: Redis | Cluster, log: Logger, connection: string): void {
   let down = false;
   redis.on('error', (err: Error) => {
     if (down) return;

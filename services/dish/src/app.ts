@@ -1,8 +1,7 @@
 // The dish service's HTTP surface: health and metrics, the restaurant registry, one router of a restaurant's API mounted
 // twice (under `/api/restaurants/{rid}`, and under `/api` for `default`), and one error mapping at the end.
 import express, { Router, type Express, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
-import { RateLimiter, type Restaurants } from '@dish-live/broker';
+import { RateLimiter, type Restaurants, type RedisClient } from '@dish-live/broker';
 import {
   healthAnswer, isTrusted, readyAnswer, SECURITY_HEADERS, type Logger, type ProbeAnswer, type SubscriptionAuth,
 } from '@dish-live/server';
@@ -30,7 +29,7 @@ export interface AppDeps {
   subscriptionAuth: SubscriptionAuth;
   /** False until the key layout is current (the first wave's keys moved into `default`): nothing is served before. */
   layoutCurrent: () => boolean;
-  redis: Redis;
+  redis: RedisClient;
   orders: Orders;
   metrics: Metrics;
   logger: Logger;

@@ -10,7 +10,8 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       port: 3000,
       host: '0.0.0.0',
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: { url: 'redis://127.0.0.1:6379' },
+      durability: { minReplicas: 0, replicaTimeoutMs: 1000 },
       apiTokens: [],
       simRate: 0,
       streamMaxLen: 10_000,

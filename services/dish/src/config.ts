@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { BlockList } from 'node:net';
 import { DEFAULT_RESTAURANT, isRestaurantId, LIMITS } from '@dish-live/protocol';
 import {
-  allowedOriginsEnv, boolEnv, ConfigError, intEnv as int, loadEnv, portEnv, serviceEnv, subscriptionEnv, trustProxyEnv,
+  allowedOriginsEnv, boolEnv, ConfigError, durability, intEnv as int, loadEnv, portEnv, redisTarget, serviceEnv, subscriptionEnv,
+  trustProxyEnv, type Durability, type RedisTarget,
   type AllowedOrigins, type LogLevel,
 } from '@dish-live/server';
 import type { SubscriptionAuthConfig } from './read-scope.js';
@@ -72,7 +73,10 @@ const envShape = {
 export interface Config {
   port: number;
   host: string;
-  redisUrl: string;
+  /** REDIS_URL, or the cluster of REDIS_CLUSTER_NODES. */
+  redis: RedisTarget;
+  /** WRITE_MIN_REPLICAS, WRITE_REPLICA_TIMEOUT_MS. */
+  durability: Durability;
   apiTokens: string[];
   simRate: number;
   streamMaxLen: number;
@@ -101,7 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    redisUrl: e.REDIS_URL,
+    redis: redisTarget(e),
+    durability: durability(e),
     apiTokens: e.DISH_API_TOKENS,
     simRate: e.SIM_RATE,
     streamMaxLen: e.STREAM_MAXLEN,

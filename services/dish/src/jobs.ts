@@ -2,9 +2,9 @@
 // restaurants, the seed, the simulator. Started once Redis answers (at start, or later when it comes back), so the HTTP
 // side runs, and answers 503, without it.
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MigrationConflictError, type OrderOutcome, type Restaurants } from '@dish-live/broker';
+import type { RedisClient } from '@dish-live/broker';
 import { DEFAULT_RESTAURANT } from '@dish-live/protocol';
 import type { Config } from './config.js';
 import { settlesWithin } from './deadline.js';
@@ -20,8 +20,8 @@ import { upgradeLayout } from './upgrade.js';
 import { closeWorker } from './worker-close.js';
 
 export interface JobsDeps {
-  config: Pick<Config, 'keyPrefix' | 'orderConcurrency' | 'orderLockMs' | 'seedMenu' | 'simRate' | 'simRestaurants' | 'redisUrl'>;
-  redis: Redis;
+  config: Pick<Config, 'keyPrefix' | 'orderConcurrency' | 'orderLockMs' | 'seedMenu' | 'simRate' | 'simRestaurants' | 'redis'>;
+  redis: RedisClient;
   scopes: RestaurantScopes;
   registry: Restaurants;
   orders: Orders;
@@ -76,7 +76,7 @@ export class BackgroundJobs {
         this.#queue = createOrderQueue(redis, config.keyPrefix, logger);
         orders.attach(this.#queue);
         this.#worker = startOrderWorker({
-          redis, redisUrl: config.redisUrl, logOf: (id) => scopes.get(id).log, metrics, logger, keyPrefix: config.keyPrefix,
+          redis, target: config.redis, logOf: (id) => scopes.get(id).log, metrics, logger, keyPrefix: config.keyPrefix,
           concurrency: config.orderConcurrency, lockMs: config.orderLockMs,
         });
       }
@@ -93,7 +93,7 @@ export class BackgroundJobs {
       }
       if (!this.#simulation && !this.#stopped) {
         this.#simulation = await startSimulation({
-          redis, redisUrl: config.redisUrl, logOf: (id) => scopes.get(id).log, metrics, logger, keyPrefix: config.keyPrefix,
+          redis, target: config.redis, logOf: (id) => scopes.get(id).log, metrics, logger, keyPrefix: config.keyPrefix,
           restaurants: config.simRestaurants, rate: config.simRate, random: this.deps.random,
         });
       }

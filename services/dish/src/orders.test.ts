@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { OrderOutcome } from '@dish-live/broker';
 import type { DishEvent, DishSoldEvent } from '@dish-live/protocol';
-import { bullPrefix, jobIdFor, ORDER_QUEUE } from './orders.js';
+import { jobIdFor, ORDER_QUEUE } from './orders.js';
 import type { ProblemBody } from './http-errors.js';
 import type { DishService } from './service.js';
 import { AUTH, call, eventually, inspect, startTestService, testConfig } from './dish.test-helpers.js';
@@ -198,7 +198,7 @@ describe('GET /api/orders/:id', () => {
 
     await createDish('paused', 2);
     // A paused queue keeps the job waiting, so the pending state can be observed without racing the worker.
-    const queue = new Queue(ORDER_QUEUE, { connection: { url: redis.url }, prefix: bullPrefix(redis.prefix) });
+    const queue = new Queue(ORDER_QUEUE, { connection: { url: redis.url }, prefix: `${redis.prefix}bull` });
     try {
       await queue.pause();
       const posted = await call(base, 'POST', '/api/orders', { json: { orderId: 'wait-1', items: [{ dishId: 'paused', qty: 1 }] }, headers: AUTH });

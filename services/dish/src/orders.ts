@@ -2,14 +2,14 @@
 // duplicate is queued once), applied by a worker to the restaurant the job names.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { orderFingerprint, OrderMismatchError, type EventLog, type OrderOutcome } from '@dish-live/broker';
+import type { RedisClient } from '@dish-live/broker';
 import { DEFAULT_RESTAURANT, isRestaurantId, type OrderInput, type OrderItem } from '@dish-live/protocol';
-import { throttledWarn } from '@dish-live/server';
+import { throttledWarn, type RedisTarget } from '@dish-live/server';
 import { countOrder, type Metrics } from './metrics.js';
 import { RedisUnavailableError } from './http-errors.js';
-import { workerConnectionOptions } from './worker-connection.js';
+import { workerConnection } from './worker-connection.js';
 
 export const ORDER_QUEUE = 'dish-orders';
 
@@ -42,14 +42,18 @@ export function jobIdFor(orderId: string, restaurant: string = DEFAULT_RESTAURAN
 }
 
 /** The BullMQ key prefix: under the service's own key prefix, so tests and tenants do not share queues. */
-export function bullPrefix(keyPrefix: string): string {
-  return `${keyPrefix}bull`;
+/**
+ * BullMQ's key prefix. On a cluster it is a hash tag, as BullMQ requires, so that each of its scripts touches one slot;
+ * a standalone Redis keeps the first wave's prefix, so an upgrade finds the jobs still queued under it.
+ */
+export function bullPrefix(keyPrefix: string, redis: RedisClient): string {
+  return redis.isCluster ? `${keyPrefix}{dl:bull}` : `${keyPrefix}bull`;
 }
 
 export class Orders {
   #queue: Queue<OrderJob> | undefined;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** The queue exists once Redis has been reached; until then orders are refused with a 503. */
   attach(queue: Queue<OrderJob>): void {
@@ -99,10 +103,10 @@ export class Orders {
   }
 }
 
-export function createOrderQueue(redis: Redis, keyPrefix: string, logger: Logger): Queue<OrderJob> {
+export function createOrderQueue(redis: RedisClient, keyPrefix: string, logger: Logger): Queue<OrderJob> {
   const queue = new Queue<OrderJob>(ORDER_QUEUE, {
     connection: redis,
-    prefix: bullPrefix(keyPrefix),
+    prefix: bullPrefix(keyPrefix, redis),
     defaultJobOptions: {
       // The apply is idempotent by orderId, so a retry after a Redis hiccup cannot apply an order twice;
       // eight attempts span about a minute of trouble.
@@ -119,8 +123,9 @@ export function createOrderQueue(redis: Redis, keyPrefix: string, logger: Logger
 }
 
 export interface OrderWorkerDeps {
-  redis: Redis;
-  redisUrl: string;
+  redis: RedisClient;
+  /** Where the worker's own blocking connection goes. */
+  target: RedisTarget;
   /** The event log of a restaurant known to exist (a job is queued only for one). */
   logOf: (restaurant: string) => EventLog;
   metrics: Metrics;
@@ -151,8 +156,8 @@ export function startOrderWorker(deps: OrderWorkerDeps): Worker<OrderJob, OrderO
       return outcome;
     },
     {
-      connection: workerConnectionOptions(deps.redisUrl),
-      prefix: bullPrefix(deps.keyPrefix),
+      connection: workerConnection(deps.target),
+      prefix: bullPrefix(deps.keyPrefix, deps.redis),
       concurrency: deps.concurrency,
       lockDuration: deps.lockMs,
       stalledInterval: deps.lockMs,

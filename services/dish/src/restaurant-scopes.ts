@@ -1,6 +1,5 @@
 // The restaurants this process has met: each one's event log and answer cache, created once and kept (a restaurant is never deleted).
-import type { Redis } from 'ioredis';
-import { EventLog, type EventLogOptions, type Restaurants } from '@dish-live/broker';
+import { EventLog, type EventLogOptions, type Restaurants, type RedisClient } from '@dish-live/broker';
 import { DEFAULT_RESTAURANT, isRestaurantId } from '@dish-live/protocol';
 import { HttpProblem } from '@dish-live/server';
 import type { AnswerCache, CachedAnswers } from './answer-cache.js';
@@ -25,7 +24,7 @@ export class RestaurantScopes {
   readonly #scopes = new Map<string, RestaurantScope>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly registry: Restaurants,
     private readonly logOptions: Omit<EventLogOptions, 'restaurant'>,
     private readonly answers: AnswerCache,

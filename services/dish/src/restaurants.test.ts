@@ -6,7 +6,7 @@ import { EventLog, type OrderOutcome } from '@dish-live/broker';
 import type { ChatMessageEvent, Dish, PollResponse } from '@dish-live/protocol';
 import { testRedis } from '@dish-live/test-support';
 import type { ProblemBody } from './http-errors.js';
-import { bullPrefix, jobIdFor, ORDER_QUEUE } from './orders.js';
+import { jobIdFor, ORDER_QUEUE } from './orders.js';
 import type { DishService } from './service.js';
 import { AUTH, call, eventually, inspect, startTestService, testConfig } from './dish.test-helpers.js';
 
@@ -239,7 +239,7 @@ describe('orders per restaurant', () => {
     const reused = await call(base, 'POST', '/api/restaurants/orders-b/orders', { json: { orderId: 'same-1', items: [{ dishId: 'noodle', qty: 1 }] }, headers: AUTH });
     expect(reused.status).toBe(409);
 
-    const queue = new Queue(ORDER_QUEUE, { connection: { url: redis.url }, prefix: bullPrefix(redis.prefix) });
+    const queue = new Queue(ORDER_QUEUE, { connection: { url: redis.url }, prefix: `${redis.prefix}bull` });
     try {
       const jobA = await queue.getJob(jobIdFor('same-1', 'orders-a'));
       const jobB = await queue.getJob(jobIdFor('same-1', 'orders-b'));
@@ -253,7 +253,7 @@ describe('orders per restaurant', () => {
 
   it('applies a job queued by the first version, which names no restaurant, to default', async () => {
     await call(base, 'POST', '/api/dishes', { json: dishBody('first-wave-dish', 4), headers: AUTH });
-    const queue = new Queue(ORDER_QUEUE, { connection: { url: redis.url }, prefix: bullPrefix(redis.prefix) });
+    const queue = new Queue(ORDER_QUEUE, { connection: { url: redis.url }, prefix: `${redis.prefix}bull` });
     try {
       // Exactly what the first version queued: its job id, and data without a restaurant.
       await queue.add('order', { orderId: 'fw-1', items: [{ dishId: 'first-wave-dish', qty: 3 }] }, { jobId: 'order-fw-1' });

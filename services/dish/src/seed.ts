@@ -1,7 +1,6 @@
 // Loads the demo menu once into a restaurant's empty log, through the event log, with a lock so two replicas cannot both seed it.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { DishExistsError, type EventLog } from '@dish-live/broker';
+import { DishExistsError, type EventLog, type RedisClient } from '@dish-live/broker';
 import { ZERO_ID, type CreateDish } from '@dish-live/protocol';
 
 export type SeedResult = 'seeded' | 'not-empty' | 'locked';
@@ -15,7 +14,7 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * Seeds only when there is no dish and the log has never had an event, so a menu emptied on purpose stays empty.
  * The dishes go through createDish, one `dish.created` each, so the log alone can rebuild the state.
  */
-export async function seedMenu(redis: Redis, log: EventLog, menu: readonly CreateDish[]): Promise<SeedResult> {
+export async function seedMenu(redis: RedisClient, log: EventLog, menu: readonly CreateDish[]): Promise<SeedResult> {
   if (!(await isEmpty(redis, log))) return 'not-empty';
   // Under the restaurant's tag: one lock per restaurant, in its cluster slot.
   const lockKey = `${log.keys.base}dish:seed-lock`;
@@ -37,7 +36,7 @@ export async function seedMenu(redis: Redis, log: EventLog, menu: readonly Creat
   }
 }
 
-async function isEmpty(redis: Redis, log: EventLog): Promise<boolean> {
+async function isEmpty(redis: RedisClient, log: EventLog): Promise<boolean> {
   const [dishes, last] = await Promise.all([redis.scard(log.keys.dishIndex), log.lastId()]);
   return dishes === 0 && last === ZERO_ID;
 }

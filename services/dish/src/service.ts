@@ -2,11 +2,11 @@
 // with a stop in reverse order.
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Restaurants, type EventLog } from '@dish-live/broker';
+import type { RedisClient } from '@dish-live/broker';
 import {
-  closeServer, connectRedis, createInstanceId, listen, redactRedisUrl, runSteps, SubscriptionAuth, waitReady,
+  closeServer, connectRedis, createInstanceId, describeRedis, listen, runSteps, SubscriptionAuth, waitReady,
 } from '@dish-live/server';
 import { AnswerCache } from './answer-cache.js';
 import { createApp } from './app.js';
@@ -21,7 +21,7 @@ export interface DishService {
   url: string;
   app: Express;
   server: Server;
-  redis: Redis;
+  redis: RedisClient;
   /** `default`'s log, which the routes without a restaurant serve. */
   eventLog: EventLog;
   scopes: RestaurantScopes;
@@ -44,18 +44,19 @@ export async function startDishService(config: Config, logger: Logger, options: 
   const metrics = createMetrics();
   // A bad key stops the start here, before Redis is touched.
   const subscriptionAuth = await SubscriptionAuth.create(config.subscribe);
-  const redis = connectRedis(config.redisUrl, logger, { name: 'dish', failFast: true });
+  const redis = connectRedis(config.redis, logger, { name: 'dish', failFast: true });
   const registry = new Restaurants(redis, config.keyPrefix);
   const scopes = new RestaurantScopes(redis, registry, {
     prefix: config.keyPrefix,
     streamMaxLen: config.streamMaxLen,
     salesBucketMs: config.salesBucketMs,
     snapshotSalesWindowMs: config.snapshotSalesWindowMs,
+    durability: config.durability,
   }, new AnswerCache());
   const orders = new Orders(redis);
   const jobs = new BackgroundJobs({ config, redis, scopes, registry, orders, metrics, logger, random: options.random });
   if (await waitReady(redis, options.redisWaitMs ?? 3000)) await jobs.ensure();
-  else logger.warn({ redis: redactRedisUrl(config.redisUrl) }, 'redis not reachable yet; answering 503 until it is');
+  else logger.warn({ redis: describeRedis(config.redis) }, 'redis not reachable yet; answering 503 until it is');
   if (jobs.fatal) {
     await runSteps(logger, [['jobs', () => jobs.stop()], ['redis', () => redis.disconnect()]]);
     throw jobs.fatal;

@@ -6,7 +6,6 @@ import { EventLog } from '@dish-live/broker';
 import type { DishEvent } from '@dish-live/protocol';
 import { testRedis } from '@dish-live/test-support';
 import { DEMO_MENU } from './menu.js';
-import { bullPrefix } from './orders.js';
 import { nameFromId } from './sim-restaurants.js';
 import { SIM_QUEUE, SIM_SCHEDULER_ID, simSchedulerId } from './sim-scheduler.js';
 import { seededRandom } from './simulator.js';
@@ -28,7 +27,7 @@ describe('the simulator over several restaurants', () => {
 
   it('registers, seeds and drives each listed restaurant at SIM_RATE; schedules of unlisted ones go', async () => {
     const restaurants = ['default', 'sim-noodles', 'sim-bar'];
-    const queue = new Queue(SIM_QUEUE, { connection: { url: redis.url }, prefix: bullPrefix(redis.prefix) });
+    const queue = new Queue(SIM_QUEUE, { connection: { url: redis.url }, prefix: `${redis.prefix}bull` });
     const service = await startTestService(testConfig(redis, { seedMenu: true, simRate: 10, simRestaurants: restaurants }), { random: seededRandom(5) });
     try {
       const list = await call<{ id: string; name: string }[]>(service.url, 'GET', '/api/restaurants');

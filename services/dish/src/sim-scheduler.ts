@@ -2,14 +2,14 @@
 // run, ticks on a worker.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DishNotFoundError, type EventLog } from '@dish-live/broker';
+import type { RedisClient } from '@dish-live/broker';
 import { DEFAULT_RESTAURANT, isRestaurantId } from '@dish-live/protocol';
-import { throttledWarn } from '@dish-live/server';
+import { throttledWarn, type RedisTarget } from '@dish-live/server';
 import { countOrder, type Metrics } from './metrics.js';
 import { bullPrefix } from './orders.js';
-import { workerConnectionOptions } from './worker-connection.js';
+import { workerConnection } from './worker-connection.js';
 import { planActions, tickPlan, type Random, type SimAction, type TickPlan } from './simulator.js';
 import { closeWorker } from './worker-close.js';
 
@@ -32,8 +32,9 @@ interface TickJob {
 const MAX_CONCURRENT_TICKS = 8;
 
 export interface SimulationDeps {
-  redis: Redis;
-  redisUrl: string;
+  redis: RedisClient;
+  /** Where the worker's own blocking connection goes. */
+  target: RedisTarget;
   /** The event log of a restaurant known to exist. */
   logOf: (restaurant: string) => EventLog;
   metrics: Metrics;
@@ -52,7 +53,7 @@ export interface Simulation {
 }
 
 export async function startSimulation(deps: SimulationDeps): Promise<Simulation> {
-  const prefix = bullPrefix(deps.keyPrefix);
+  const prefix = bullPrefix(deps.keyPrefix, deps.redis);
   const queue = new Queue<TickJob>(SIM_QUEUE, { connection: deps.redis, prefix });
   queue.on('error', throttledWarn(deps.logger, 'simulator queue error'));
   let plan: TickPlan | undefined;
@@ -78,7 +79,7 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
       const { dishes } = await log.dishes();
       for (const action of planActions(dishes, job.data.actions, random)) await apply(action, log, deps);
     },
-    { connection: workerConnectionOptions(deps.redisUrl), prefix, concurrency: Math.min(MAX_CONCURRENT_TICKS, deps.restaurants.length) },
+    { connection: workerConnection(deps.target), prefix, concurrency: Math.min(MAX_CONCURRENT_TICKS, deps.restaurants.length) },
   );
   worker.on('error', throttledWarn(deps.logger, 'simulator worker error'));
   deps.logger.info({ rate: deps.rate, everyMs, actionsPerTick, restaurants: deps.restaurants }, 'simulator scheduled');

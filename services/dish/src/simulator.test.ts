@@ -3,7 +3,6 @@ import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LIMITS, type Dish, type DishEvent } from '@dish-live/protocol';
 import { testRedis } from '@dish-live/test-support';
-import { bullPrefix } from './orders.js';
 import { SIM_QUEUE, SIM_SCHEDULER_ID } from './sim-scheduler.js';
 import { planActions, seededRandom, tickPlan, type SimAction } from './simulator.js';
 import { call, eventually, inspect, startTestService, testConfig } from './dish.test-helpers.js';
@@ -103,7 +102,7 @@ describe('the simulator on a job scheduler', () => {
 
   it('at SIM_RATE=20 produces dish.sold and dish.updated events on the seeded menu, and SIM_RATE=0 removes the schedule', async () => {
     const service = await startTestService(testConfig(redis, { seedMenu: true, simRate: 20 }), { random: seededRandom(3) });
-    const queue = new Queue(SIM_QUEUE, { connection: { url: redis.url }, prefix: bullPrefix(redis.prefix) });
+    const queue = new Queue(SIM_QUEUE, { connection: { url: redis.url }, prefix: `${redis.prefix}bull` });
     try {
       const start = await check.log.lastId();
       const events = await eventually('40 simulated events', async () => {

@@ -1,7 +1,7 @@
 // The start's first step on Redis: the first wave's keys moved into `default` (resumably), the registry's `default` entry.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { migrateFirstWave, type MigrationResult, type Restaurants } from '@dish-live/broker';
+import type { RedisClient } from '@dish-live/broker';
 
 /** How often a long migration says how far it got (its first batch is reported at once). */
 const PROGRESS_EVERY_MS = 1000;
@@ -11,7 +11,7 @@ const PROGRESS_EVERY_MS = 1000;
  * would otherwise see half of the old layout. A process killed half-way leaves each key moved or not; the next start
  * moves the rest. Logs progress while keys move, and one line at the end either way.
  */
-export async function upgradeLayout(redis: Redis, keyPrefix: string, registry: Restaurants, logger: Logger): Promise<MigrationResult> {
+export async function upgradeLayout(redis: RedisClient, keyPrefix: string, registry: Restaurants, logger: Logger): Promise<MigrationResult> {
   const started = Date.now();
   let reported = 0;
   const result = await migrateFirstWave(redis, keyPrefix, ({ moved }) => {
