@@ -13,8 +13,12 @@ export interface LiveFeedOptions {
   from: string;
   /** Each event once, in stream order; `json` is its wire form. */
   onEvent(event: DishEvent, json: string): void;
-  /** The events after `lastId` were trimmed from the stream before they could be read: the consumer must re-snapshot. */
-  onReset?(lastId: string): void;
+  /**
+   * The consumer must re-snapshot: the events after `lastId` were trimmed from the stream before they could be read
+   * (`trimmed`), or a failover took back events this feed had delivered and the log now ends at `lastId`
+   * (`rolled-back`: possible only without WRITE_MIN_REPLICAS).
+   */
+  onReset?(lastId: string, cause: ResetCause): void;
   onLiveChange?(live: boolean): void;
   onError?(err: Error): void;
   /** How often the last id is compared with Redis, to notice events whose publish was lost while nothing else flows. */
@@ -23,7 +27,9 @@ export interface LiveFeedOptions {
   retryMs?: number;
 }
 
-type Work = { kind: 'message'; json: string } | { kind: 'catch-up' };
+export type ResetCause = 'trimmed' | 'rolled-back';
+
+type Work = { kind: 'message'; json: string } | { kind: 'catch-up' } | { kind: 'verify' };
 
 const PAGE = 1000;
 
@@ -95,8 +101,10 @@ export class LiveFeed {
   async #checkLast(): Promise<void> {
     if (this.#busy || this.#stopped) return;
     try {
-      const last = await this.options.log.lastId();
-      if (compareStreamIds(last, this.#last) > 0) this.#push({ kind: 'catch-up' });
+      const order = compareStreamIds(await this.options.log.lastId(), this.#last);
+      if (order > 0) this.#push({ kind: 'catch-up' });
+      // The log ends before what this feed delivered: a failover may have taken events back.
+      else if (order < 0) this.#push({ kind: 'verify' });
     } catch {
       // Redis is away: the subscriber's reconnect brings a catch-up when it is back.
     }
@@ -115,6 +123,7 @@ export class LiveFeed {
       while (this.#queue.length > 0 && !this.#stopped) {
         const work = this.#queue[0]!;
         if (work.kind === 'catch-up') await this.#fillAfter('+');
+        else if (work.kind === 'verify') await this.#verify();
         else {
           const event = parseEvent(work.json);
           if (event && !this.#message(event, work.json)) await this.#fillAfter(event.id, true);
@@ -146,7 +155,9 @@ export class LiveFeed {
       for (const event of events) {
         if (compareStreamIds(event.id, this.#last) <= 0) continue;
         if (event.prev !== this.#last) {
-          this.options.onReset?.(this.#last);
+          // Chained to something older than what was delivered: the log lost the events after it (a failover).
+          const rolledBack = compareStreamIds(event.prev, this.#last) < 0;
+          this.options.onReset?.(rolledBack ? event.prev : this.#last, rolledBack ? 'rolled-back' : 'trimmed');
         }
         this.#eventsFromStream++;
         filled = true;
@@ -155,6 +166,19 @@ export class LiveFeed {
       if (events.length < PAGE || this.#stopped) break;
     }
     if (filled && gap) this.#gapsFilled++;
+  }
+
+  /**
+   * The log's last id is before the feed's: with replicas required the confirmed mark may just lag (the events are
+   * there), otherwise the events after the log's end were taken back, and the consumer re-snapshots from it.
+   */
+  async #verify(): Promise<void> {
+    const { log } = this.options;
+    const last = await log.lastId();
+    if (compareStreamIds(last, this.#last) >= 0) return;
+    if ((await log.range(this.#last, this.#last, 1)).length > 0) return;
+    this.#last = last;
+    this.options.onReset?.(last, 'rolled-back');
   }
 
   #deliver(event: DishEvent, json: string): void {

@@ -2,7 +2,7 @@
 // restaurant registry and the upgrade of the first wave's keys.
 export { EventLog, orderFingerprint } from './event-log.js';
 export type { EventLogOptions, OrderOutcome, ReplayResult, StoredOutcome } from './event-log.js';
-export { LiveFeed, type LiveFeedOptions } from './feed.js';
+export { LiveFeed, type LiveFeedOptions, type ResetCause } from './feed.js';
 export { ShardSubscriber, type ChannelListener, type Channels } from './shard-subscriber.js';
 export { ClusterChannels, type ClusterChannelsOptions } from './cluster-channels.js';
 export type { RedisClient } from './redis-client.js';

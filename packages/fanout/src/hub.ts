@@ -82,8 +82,13 @@ export class Hub<S extends Sink = Sink> {
         ringSize: options.ringSize, replayPageSize: options.replayPageSize ?? 1000,
         offer: (conn, event, json) => this.#offer(conn, event, json),
         // Nothing in memory can resume the restaurant's clients exactly: they reconnect and resume from the log.
-        reloaded: (r) => {
-          for (const conn of [...r.connections]) this.close(conn, 'restart');
+        reloaded: (r, cause) => {
+          for (const conn of [...r.connections]) {
+            // They hold events the log no longer has: a fresh snapshot (recovered: false) replaces them, as the
+            // contract says. After a trim they reconnect and resume from the log, exact wherever it still can be.
+            if (cause === 'rolled-back') this.subscribe(conn, { ...conn.options, since: undefined });
+            else this.close(conn, 'restart');
+          }
         },
         feedError: (_restaurant, err) => feedWarning(err),
       },

@@ -1,7 +1,7 @@
 // One restaurant a gateway follows while it has clients: its event log, its live view (view, ring, feed), its filter
 // groups and catch-up, and who holds it (connections, and admissions on their way to becoming one).
 import type { DishEvent } from '@dish-live/protocol';
-import type { Channels, EventLog } from '@dish-live/broker';
+import type { Channels, EventLog, ResetCause } from '@dish-live/broker';
 import type { Logger } from '@dish-live/server';
 import type { Backpressure } from './backpressure.js';
 import { CatchUp } from './catch-up.js';
@@ -33,8 +33,8 @@ export interface RestaurantWiring<S extends Sink> {
   replayPageSize: number;
   /** An event for a connection that is not a full-rate member of its group (resuming, catching up, conflated). */
   offer: (conn: Connection<S>, event: DishEvent, json: string) => void;
-  /** The restaurant's view was read again after a reset: its clients must resume from the log. */
-  reloaded(restaurant: LiveRestaurant<S>): void;
+  /** The restaurant's view was read again after a reset: its clients must resume from the log, or take a snapshot. */
+  reloaded(restaurant: LiveRestaurant<S>, cause: ResetCause): void;
   /** A feed error of any restaurant (throttled by the caller: one subscriber outage reaches every restaurant). */
   feedError(restaurant: string, err: Error): void;
 }
@@ -68,7 +68,7 @@ export class LiveRestaurant<S extends Sink = Sink> {
     this.live = new LiveView({
       log, channels, logger, ringSize: wiring.ringSize,
       onEvent: (event, json) => this.groups.route(event, json),
-      onReloaded: () => wiring.reloaded(this),
+      onReloaded: (cause) => wiring.reloaded(this, cause),
       onFeedError: (err) => wiring.feedError(id, err),
     });
     this.groups = new Groups<S>({ restaurant: id, transport, writer, lastId: () => this.live.last, offer: wiring.offer });

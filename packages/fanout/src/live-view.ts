@@ -1,7 +1,7 @@
 // A process's picture of one restaurant's log: the view a snapshot is cut from, the ring of recent events, and the feed
 // that advances both — reloaded from Redis when the feed finds the stream trimmed past it.
 import { compareStreamIds, type DishEvent, type Snapshot } from '@dish-live/protocol';
-import { LiveFeed, type EventLog, type Channels } from '@dish-live/broker';
+import { LiveFeed, type Channels, type EventLog, type ResetCause } from '@dish-live/broker';
 import type { Logger } from '@dish-live/server';
 import { RingBuffer } from './ring-buffer.js';
 import { View } from './view.js';
@@ -14,8 +14,11 @@ export interface LiveViewOptions {
   ringSize: number;
   /** Each event once, in stream order, after the view and the ring took it. */
   onEvent(event: DishEvent, json: string): void;
-  /** The view was read again after a reset: nothing in memory can resume the clients it had exactly. */
-  onReloaded(): void;
+  /**
+   * The view was read again after a reset: nothing in memory can resume the clients it had exactly (`trimmed`), or
+   * they hold events the log no longer has (`rolled-back`).
+   */
+  onReloaded(cause: ResetCause): void;
   /**
    * A feed error (a failed read, the subscriber connection's error): every live restaurant hears the connection's, so
    * the caller throttles them across restaurants. Default: a warning each.
@@ -33,6 +36,8 @@ export class LiveView {
   /** Counts resets: only the latest one's reload may install its view. */
   #resets = 0;
   #reloadRetry: NodeJS.Timeout | undefined;
+  /** Why the pending reload happens (a rollback seen during a trim's reload wins: its clients need a snapshot). */
+  #cause: ResetCause = 'trimmed';
   #stopped = false;
 
   constructor(options: LiveViewOptions) {
@@ -51,7 +56,7 @@ export class LiveView {
     this.#feed = new LiveFeed({
       log, channels, from: snapshot.id,
       onEvent: (event, json) => this.#onEvent(event, json),
-      onReset: (lastId) => this.#onReset(lastId),
+      onReset: (lastId, cause) => this.#onReset(lastId, cause),
       onLiveChange: (live) => logger.debug({ restaurant, live }, live ? 'feed live' : 'feed down'),
       onError: this.#o.onFeedError ?? ((err) => logger.warn({ restaurant, err: err.message }, 'feed error')),
     });
@@ -103,10 +108,14 @@ export class LiveView {
     this.#o.onEvent(event, json);
   }
 
-  #onReset(lastId: string): void {
-    // Events after lastId were trimmed before this process read them: the view never saw them and nothing in memory
-    // can resume anyone exactly. The view is read again from Redis; clients reconnect once it is current.
-    this.#o.logger.warn({ restaurant: this.#o.log.keys.restaurant, lastId }, 'feed reset: stream trimmed past this process; reloading the view');
+  #onReset(lastId: string, cause: ResetCause): void {
+    // Trimmed: events after lastId were trimmed before this process read them, so the view never saw them and nothing
+    // in memory can resume anyone exactly. Rolled back: a failover took back events after lastId that the view (and
+    // its clients) already have. Either way the view is read again from Redis.
+    const why = cause === 'trimmed' ? 'stream trimmed past this process' : 'a failover took back delivered events';
+    this.#o.logger.warn({ restaurant: this.#o.log.keys.restaurant, lastId, cause }, `feed reset: ${why}; reloading the view`);
+    // A reload already pending for a rollback stays one: its clients need a snapshot whatever came next.
+    if (!(this.#held && this.#cause === 'rolled-back')) this.#cause = cause;
     this.ring.clear();
     this.#held = [];
     void this.#reload(++this.#resets);
@@ -130,7 +139,8 @@ export class LiveView {
     this.#view = new View(snapshot, log.snapshotSalesWindowMs);
     const held = this.#held ?? [];
     this.#held = undefined;
-    this.#o.onReloaded();
+    this.#o.onReloaded(this.#cause);
+    this.#cause = 'trimmed';
     // The snapshot already holds what the feed delivered up to its id; applying those again would count sales twice.
     for (const { event, json } of held) if (compareStreamIds(event.id, snapshot.id) > 0) this.#onEvent(event, json);
     logger.info({ restaurant: log.keys.restaurant, lastId: this.#view.last, dishes: snapshot.dishes.length }, 'view reloaded');

@@ -1,7 +1,9 @@
 // The dish service's errors as problem+json: what each domain or framework error answers, and the one middleware that writes it.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { DishExistsError, DishNotFoundError, OrderMismatchError, RestaurantExistsError, VersionConflictError } from '@dish-live/broker';
+import {
+  DishExistsError, DishNotFoundError, OrderMismatchError, ReplicationTimeoutError, RestaurantExistsError, VersionConflictError,
+} from '@dish-live/broker';
 import { LIMITS } from '@dish-live/protocol';
 import {
   HttpProblem, isRedisUnavailable, RETRY_AFTER_SECONDS, sendProblem, type FieldError, type Logger,
@@ -81,6 +83,13 @@ function toProblem(err: unknown): HttpProblem | undefined {
   }
   if (err instanceof VersionConflictError) {
     return new HttpProblem(409, 'version-conflict', 'Version conflict', err.message, { extensions: { currentVersion: err.current } });
+  }
+  if (err instanceof ReplicationTimeoutError) {
+    // Honest: the write may or may not have been applied; If-Match (dishes) or the same orderId (orders) settles it.
+    return new HttpProblem(503, 'replicas-unconfirmed', 'Service unavailable',
+      `${err.message}: the write may or may not have been applied; retry with If-Match (dishes) or the same orderId (orders)`, {
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      });
   }
   if (err instanceof RedisUnavailableError || isRedisUnavailable(err)) {
     return new HttpProblem(503, 'redis-unavailable', 'Service unavailable', 'the event store is unreachable; retry shortly', {
