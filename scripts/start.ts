@@ -1,6 +1,7 @@
-// `npm start`: runs every service as a local process over one Redis (REDIS_URL, a local one, or a private redis-server)
-// behind scripts/local-web.ts, and keeps them one unit: a service that dies stops the rest, a signal stops all, and a
-// watchdog (scripts/watchdog.ts) stops them even when this process is killed without a chance to.
+// `npm start`: runs every service as a local process over one Redis (REDIS_URL, a local one, or a private redis-server),
+// or the Redis Cluster of REDIS_CLUSTER_NODES, behind scripts/local-web.ts, and keeps them one unit: a service that
+// dies stops the rest, a signal stops all, and a watchdog (scripts/watchdog.ts) stops them even when this process is
+// killed without a chance to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -51,6 +52,15 @@ function startWatchdog(): ChildProcess {
 }
 
 async function findRedis(): Promise<{ url: string; server?: RedisServerProcess }> {
+  // A cluster: the services read REDIS_CLUSTER_NODES from the environment they inherit; one node answering will do here.
+  const cluster = process.env.REDIS_CLUSTER_NODES;
+  if (cluster) {
+    for (const node of cluster.split(',')) {
+      const url = `redis://${node.trim()}`;
+      if (await isRedisReachable(url, 2000)) return { url };
+    }
+    throw new Error(`REDIS_CLUSTER_NODES=${cluster}: no node answers PING. Start the cluster, or unset it to use one Redis.`);
+  }
   const given = process.env.REDIS_URL;
   if (given) {
     if (await isRedisReachable(given, 2000)) return { url: given };
@@ -161,7 +171,8 @@ async function main(): Promise<void> {
     config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 1000, currency: process.env.CONFIG_CURRENCY ?? 'EUR' },
   });
   const pids = [`launcher ${process.pid}`, `watchdog ${watchdog.pid}`, ...(redisServer ? [`redis-server ${redisServer.pid}`] : []), ...running.map((r) => `${r.name} ${r.child.pid}`)];
-  console.log(`[start] Redis: ${redis.url}${redis.server ? ` (private redis-server, data in .dish-live/redis)` : ''}`);
+  const where = process.env.REDIS_CLUSTER_NODES ? `the cluster of REDIS_CLUSTER_NODES (${redis.url} answered)` : redis.url;
+  console.log(`[start] Redis: ${where}${redis.server ? ` (private redis-server, data in .dish-live/redis)` : ''}`);
   console.log(`[start] pids: ${pids.join(', ')}`);
   console.log(`[start] write token: ${tokens.split(',')[0]}${process.env.DISH_API_TOKENS ? ' (from DISH_API_TOKENS)' : ' (generated; set DISH_API_TOKENS to choose)'}`);
   console.log(`[start] open the dashboard: http://localhost:${webPort}/  (same origin serves /api, /ws and /sse; the services listen on 127.0.0.1 only)`);

@@ -1,6 +1,6 @@
 // A client that follows the log as a dashboard does and records what it got: after every disconnect it reconnects, to
 // the next of its URLs, with its last id (WS ?since=, SSE Last-Event-ID), so a test can judge it against the log.
-import { compareStreamIds, type ServerMessage } from '@dish-live/protocol';
+import { compareStreamIds, type ServerMessage, type SnapshotMessage } from '@dish-live/protocol';
 import type { GatewayKind } from './gateway.js';
 import { SseClient, WsClient } from './message-clients.js';
 
@@ -27,6 +27,8 @@ export class RecordingClient {
   readonly retries: number[] = [];
   startId: string | undefined;
   lastId: string | undefined;
+  /** The latest snapshot, whole: a test compares it with the log. */
+  lastSnapshot: SnapshotMessage | undefined;
   snapshots = 0;
   resumes = 0;
   /** Conflated `state` deliveries: they stand for events, so a client that got one cannot prove exactly-once. */
@@ -112,6 +114,7 @@ export class RecordingClient {
     switch (m.type) {
       case 'snapshot':
         this.snapshots++;
+        this.lastSnapshot = m;
         this.startId ??= m.id;
         this.lastId = m.id;
         this.instances.push(m.instance);
