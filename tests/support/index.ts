@@ -2,6 +2,7 @@
 // and the services among them, raw and recording clients of the gateways, memory readings, and the reliability figures.
 export { testRedis, type TestRedis } from './redis.js';
 export { RestartableRedis } from './restartable-redis.js';
+export { restaurantsOnEveryPrimary, testRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 export { waitFor, within } from './wait.js';
 export {
   describeExit, killAllStarted, stopAllStarted, supervise, waitForHttp, waitForOutput,
