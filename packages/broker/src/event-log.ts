@@ -201,10 +201,7 @@ export class EventLog {
    */
   async #write(script: ScriptName, args: (string | number)[], newest: (reply: Reply) => string | undefined): Promise<Reply> {
     if (this.#minReplicas === 0) return this.#redis[script](...args);
-    const pipeline = this.#redis.pipeline() as ScriptPipeline;
-    pipeline[script](...args);
-    pipeline.wait(this.#minReplicas, this.#replicaTimeoutMs);
-    const [[err, reply], [waitErr, replicas]] = (await pipeline.exec()) as [Error | null, unknown][] as [[Error | null, Reply], [Error | null, number]];
+    const [[err, reply], [waitErr, replicas]] = (await this.#withWait((p) => p[script](...args))) as [[Error | null, Reply], [Error | null, number]];
     if (err) throw err;
     const id = newest(reply);
     if (id === undefined) return reply;
@@ -215,16 +212,30 @@ export class EventLog {
   }
 
   /**
+   * One write and a WAIT for it, in one pipeline: on a cluster both go to the write's slot owner, on one connection.
+   * A write refused because its slot is moving (MOVED, ASK, TRYAGAIN) did not run, while the keyless WAIT did not
+   * fail, so ioredis does not redirect the pipeline itself: it is sent again once the slot map caught up.
+   */
+  async #withWait(write: (pipeline: ScriptPipeline) => unknown): Promise<[Error | null, unknown][]> {
+    for (let attempt = 0; ; attempt++) {
+      const pipeline = this.#redis.pipeline() as ScriptPipeline;
+      write(pipeline);
+      pipeline.wait(this.#minReplicas, this.#replicaTimeoutMs);
+      const replies = (await pipeline.exec()) as [Error | null, unknown][];
+      const err = replies[0]?.[0];
+      if (!err || !SLOT_MOVING.test(err.message) || attempt >= REDIRECT_RETRIES) return replies;
+      await sleep(REDIRECT_DELAY_MS * (attempt + 1));
+    }
+  }
+
+  /**
    * An event written earlier, perhaps by another connection whose WAIT timed out: a small write of this connection on
    * the restaurant's slot comes after it in the replication stream, so a WAIT on that covers it too.
    */
   async #awaitReplicasOf(id: string | undefined): Promise<void> {
     if (this.#minReplicas === 0 || id === undefined) return;
     if (compareStreamIds(await this.lastId(), id) >= 0) return;
-    const pipeline = this.#redis.pipeline();
-    pipeline.incr(`${this.keys.base}dish:fence`);
-    pipeline.wait(this.#minReplicas, this.#replicaTimeoutMs);
-    const [, [waitErr, replicas]] = (await pipeline.exec()) as [[Error | null, unknown], [Error | null, number]];
+    const [, [waitErr, replicas]] = (await this.#withWait((p) => p.incr(`${this.keys.base}dish:fence`))) as [[Error | null, unknown], [Error | null, number]];
     if (waitErr) throw waitErr;
     if (replicas < this.#minReplicas) throw new ReplicationTimeoutError(this.keys.restaurant, replicas, this.#minReplicas);
     await this.#publishConfirmed(id);
@@ -422,6 +433,12 @@ export class EventLog {
     }
   }
 }
+
+/** Errors of a command sent to a node that does not (or not yet, or no longer) own its slot: it was not run. */
+const SLOT_MOVING = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+/** A slot moves (failover, migration) within a few node timeouts: tries spread over about 5 s, then the error stands. */
+const REDIRECT_RETRIES = 9;
+const REDIRECT_DELAY_MS = 100;
 
 /** Events one confirm call publishes at most (a backlog left by timed-out writes goes out in such pages). */
 const CONFIRM_PAGE = 1000;

@@ -67,6 +67,11 @@ export interface RedisClusterProcess {
   waitForPromotion(oldPrimaryPort: number, timeoutMs?: number): Promise<number>;
   /** CLIENT PAUSE: the node answers no client for `ms` (replication and the cluster bus go on). */
   pause(port: number, ms: number): Promise<void>;
+  /**
+   * SIGSTOP, then SIGCONT after `ms`: the node does nothing at all meanwhile, replication included (a replica falls
+   * behind its primary, as on a stalled machine). Resolves once it runs again.
+   */
+  stall(port: number, ms: number): Promise<void>;
   /** SIGTERM every node it started (SIGKILL after 5 s), waits for each to exit, removes the data folder. */
   stop(): Promise<void>;
 }
@@ -403,6 +408,14 @@ export async function spawnRedisCluster(options: SpawnRedisClusterOptions = {}):
     async pause(port, ms) {
       progress(`CLIENT PAUSE ${ms} on ${address(port)}`);
       await redisCommand(port, ['CLIENT', 'PAUSE', ms]);
+    },
+    async stall(port, ms) {
+      const child = nodeAt(port).child;
+      if (!child) throw new Error(`${address(port)} is not running`);
+      progress(`SIGSTOP ${address(port)} for ${ms} ms`);
+      child.kill('SIGSTOP');
+      await sleep(ms);
+      child.kill('SIGCONT');
     },
     stop,
   };

@@ -50,6 +50,8 @@ function connectCluster(nodes: ClusterNode[], redisOptions: Record<string, unkno
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 100,
     slotsRefreshTimeout: 2000,
+    // The slot map is read again now and then, not only on MOVED: the gateways' subscriptions follow it to new owners.
+    slotsRefreshInterval: 2000,
   });
 }
 
@@ -93,9 +95,13 @@ export function waitReady(redis: Redis | Cluster, timeoutMs: number): Promise<bo
   });
 }
 
-const UNAVAILABLE = /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|LOADING|MaxRetriesPerRequest/;
+const UNAVAILABLE =
+  /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|LOADING|MaxRetriesPerRequest|Failed to refresh slots cache|None of startup nodes is available|^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
 
-/** True for the errors ioredis raises when it cannot reach Redis (as opposed to a command Redis refused). */
+/**
+ * True for the errors ioredis raises when it cannot reach Redis (as opposed to a command Redis refused), and a cluster's
+ * answers while a slot changes owner (the command was not run).
+ */
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return err.name === 'MaxRetriesPerRequestError' || UNAVAILABLE.test(err.message);
