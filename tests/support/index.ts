@@ -1,6 +1,6 @@
 // The test support kit that `tests/` and `bench/` share: Redis for a test, bounded waits, supervised child processes
 // and the services among them, raw and recording clients of the gateways, memory readings, and the reliability figures.
-export { testRedis, type TestRedis } from './redis.js';
+export { testRedis, type TestRedis, type TestRedisAccess } from './redis.js';
 export { RestartableRedis } from './restartable-redis.js';
 export { restaurantsOnEveryPrimary, testRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 export { waitFor, within } from './wait.js';
