@@ -1,22 +1,21 @@
 // Delivery policy: a client that stops reading is conflated, then let go past the hard limit, while others keep full rate; maxRate caps the rate.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog } from '@dish-live/broker';
+import { EventLog, type RedisClient } from '@dish-live/broker';
 import type { Dish, SnapshotMessage, StateMessage } from '@dish-live/protocol';
 import { events, metric, SseClient, startGateway, testRedis, waitFor, WsClient, type Gateway, type Received } from '@dish-live/test-support';
 
-const { url, prefix } = testRedis('gw-slow');
-let redis: Redis;
+const { env: redisEnv, prefix, durability, connect } = testRedis('gw-slow');
+let redis: RedisClient;
 let log: EventLog;
 let ws: Gateway;
 let sse: Gateway;
 const limits = { SOFT_LIMIT_BYTES: '131072', HARD_LIMIT_BYTES: '524288' };
 
 beforeAll(async () => {
-  redis = new Redis(url);
-  log = new EventLog(redis, { prefix });
+  redis = connect();
+  log = new EventLog(redis, { prefix, durability });
   for (let i = 0; i < 4; i++) await log.createDish({ id: `d${i}`, name: `Dish ${i}`, category: 'c', price: 100, stock: 1_000_000 });
-  const env = { REDIS_URL: url, KEY_PREFIX: prefix, ...limits };
+  const env = { ...redisEnv, KEY_PREFIX: prefix, ...limits };
   [ws, sse] = await Promise.all([startGateway('ws', env), startGateway('sse', env)]);
 });
 

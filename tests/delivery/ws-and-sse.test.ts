@@ -1,23 +1,22 @@
 // A dish change reaches WebSocket and SSE clients alike: snapshot on connect, then the same event with the same id, prev and data.
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog } from '@dish-live/broker';
+import { EventLog, type RedisClient } from '@dish-live/broker';
 import type { SnapshotMessage } from '@dish-live/protocol';
 import { events, SseClient, startGateway, testRedis, waitFor, WsClient, type Gateway } from '@dish-live/test-support';
 
-const { url, prefix } = testRedis('gw-delivery');
-let redis: Redis;
+const { env, prefix, durability, connect: connectRedis } = testRedis('gw-delivery');
+let redis: RedisClient;
 let log: EventLog;
 let ws: Gateway;
 let sse: Gateway;
 
 beforeAll(async () => {
-  redis = new Redis(url);
-  log = new EventLog(redis, { prefix });
+  redis = connectRedis();
+  log = new EventLog(redis, { prefix, durability });
   await log.createDish({ id: 'mapo', name: 'Mapo tofu', category: 'sichuan', price: 2800, stock: 40 });
   await log.createDish({ id: 'ramen', name: 'Shoyu ramen', category: 'noodles', price: 1900, stock: 30 });
-  [ws, sse] = await Promise.all([startGateway('ws', { REDIS_URL: url, KEY_PREFIX: prefix }), startGateway('sse', { REDIS_URL: url, KEY_PREFIX: prefix, HEARTBEAT_MS: '200' })]);
+  [ws, sse] = await Promise.all([startGateway('ws', { ...env, KEY_PREFIX: prefix }), startGateway('sse', { ...env, KEY_PREFIX: prefix, HEARTBEAT_MS: '200' })]);
 });
 
 afterAll(async () => {

@@ -1,12 +1,11 @@
 // Resume: a client that reconnects with its last id gets exactly what it missed, in order; too old an id gets a snapshot.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog } from '@dish-live/broker';
+import { EventLog, type RedisClient } from '@dish-live/broker';
 import type { ResumedMessage, SnapshotMessage } from '@dish-live/protocol';
 import { events, SseClient, startGateway, testRedis, waitFor, WsClient, type Gateway, type Received } from '@dish-live/test-support';
 
-const { url, prefix } = testRedis('gw-resume');
-let redis: Redis;
+const { env: redisEnv, prefix, durability, connect: connectRedis } = testRedis('gw-resume');
+let redis: RedisClient;
 let log: EventLog;
 /** Small ring: resumes come from Redis. */
 let wsRedis: Gateway;
@@ -16,11 +15,11 @@ let wsRing: Gateway;
 let sseRedis: Gateway;
 
 beforeAll(async () => {
-  redis = new Redis(url);
+  redis = connectRedis();
   // A small stream window so that old ids fall out of it.
-  log = new EventLog(redis, { prefix, streamMaxLen: 100 });
+  log = new EventLog(redis, { prefix, durability, streamMaxLen: 100 });
   for (let i = 0; i < 5; i++) await log.createDish({ id: `d${i}`, name: `Dish ${i}`, category: 'c', price: 100, stock: 1000 });
-  const env = { REDIS_URL: url, KEY_PREFIX: prefix };
+  const env = { ...redisEnv, KEY_PREFIX: prefix };
   [wsRedis, sseRedis, wsRing, sseRing] = await Promise.all([
     startGateway('ws', { ...env, RING_SIZE: '10' }),
     startGateway('sse', { ...env, RING_SIZE: '10' }),
