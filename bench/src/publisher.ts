@@ -16,6 +16,12 @@ export interface PublishResult {
   writeLatency: LatencyHistogram;
 }
 
+/** A closed-loop run: failed writes are counted rather than ending it (a refused write is an answer too). */
+export interface SaturateResult extends PublishResult {
+  failed: number;
+  firstError?: string;
+}
+
 const BENCH_DISH = { id: BENCH_DISH_ID, name: 'Mapo tofu (bench)', category: 'Sichuan', price: 1000, stock: 500 };
 /** A bound on unanswered writes: past it the publisher is the bottleneck and says so by its achieved rate. */
 const MAX_IN_FLIGHT = 2000;
@@ -50,8 +56,15 @@ export class Publisher {
    * Through the broker, spread over restaurants: event k goes to `restaurants[k % n]` (round robin, so every restaurant
    * gets the same rate), each restaurant's bench dish its own sequence (`versions`). `lastSeq` is then only the highest.
    */
-  static async spread(redis: Redis, prefix: string, restaurants: readonly string[]): Promise<Publisher> {
-    const logs = restaurants.map((restaurant) => new EventLog(redis, { prefix, restaurant }));
+  static spread(redis: Redis, prefix: string, restaurants: readonly string[]): Promise<Publisher> {
+    return Publisher.over(restaurants.map((restaurant) => new EventLog(redis, { prefix, restaurant })), restaurants);
+  }
+
+  /**
+   * As `spread`, over logs made by the caller (`logs[i]` is `restaurants[i]`'s): each on whatever client and with
+   * whatever durability it was made with (the cluster scenario: several cluster connections, WRITE_MIN_REPLICAS).
+   */
+  static async over(logs: readonly EventLog[], restaurants: readonly string[]): Promise<Publisher> {
     const versions = await Promise.all(logs.map(async (log) => ((await log.getDish(BENCH_DISH_ID)) ?? (await log.createDish(BENCH_DISH))).version));
     let next = 0;
     const p = new Publisher(async () => {
@@ -126,5 +139,35 @@ export class Publisher {
     await Promise.all(pending);
     if (failure) throw failure;
     return { sent, rate: Math.round((sent / elapsed) * 1000), lastSeq: this.lastSeq, writeLatency };
+  }
+
+  /**
+   * Keeps `concurrency` writes in flight for `durationMs`, each answer sending the next (a closed loop): the most
+   * writes/s the path takes, whoever limits it. Writes still in flight at the end are waited for and counted.
+   */
+  async saturate(concurrency: number, durationMs: number): Promise<SaturateResult> {
+    const writeLatency = new LatencyHistogram();
+    const started = performance.now();
+    const end = started + durationMs;
+    let sent = 0;
+    let failed = 0;
+    let firstError: string | undefined;
+    const lane = async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const seq = await this.#write();
+          writeLatency.record(performance.now() - t0);
+          if (seq > this.lastSeq) this.lastSeq = seq;
+          sent++;
+        } catch (err) {
+          failed++;
+          firstError ??= (err as Error).message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+    const elapsed = performance.now() - started;
+    return { sent, failed, ...(firstError ? { firstError } : {}), rate: Math.round((sent / elapsed) * 1000), lastSeq: this.lastSeq, writeLatency };
   }
 }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpLoadResult } from './loadgen/http-load.js';
-import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './loadgen/ipc.js';
+import type { ClientKind, GroupReport, WorkerCommand, WorkerReply, WriteLoad, WritersSetup } from './loadgen/ipc.js';
 import { addCounters, emptyCounters, LatencyHistogram } from './loadgen/stats.js';
 import { describeExit, type SupervisedProcess } from '@dish-live/test-support';
 import { start } from './processes.js';
@@ -13,6 +13,17 @@ const WORKER = fileURLToPath(new URL('./loadgen/worker.ts', import.meta.url));
 /** A group's report summed over the workers, its latencies as one histogram. */
 export interface MergedGroup extends Omit<GroupReport, 'latency'> {
   latency: LatencyHistogram;
+}
+
+/** A write load summed over the workers: writes, refusals, round trips, each restaurant's newest acknowledged version. */
+export interface MergedWrites {
+  writes: number;
+  failed: number;
+  firstError?: string;
+  /** The longest worker's, from its first write to its last answer. */
+  elapsedMs: number;
+  latency: LatencyHistogram;
+  versions: Record<string, number>;
 }
 
 /** An HTTP load run summed over the workers, its latencies as one histogram. */
@@ -144,6 +155,37 @@ export class LoadGen {
       for (const [status, count] of Object.entries(r.statuses)) merged.statuses[status] = (merged.statuses[status] ?? 0) + count;
     }
     return merged;
+  }
+
+  /** Every worker opens the write load's connections and logs (restaurants shared: each writes round robin over all). */
+  async openWriters(setup: WritersSetup): Promise<void> {
+    for (const r of await this.#all({ op: 'writers', setup })) if (r.op === 'error') throw new Error(`writers ${setup.id}: ${r.message}`);
+  }
+
+  /** Runs a write load, its concurrency or rate shared over the workers; throws when a worker reports an error (at a fixed rate: the first refused write). */
+  async write(id: string, load: WriteLoad): Promise<MergedWrites> {
+    const n = this.workers.length;
+    const share = (i: number): WriteLoad =>
+      load.mode === 'saturate'
+        ? { ...load, concurrency: Math.max(1, Math.floor(load.concurrency / n) + (i < load.concurrency % n ? 1 : 0)) }
+        : { ...load, rate: load.rate / n };
+    const replies = await Promise.all(this.workers.map((w, i) => this.#send(w, { op: 'write', id, load: share(i) }, load.durationMs + 120_000)));
+    const merged: MergedWrites = { writes: 0, failed: 0, elapsedMs: 0, latency: new LatencyHistogram(), versions: {} };
+    for (const r of replies) {
+      if (r.op === 'error') throw new Error(`writes ${id}: ${r.message}`);
+      if (r.op !== 'written') continue;
+      merged.writes += r.writes;
+      merged.failed += r.failed;
+      merged.firstError ??= r.firstError;
+      merged.elapsedMs = Math.max(merged.elapsedMs, r.elapsedMs);
+      merged.latency.merge(r.latency);
+      for (const [rid, v] of Object.entries(r.versions)) merged.versions[rid] = Math.max(merged.versions[rid] ?? -1, v);
+    }
+    return merged;
+  }
+
+  async closeWriters(id: string): Promise<void> {
+    await this.#all({ op: 'writersClose', id });
   }
 
   async window(): Promise<void> {

@@ -34,7 +34,38 @@ export type WorkerCommand =
   | { op: 'resume'; group: string }
   /** GETs one path over keep-alive connections for a fixed time (the reads scenario). */
   | { op: 'http'; port: number; path: string; connections: number; durationMs: number }
+  /** Opens this worker's share of a write load's cluster connections and logs (the cluster scenario). */
+  | { op: 'writers'; setup: WritersSetup }
+  /** Writes through them: as fast as `concurrency` writes in flight allow, or at a fixed rate. */
+  | { op: 'write'; id: string; load: WriteLoad }
+  | { op: 'writersClose'; id: string }
   | { op: 'closeAll' };
+
+/** A write load's connections, restaurants and durability, known to the workers by `id`. */
+export interface WritersSetup {
+  id: string;
+  /** REDIS_CLUSTER_NODES: `host:port,…`. */
+  nodes: string;
+  prefix: string;
+  restaurants: string[];
+  /** WRITE_MIN_REPLICAS and WRITE_REPLICA_TIMEOUT_MS of the writes. */
+  minReplicas: number;
+  replicaTimeoutMs: number;
+  /** Cluster clients (one connection to each primary each) the worker's restaurants are dealt over. */
+  connections: number;
+}
+
+export type WriteLoad = { mode: 'saturate'; concurrency: number; durationMs: number } | { mode: 'rate'; rate: number; durationMs: number };
+
+/** One worker's writes: acknowledged and refused, their round trips, and each restaurant's newest acknowledged version. */
+export interface WriteReport {
+  writes: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+  latency: HistogramData;
+  versions: Record<string, number>;
+}
 
 export interface GroupReport {
   counters: Counters;
@@ -57,4 +88,6 @@ export type WorkerReply =
   | { op: 'closed'; closed: number }
   | { op: 'report'; groups: Record<string, GroupReport> }
   | ({ op: 'http' } & HttpLoadResult)
+  | ({ op: 'written' } & WriteReport)
+  | { op: 'error'; message: string }
   | { op: 'ok' };

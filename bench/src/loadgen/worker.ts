@@ -7,6 +7,7 @@ import { accountMessage, BENCH_DISH_ID, type MessageSink } from './message.js';
 import { openSse } from './sse-client.js';
 import { openSocketIo } from './socketio-client.js';
 import { emptyCounters, LatencyHistogram, SequenceTracker } from './stats.js';
+import { closeAllWriters, closeWriters, openWriters, write } from './writes.js';
 
 interface Group {
   counters: ReturnType<typeof emptyCounters>;
@@ -289,9 +290,29 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
       return { op: 'ok' };
     case 'closeAll':
       closeAll();
+      await closeAllWriters();
       return { op: 'ok' };
     case 'http':
       return { op: 'http', ...(await httpLoad(cmd.port, cmd.path, cmd.connections, cmd.durationMs)) };
+    case 'writers':
+      return refused(async () => {
+        await openWriters(cmd.setup);
+        return { op: 'ok' };
+      });
+    case 'write':
+      return refused(async () => ({ op: 'written', ...(await write(cmd.id, cmd.load)) }));
+    case 'writersClose':
+      await closeWriters(cmd.id);
+      return { op: 'ok' };
+  }
+}
+
+/** A refused write or an unreachable cluster is the orchestrator's to report, not a reason for the worker to die. */
+async function refused(fn: () => Promise<WorkerReply>): Promise<WorkerReply> {
+  try {
+    return await fn();
+  } catch (err) {
+    return { op: 'error', message: (err as Error).message };
   }
 }
 
