@@ -9,14 +9,17 @@ import { spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redi
 import { stopAllStarted } from '@dish-live/test-support';
 import { limits, pin } from './processes.js';
 import { profileLine, readProfile } from './profile.js';
-import { writeResults } from './report/json.js';
+import { writeCapacityDoc, type SourcedRun } from './report/capacity.js';
+import { resultsFileName, writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
 import { writeProfilesDoc } from './report/profiles.js';
 import { readsTable } from './report/reads.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { restaurantsTable } from './report/restaurants.js';
+import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
+import { runCluster, stopClusters } from './scenarios/cluster.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runMemory } from './scenarios/memory.js';
@@ -30,9 +33,12 @@ import { LoadGen } from './workers.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
-/** The run's Redis, so a signal or the watchdog can stop it too (the other children: stopAllStarted, from the test kit). */
+/**
+ * The run's Redis, so a signal or the watchdog can stop it too (the other children: stopAllStarted, from the test kit;
+ * the cluster scenario's clusters: stopClusters).
+ */
 let activeRedis: RedisServerProcess | undefined;
-const stopEverything = () => stopAllStarted().finally(() => activeRedis?.stop());
+const stopEverything = () => stopAllStarted().finally(() => Promise.all([activeRedis?.stop(), stopClusters()]));
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--servers ${SERVER_NAMES.join(',')}]
        [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only] [--profile]
@@ -135,6 +141,26 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       settleMs: quick ? 500 : 1500,
       servers: servers.filter((s) => SERVERS[s].dishLive),
     },
+    // Enough writes in flight, over several cluster connections, to saturate a core on this machine: with
+    // WRITE_MIN_REPLICAS a WAIT holds its connection until a replica answers, so one connection would measure round
+    // trips. The deliveries write at half what the slower cluster sustained, so the step measures delivery, not writes.
+    cluster: {
+      replicasPerPrimary: 1,
+      restaurants: quick ? 30 : 60,
+      minReplicas: [0, 1],
+      deliveryMinReplicas: quick ? [1] : [0, 1],
+      replicaTimeoutMs: 1000,
+      concurrency: 256,
+      connectionsPerWorker: 4,
+      rounds: quick ? 1 : 3,
+      roundMs: quick ? 2000 : 5000,
+      warmupMs: quick ? 500 : 1000,
+      clientsPerRestaurant: quick ? 3 : 5,
+      maxDeliveryRate: quick ? 2000 : 4000,
+      stepMs: quick ? 2000 : 5000,
+      drainMs: quick ? 3000 : 10_000,
+      finalDrainMs: quick ? 10_000 : 30_000,
+    },
   };
 }
 
@@ -177,6 +203,26 @@ function versions(): Record<string, string> {
   };
 }
 
+/** latest.json as it is now (before this run replaces it), named by its own file; undefined when there is none. */
+function readLatest(): SourcedRun | undefined {
+  try {
+    const run = JSON.parse(readFileSync(`${RESULTS_DIR}latest.json`, 'utf8')) as RunResult;
+    return { run, file: `bench/results/${resultsFileName(run)}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * docs/CAPACITY.md, from a run that measured the cluster scenario (the per-shard figures are never taken from an older
+ * run than the one writing): inputs this run did not measure (a run of the cluster scenario alone) come from `older`.
+ */
+function writeCapacity(run: SourcedRun, older: SourcedRun | undefined): string {
+  if (!run.run.cluster?.writes.length) return 'docs/CAPACITY.md kept (this run did not measure the cluster scenario)';
+  const { path, missing } = writeCapacityDoc(`${ROOT}docs`, older ? [run, older] : [run]);
+  return path ?? `docs/CAPACITY.md kept (no run measured: ${missing.join(', ')})`;
+}
+
 function writeReports(run: RunResult, docs: boolean, profileDir: string | undefined): void {
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
@@ -186,15 +232,22 @@ function writeReports(run: RunResult, docs: boolean, profileDir: string | undefi
     if (docs) console.log(`report:  ${writeProfilesDoc(`${ROOT}docs`, run, ROOT)}`);
     return;
   }
+  const previous = readLatest();
   const { file } = writeResults(RESULTS_DIR, run);
   console.log(`\nresults: ${file} (and bench/results/latest.json)`);
-  if (docs) console.log(`report:  ${writeBenchmarksDoc(`${ROOT}docs`, run)}`);
+  if (!docs) return;
+  console.log(`report:  ${writeBenchmarksDoc(`${ROOT}docs`, run)}`);
+  console.log(`capacity: ${writeCapacity({ run, file: `bench/results/${resultsFileName(run)}` }, previous)}`);
 }
 
 function printTables(run: RunResult): void {
   const reads = run.reads?.steps.length ? `\n\n${renderText(readsTable(run.reads))}` : '';
   const restaurants = run.restaurants?.length ? `\n\n${renderText(restaurantsTable(run.restaurants))}` : '';
-  console.log(`\n${renderText(fanoutTable(run))}${reads}${restaurants}\n\n${renderText(summaryTable(run))}`);
+  const c = run.cluster;
+  const cluster = c?.writes.length
+    ? `\n\n${[clusterWritesTable(c), clusterComparisonTable(c), ...(c.deliveries.length ? [clusterDeliveriesTable(c)] : [])].map(renderText).join('\n\n')}`
+    : '';
+  console.log(`\n${renderText(fanoutTable(run))}${reads}${restaurants}${cluster}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options): Promise<RunResult> {
@@ -254,6 +307,10 @@ async function run(options: Options): Promise<RunResult> {
       if (partial.reads.status === 'skipped') log(`skipped reads: ${partial.reads.reason ?? ''}`);
     }
     await each('restaurants', options.restaurants.servers, (name) => runRestaurants(ctx, SERVERS[name]), (partial.restaurants ??= []));
+    if (options.scenarios.includes('cluster')) {
+      log('\n== cluster');
+      partial.cluster = await runCluster(ctx);
+    }
     for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
     }
@@ -280,14 +337,16 @@ async function main(): Promise<number> {
     return 2;
   }
   if (options.reportOnly) {
-    const latest = JSON.parse(readFileSync(`${RESULTS_DIR}latest.json`, 'utf8')) as RunResult;
-    console.log(`report: ${writeBenchmarksDoc(`${ROOT}docs`, latest)}`);
-    printTables(latest);
+    const latest = readLatest();
+    if (!latest) throw new Error(`${RESULTS_DIR}latest.json: missing or unreadable`);
+    console.log(`report: ${writeBenchmarksDoc(`${ROOT}docs`, latest.run)}`);
+    console.log(`capacity: ${writeCapacity(latest, undefined)}`);
+    printTables(latest.run);
     return 0;
   }
   // Everything stops by itself: a run that overstays its bound is ended, children first. The quick bound leaves room
-  // for the reads scenario (~35 s) and the restaurants scenario (~1 min per gateway) on top of the < 3 min the others
-  // take on a quiet machine.
+  // for the reads scenario (~35 s), the restaurants scenario (~1 min per gateway) and the cluster scenario (~30 s) on
+  // top of the < 3 min the others take on a quiet machine.
   const bound = options.quick ? 8 * 60_000 : 75 * 60_000;
   const watchdog = setTimeout(() => {
     console.error(`\nbench: still running after ${bound / 60_000} min; stopping`);

@@ -315,6 +315,107 @@ export interface RestaurantsResult {
   reordered: number;
 }
 
+/** One redis-server of a cluster and its CPU over a measurement (percent of one core). */
+export interface ClusterNodeCpu {
+  port: number;
+  role: 'primary' | 'replica';
+  cpu: number;
+}
+
+/** What bounded a saturating write round: a saturated core (Redis's, or the writers'), or neither (round trips, other work). */
+export type ClusterLimit = 'redis-core' | 'writer-core' | 'neither';
+
+/** One round of writes as fast as the load's concurrency allows, on one cluster at one WRITE_MIN_REPLICAS. */
+export interface ClusterWriteRound {
+  writes: number;
+  /** Writes refused (a replica not confirming in time, with WRITE_MIN_REPLICAS) and the first reason. */
+  failed: number;
+  firstError?: string;
+  writesPerSec: number;
+  /** Each write's round trip at the writer (script, and WAIT plus the confirm script with replicas required). */
+  latency: LatencySummary;
+  /** Percent of one core: the primaries together, the replicas together, the writers (load generator workers). */
+  cpu: { primaries: number; replicas: number; writers: number; nodes: ClusterNodeCpu[] };
+  /** Percent busy of each core, whoever used it. */
+  cores: number[];
+  /** CPU time per acknowledged write, in µs: of the primaries, of the replicas, of the writers. */
+  primaryUsPerWrite: number | null;
+  replicaUsPerWrite: number | null;
+  writerUsPerWrite: number | null;
+  /** Points of the Redis core and of the writers' core busy with work other than ours (a shared machine's neighbours). */
+  otherOnRedisCore: number;
+  otherOnWriterCore: number;
+  limitedBy: ClusterLimit;
+}
+
+/** Writes on one cluster at one WRITE_MIN_REPLICAS: every round, and their medians. */
+export interface ClusterWriteConfig {
+  primaries: number;
+  replicasPerPrimary: number;
+  minReplicas: number;
+  restaurants: number;
+  rounds: ClusterWriteRound[];
+  writesPerSec: number | null;
+  primaryUsPerWrite: number | null;
+  replicaUsPerWrite: number | null;
+  writerUsPerWrite: number | null;
+  /** 10⁶ / primaryUsPerWrite: the writes/s one primary's core would take at the measured cost per write. */
+  writesPerPrimaryCoreSecond: number | null;
+  /** The primaries' used_memory growth over the rounds per stream entry they added (INFO memory, XLEN). */
+  bytesPerStreamEntry: number | null;
+  /** The bound most rounds had; anything but `redis-core` makes writesPerSec a floor for Redis. */
+  limitedBy: ClusterLimit;
+}
+
+/** 3 primaries against 1 at one WRITE_MIN_REPLICAS: medians of the rounds' ratios (round k of each ran back to back). */
+export interface ClusterComparison {
+  minReplicas: number;
+  writesRatio: number | null;
+  primaryUsRatio: number | null;
+  replicaUsRatio: number | null;
+}
+
+/** One gateway on a cluster: clients of every restaurant, writes at a fixed rate, every delivery counted against the log. */
+export interface ClusterDelivery {
+  primaries: number;
+  minReplicas: number;
+  restaurants: number;
+  clientsPerRestaurant: number;
+  clients: number;
+  /** Writes/s asked for, the same on both clusters at a WRITE_MIN_REPLICAS. */
+  rate: number;
+  step?: StepResult;
+  /** Σ over the restaurants of (the bench dish's version in Redis after − before) × the restaurant's clients. */
+  dueFromLog: number;
+  /** Events the clients received from the step's start to the end of the final drain. */
+  delivered: number;
+  /** Deliveries still owed after the final drain against the versions in Redis, plus gaps: lost. */
+  missing: number;
+  lost: number;
+  reordered: number;
+  /** Percent of one core over the step and its drain. */
+  cpu: { primaries: number; replicas: number; gateway: number };
+  primaryUsPerWrite: number | null;
+}
+
+export interface ClusterResult {
+  status: Status;
+  reason?: string;
+  /** Whether taskset pinned the nodes: every redis-server to `redisCore`, the load generator (writers) to `writerCore`. */
+  pinned: boolean;
+  redisCore: number;
+  writerCore: number;
+  workers: number;
+  connectionsPerWorker: number;
+  concurrency: number;
+  replicaTimeoutMs: number;
+  writes: ClusterWriteConfig[];
+  comparisons: ClusterComparison[];
+  deliveries: ClusterDelivery[];
+  lost: number;
+  reordered: number;
+}
+
 export interface Summary {
   wsVsSocketIo: number | null;
   wsVsRawUws: number | null;
@@ -351,6 +452,8 @@ export interface Summary {
   restaurantsRatio?: number | null;
   restaurantsRatioIsFloor?: boolean;
   restaurantViewBytes?: number | null;
+  /** The cluster scenario per WRITE_MIN_REPLICAS: writes/s and primaries' CPU µs per write on 1 primary and on 3. */
+  clusterWrites?: { minReplicas: number; writesPerSec: [number | null, number | null]; primaryUsPerWrite: [number | null, number | null]; writesRatio: number | null }[];
   targets: Record<string, { target: string; met: boolean | null }>;
 }
 
@@ -368,6 +471,8 @@ export interface RunResult {
   reads?: ReadsResult;
   /** Absent in runs from before the scenario existed. */
   restaurants?: RestaurantsResult[];
+  /** Writes over a 1- and a 3-primary Redis Cluster, and deliveries through a gateway on each; absent before it existed. */
+  cluster?: ClusterResult;
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

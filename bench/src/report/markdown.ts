@@ -5,6 +5,7 @@ import { formatKb, formatRate } from '../format.js';
 import type { RunResult } from '../results.js';
 import { SERVERS } from '../servers.js';
 import { READS_TARGET, readsTable } from './reads.js';
+import { clusterSection } from './cluster.js';
 import { restaurantsSection } from './restaurants.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
 import { barChart, lineChart } from './svg.js';
@@ -233,6 +234,10 @@ ${readsSection(run)}
 ## Many restaurants (one gateway process: many restaurants vs one, same clients and deliveries)
 
 ${restaurantsSection(run)}
+
+## Redis Cluster (the same writes on 1 primary and on 3)
+
+${clusterSection(run)}
 `;
 }
 

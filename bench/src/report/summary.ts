@@ -1,5 +1,5 @@
 // The run's summary: the headline ratios, correctness totals and the targets they are reported against.
-import type { FanoutResult, RunResult, StepResult, Summary } from '../results.js';
+import type { ClusterResult, FanoutResult, RunResult, StepResult, Summary } from '../results.js';
 import { SERVERS, type ServerName } from '../servers.js';
 import { compareReads, READS_TARGET, readsErrors, readsVerdict } from './reads.js';
 import { RESTAURANT_VIEW_TARGET_BYTES, RESTAURANTS_RATIO_TARGET } from './restaurants.js';
@@ -51,13 +51,15 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     run.memory.reduce((s, m) => s + m.lost, 0) +
     e2e.reduce((s, t) => s + t.lost, 0) +
     stalled.reduce((s, t) => s + t.lost, 0) +
-    restaurants.reduce((s, r) => s + r.lost, 0);
+    restaurants.reduce((s, r) => s + r.lost, 0) +
+    (run.cluster?.lost ?? 0);
   const reordered =
     healthySteps.reduce((s, x) => s + x.reordered, 0) +
     run.memory.reduce((s, m) => s + m.reordered, 0) +
     e2e.reduce((s, t) => s + t.reordered, 0) +
     stalled.reduce((s, t) => s + t.reordered, 0) +
-    restaurants.reduce((s, r) => s + r.reordered, 0);
+    restaurants.reduce((s, r) => s + r.reordered, 0) +
+    (run.cluster?.reordered ?? 0);
   const loadgenLimitedSteps = [
     ...run.fanout.flatMap((f) => f.steps.filter((s) => s.loadgenLimited).map((s) => `fanout/${f.server}@${s.rate}`)),
     ...run.slow.flatMap((r) => [
@@ -74,6 +76,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...restaurants.filter((r) => r.status === 'crashed').map((r) => `restaurants/${r.server}: ${r.reason ?? ''}`),
     ...(run.e2e?.status === 'crashed' ? [`e2e: ${run.e2e.reason ?? ''}`] : []),
     ...(run.reads?.status === 'crashed' ? [`reads: ${run.reads.reason ?? ''}`] : []),
+    ...(run.cluster?.status === 'crashed' ? [`cluster: ${run.cluster.reason ?? ''}`] : []),
   ];
   const reads = readsVerdict(run.reads);
   const summary: Omit<Summary, 'targets'> = {
@@ -100,6 +103,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...(wsRestaurants
       ? { restaurantsRatio: wsRestaurants.ratio, restaurantsRatioIsFloor: wsRestaurants.ratioIsFloor, restaurantViewBytes: wsRestaurants.viewBytes }
       : {}),
+    ...(run.cluster?.comparisons.length ? { clusterWrites: clusterWrites(run.cluster) } : {}),
   };
   const atLeast = (v: number | null, t: number) => (v === null ? null : v >= t);
   const atMost = (v: number | null, t: number) => (v === null ? null : v <= t);
@@ -130,6 +134,19 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
   };
 }
 
+/** Per WRITE_MIN_REPLICAS: the 1-primary and the 3-primary cluster's writes/s and primaries' CPU per write, and their ratio. */
+function clusterWrites(c: ClusterResult): NonNullable<Summary['clusterWrites']> {
+  return c.comparisons.map((cmp) => {
+    const at = (primaries: number) => c.writes.find((w) => w.minReplicas === cmp.minReplicas && w.primaries === primaries);
+    return {
+      minReplicas: cmp.minReplicas,
+      writesPerSec: [at(1)?.writesPerSec ?? null, at(3)?.writesPerSec ?? null],
+      primaryUsPerWrite: [at(1)?.primaryUsPerWrite ?? null, at(3)?.primaryUsPerWrite ?? null],
+      writesRatio: cmp.writesRatio,
+    };
+  });
+}
+
 /** What makes a run fail (the exit code of --quick): loss, reordering, a crash, a scenario that could not run. */
 export function failures(run: RunResult): string[] {
   const out: string[] = [];
@@ -140,6 +157,7 @@ export function failures(run: RunResult): string[] {
   if (run.e2e?.status === 'failed') out.push(`e2e: ${run.e2e.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.reads?.status === 'failed') out.push(`reads: ${run.reads.reason?.split('\n')[0] ?? 'failed'}`);
   for (const r of run.restaurants ?? []) if (r.status === 'failed') out.push(`restaurants/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
+  if (run.cluster?.status === 'failed') out.push(`cluster: ${run.cluster.reason?.split('\n')[0] ?? 'failed'}`);
   out.push(...readsErrors(run.reads));
   return out;
 }

@@ -60,6 +60,12 @@ export function summaryTable(run: RunResult): Table {
     ...(s.targets.restaurantViewBytes
       ? [['ws-gateway live memory per restaurant view', kb(s.restaurantViewBytes), s.targets.restaurantViewBytes.target, met(s.targets.restaurantViewBytes.met)]]
       : []),
+    ...(s.clusterWrites ?? []).map((c) => [
+      `Redis Cluster writes/s, 3 primaries / 1 (WRITE_MIN_REPLICAS=${c.minReplicas})`,
+      `${x(c.writesRatio)} (${c.writesPerSec.map((w) => (w === null ? '—' : formatRate(w))).join(' → ')}; primaries' CPU µs per write ${c.primaryUsPerWrite.map((u) => u ?? '—').join(' → ')})`,
+      '—',
+      '',
+    ]),
     ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
     [
       'peers still behind after the stall (late)',

@@ -25,6 +25,7 @@ export interface Options {
   /** HTTP connections kept busy per step, the measured time and warm-up per step, events written before. */
   reads: { connections: number; durationMs: number; warmupMs: number; events: number };
   restaurants: RestaurantsOptions;
+  cluster: ClusterOptions;
 }
 
 /** The restaurants scenario: many restaurants against one with the same clients and deliveries, churn, memory per view. */
@@ -49,7 +50,34 @@ export interface RestaurantsOptions {
   servers: ServerName[];
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants'] as const;
+/**
+ * The cluster scenario: the same writes on a 1-primary and a 3-primary Redis Cluster (each primary with its replicas,
+ * AOF on), in alternating rounds; then one ws-gateway on each with clients of every restaurant.
+ */
+export interface ClusterOptions {
+  replicasPerPrimary: number;
+  /** Restaurants written to, spread evenly over the primaries (their `{r:<rid>}` slots). */
+  restaurants: number;
+  /** WRITE_MIN_REPLICAS values the writes are measured at, and those the deliveries are. */
+  minReplicas: number[];
+  deliveryMinReplicas: number[];
+  replicaTimeoutMs: number;
+  /** Writes in flight, shared over the load generator's workers, and cluster clients per worker. */
+  concurrency: number;
+  connectionsPerWorker: number;
+  /** Rounds per configuration (the two clusters alternate, round by round), each this long after one warm-up. */
+  rounds: number;
+  roundMs: number;
+  warmupMs: number;
+  clientsPerRestaurant: number;
+  /** The deliveries' write rate: half what the slower cluster sustained, at most this. */
+  maxDeliveryRate: number;
+  stepMs: number;
+  drainMs: number;
+  finalDrainMs: number;
+}
+
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {
@@ -86,7 +114,8 @@ export async function drain(ctx: Context, group: string, target: number | Record
 
 export interface StepSpec {
   label: string;
-  publisher: Publisher;
+  /** The broker publisher, or anything that writes at a rate the same way (the cluster scenario's worker writes). */
+  publisher: Pick<Publisher, 'run'>;
   rate: number;
   durationMs: number;
   drainMs: number;
