@@ -1,0 +1,16 @@
+// @dish-live/webhooks: the core of Dish Live's out-of-band alerts — which stock changes raise which alerts, and how
+// one alert reaches one webhook: the address guard, Standard Webhooks signing, one bounded delivery attempt, backoff.
+export {
+  MAX_WEBHOOK_URL_LENGTH,
+  checkWebhookUrl,
+  parseAllowHosts,
+  resolveAndCheck,
+  type AddressCheck,
+  type GuardOptions,
+  type Lookup,
+  type Refusal,
+  type RefusalReason,
+  type ResolveOptions,
+  type UrlCheck,
+} from './address-guard.js';
+export type { AddressClass } from './blocked-addresses.js';
