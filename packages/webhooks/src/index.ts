@@ -14,3 +14,11 @@ export {
   type UrlCheck,
 } from './address-guard.js';
 export type { AddressClass } from './blocked-addresses.js';
+export {
+  SECRET_PREFIX,
+  newWebhookSecret,
+  sign,
+  webhookHeaders,
+  type SignInput,
+  type WebhookHeaders,
+} from './signature.js';
