@@ -1,5 +1,14 @@
 // @dish-live/webhooks: the core of Dish Live's out-of-band alerts — which stock changes raise which alerts, and how
 // one alert reaches one webhook: the address guard, Standard Webhooks signing, one bounded delivery attempt, backoff.
+export { ALERT_TYPES, DEFAULT_STOCK_THRESHOLD, alertTypeSchema, alertsFor, type AlertType } from './alert-rules.js';
+export {
+  alertId,
+  alertPayload,
+  alertPayloadSchema,
+  webhookMessageId,
+  type AlertPayload,
+  type AlertSource,
+} from './alert-message.js';
 export {
   MAX_WEBHOOK_URL_LENGTH,
   checkWebhookUrl,
