@@ -31,3 +31,11 @@ export {
   type SignInput,
   type WebhookHeaders,
 } from './signature.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  deliverOnce,
+  type DeliveryRequest,
+  type DeliveryResult,
+} from './deliver.js';
+export { BACKOFF_CAP_MS, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, backoffMs } from './backoff.js';
