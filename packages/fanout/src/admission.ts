@@ -2,7 +2,7 @@
 // then a hold on the restaurant's live view, loaded for the first client and shared by every later one.
 import type { AdmissionRequest, Admitted, Gate, Refused } from '@dish-live/server';
 import type { Hub } from './hub.js';
-import type { RestaurantLease } from './live-restaurants.js';
+import type { RestaurantLease } from './restaurant-lease.js';
 import type { Sink } from './transport.js';
 
 export interface Entry<S extends Sink> extends Admitted {

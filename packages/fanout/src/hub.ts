@@ -2,48 +2,18 @@
 // backpressure. Every event is framed once per group of its restaurant; the only per-client work on the hot path is a
 // write, and nothing on it grows with the number of restaurants.
 import { DEFAULT_RESTAURANT, type DishEvent, type ServerMessage, type SubscriptionOptions } from '@dish-live/protocol';
-import type { Channels, EventLog } from '@dish-live/broker';
-import { throttledWarn, type Logger } from '@dish-live/server';
+import type { EventLog } from '@dish-live/broker';
+import { throttledWarn } from '@dish-live/server';
 import { Backpressure } from './backpressure.js';
 import { Connection } from './connection.js';
 import type { Group } from './group.js';
-import { LiveRestaurants, type RestaurantLease } from './live-restaurants.js';
-import type { FanoutMetrics } from './metrics.js';
-import type { CloseReason, Sink, Transport } from './transport.js';
+import { DEFAULT_RESTAURANT_BUDGET_BYTES, DEFAULT_RESTAURANT_GRACE_MS, DEFAULT_TICK_MS, type HubOptions } from './hub-options.js';
+import { LiveRestaurants } from './live-restaurants.js';
+import type { RestaurantLease } from './restaurant-lease.js';
+import type { CloseReason, Sink } from './transport.js';
 import { Writer } from './writer.js';
 
-export interface HubOptions<S extends Sink = Sink> {
-  /** A restaurant's event log: reads (snapshot, replays, gap fills) and the chat its clients write. */
-  logFor: (restaurant: string) => EventLog;
-  /** The process's subscriber connection, shared by every live restaurant. */
-  channels: Channels;
-  transport: Transport<S>;
-  logger: Logger;
-  metrics: FanoutMetrics;
-  instance: string;
-  /** Events each live restaurant keeps in memory for resumes. */
-  ringSize: number;
-  /** Past this many buffered bytes a client is conflated. */
-  softLimitBytes: number;
-  /** Past this many bytes owed (buffered + conflated) a client is disconnected. */
-  hardLimitBytes: number;
-  /** How often conflated clients are looked at (flush when drained, maxRate pacing). */
-  tickMs?: number;
-  /** Events per XRANGE page of a replay from Redis. */
-  replayPageSize?: number;
-  /** See WriterOptions.coalesceMs. */
-  coalesceMs?: number;
-  /** How long a restaurant without clients stays loaded (default 30 s). */
-  restaurantGraceMs?: number;
-  /** The estimated bytes live restaurants may take together (default 256 MiB). */
-  restaurantBudgetBytes?: number;
-  /** How often the budget is checked besides after each load (default 1 s). */
-  budgetCheckMs?: number;
-}
-
-export const DEFAULT_TICK_MS = 25;
-export const DEFAULT_RESTAURANT_GRACE_MS = 30_000;
-export const DEFAULT_RESTAURANT_BUDGET_BYTES = 256 * 1024 * 1024;
+export type { HubOptions } from './hub-options.js';
 
 export class Hub<S extends Sink = Sink> {
   readonly instance: string;

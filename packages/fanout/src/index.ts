@@ -1,7 +1,7 @@
 // The transport-independent gateway core: a hub over the live restaurants, the Transport interface adapters implement,
 // and the gateway's start (configuration, admission, metrics) on top of the server kit.
 export { Hub } from './hub.js';
-export type { RestaurantLease } from './live-restaurants.js';
+export type { RestaurantLease } from './restaurant-lease.js';
 export { admitToRestaurant, type Entry } from './admission.js';
 export { Connection } from './connection.js';
 export { Group } from './group.js';

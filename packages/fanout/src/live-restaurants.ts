@@ -5,6 +5,7 @@ import type { EventLog } from '@dish-live/broker';
 import { throttledWarn, type Logger } from '@dish-live/server';
 import type { Connection } from './connection.js';
 import { LiveRestaurant, type RestaurantWiring } from './live-restaurant.js';
+import { RestaurantLease } from './restaurant-lease.js';
 import type { FanoutMetrics } from './metrics.js';
 import type { Sink } from './transport.js';
 
@@ -20,37 +21,6 @@ export interface LiveRestaurantsOptions<S extends Sink> {
   budgetCheckMs?: number;
   metrics: FanoutMetrics;
   logger: Logger;
-}
-
-/**
- * A hold on a loaded restaurant, granted at admission: the restaurant stays loaded until the lease becomes a
- * connection (the hub takes it) or is released (the client went away before that).
- */
-export class RestaurantLease<S extends Sink = Sink> {
-  #done = false;
-
-  constructor(
-    readonly live: LiveRestaurant<S>,
-    private readonly registry: LiveRestaurants<S>,
-  ) {}
-
-  get restaurant(): string {
-    return this.live.id;
-  }
-
-  /** Gives the hold back; nothing once taken or released. */
-  release(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.registry.unlease(this.live);
-  }
-
-  /** The hub turns the hold into a connection's; false when the lease was already used. */
-  take(): boolean {
-    if (this.#done) return false;
-    this.#done = true;
-    return true;
-  }
 }
 
 export class LiveRestaurants<S extends Sink = Sink> {
@@ -118,7 +88,7 @@ export class LiveRestaurants<S extends Sink = Sink> {
       r.leases--;
       throw err;
     }
-    return new RestaurantLease(r, this);
+    return new RestaurantLease(r, () => this.unlease(r));
   }
 
   /** A hold on a restaurant that is live now, without waiting; undefined when it is not. */
@@ -127,7 +97,7 @@ export class LiveRestaurants<S extends Sink = Sink> {
     if (!r) return undefined;
     this.#hold(r);
     r.leases++;
-    return new RestaurantLease(r, this);
+    return new RestaurantLease(r, () => this.unlease(r));
   }
 
   /** A lease gave its hold back without becoming a connection. */
