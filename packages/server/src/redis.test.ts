@@ -14,6 +14,9 @@ describe('isRedisUnavailable', () => {
       // ioredis' own wrapping once its redirections ran out during a failover (seen in the cluster failover test).
       'Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down',
       'Failed to refresh slots cache.',
+      // ioredis' AbortError for a pipeline in flight when its node's connection closed (a primary killed mid-WAIT).
+      'Command aborted due to connection close',
+      "Cluster isn't ready and enableOfflineQueue options is false",
     ]) {
       expect(isRedisUnavailable(new Error(message)), message).toBe(true);
     }

@@ -96,7 +96,7 @@ export function waitReady(redis: Redis | Cluster, timeoutMs: number): Promise<bo
 }
 
 const UNAVAILABLE =
-  /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|LOADING|MaxRetriesPerRequest|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections|^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+  /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|LOADING|MaxRetriesPerRequest|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections|Command aborted due to connection close|Cluster isn't ready|Cluster is disconnected|Socket timeout|^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
 
 /**
  * True for the errors ioredis raises when it cannot reach Redis (as opposed to a command Redis refused), and a cluster's
