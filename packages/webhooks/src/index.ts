@@ -39,3 +39,16 @@ export {
   type DeliveryResult,
 } from './deliver.js';
 export { BACKOFF_CAP_MS, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, backoffMs } from './backoff.js';
+export { SecretKeyError, openSecret, parseSecretKey, sealSecret } from './secret-box.js';
+export {
+  DELIVERY_LOG_SIZE,
+  MAX_WEBHOOKS_PER_RESTAURANT,
+  WebhookLimitError,
+  WebhookStore,
+  webhookKeys,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type NewWebhook,
+  type Webhook,
+  type WebhookWithSecret,
+} from './store.js';
