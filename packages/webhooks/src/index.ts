@@ -52,3 +52,4 @@ export {
   type Webhook,
   type WebhookWithSecret,
 } from './store.js';
+export { dnsLookup, parseDnsServers } from './dns-lookup.js';
