@@ -18,6 +18,7 @@ export default defineConfig({
       '@dish-live/server': src('server'),
       '@dish-live/fanout': src('fanout'),
       '@dish-live/client': src('client'),
+      '@dish-live/webhooks/rules': fileURLToPath(new URL('./packages/webhooks/src/alert-rules.ts', import.meta.url)),
       '@dish-live/webhooks': src('webhooks'),
       '@dish-live/test-support': fileURLToPath(new URL('./tests/support/index.ts', import.meta.url)),
     },
