@@ -266,21 +266,29 @@ export interface ChurnRun {
  * batches: what the second batch adds, per restaurant, is the cost of one more restaurant; what both add over the
  * baseline includes what the first loads build once (maps grown, code compiled again after V8 flushed it).
  */
+export interface MemoryPoint {
+  restaurants: number;
+  heapBytes: number;
+  rssBytes: number;
+}
+
 export interface RestaurantMemoryRun {
   ringSize: number;
   restaurants: number;
-  /** Live heap after full GCs (inspector): none loaded (settled), after the first batch, after both. */
+  /** Live heap after full GCs (inspector): none loaded (settled), and with every restaurant loaded. */
   heapBeforeBytes: number;
-  heapHalfBytes: number;
   heapAfterBytes: number;
   /** RSS after those same collections. */
   rssBeforeBytes: number;
-  rssHalfBytes: number;
   rssAfterBytes: number;
-  /** The second batch's growth per restaurant: the figure checked against the target. */
+  /** Every reading, none loaded first, after each batch (runs before 2026-12-03 read once half-way instead). */
+  points?: MemoryPoint[];
+  heapHalfBytes?: number;
+  rssHalfBytes?: number;
+  /** Growth per restaurant, the least-squares slope through the readings: the figure checked against the target. */
   heapPerRestaurant: number;
   rssPerRestaurant: number;
-  /** Both batches' growth over the baseline, per restaurant. */
+  /** (all − none) / restaurants. */
   heapPerRestaurantAverage: number;
   /** After `ringEvents` events written to each loaded restaurant (its ring holds them): the ring's share per event. */
   ringEvents?: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bucketOf, bucketOfByFormula, emptyCounters, LatencyHistogram, SequenceTracker, summarize } from './stats.js';
+import { bucketOf, bucketOfByFormula, emptyCounters, LatencyHistogram, SequenceTracker, slope, summarize } from './stats.js';
 
 describe('bucketOf', () => {
   it('agrees with the formula everywhere, at bucket edges too', () => {
@@ -68,5 +68,16 @@ describe('SequenceTracker', () => {
     t.jump(9, c, true);
     t.event(10, c);
     expect(c).toMatchObject({ lost: 0, reordered: 0, conflated: 5 });
+  });
+});
+
+describe('slope', () => {
+  it('is the growth per unit, and one outlier moves it less than it moves a difference of two readings', () => {
+    expect(slope([{ x: 0, y: 10 }, { x: 1, y: 12 }, { x: 2, y: 14 }])).toBeCloseTo(2);
+    // The readings of a 1,000-restaurant load at 5 KB each, the one at 500 read 10 MB high (a late collection).
+    const points = [0, 250, 500, 750, 1000].map((x) => ({ x, y: 12e6 + 5000 * x + (x === 500 ? 10e6 : 0) }));
+    expect(slope(points)).toBeCloseTo(5000);
+    expect(() => slope([{ x: 1, y: 1 }])).toThrow(RangeError);
+    expect(() => slope([{ x: 1, y: 1 }, { x: 1, y: 2 }])).toThrow(RangeError);
   });
 });

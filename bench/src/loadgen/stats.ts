@@ -166,3 +166,17 @@ export function summarize(h: LatencyHistogram): LatencySummary {
     mean: round(h.count ? h.sum / h.count : 0),
   };
 }
+
+/**
+ * The least-squares slope of y over x: the growth per unit of a quantity measured at several counts, which one noisy
+ * reading (a collection that ran late, a buffer freed between two readings) cannot tip over as a difference of two can.
+ */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) throw new RangeError('a slope needs two points or more');
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  if (sxx === 0) throw new RangeError('a slope needs two distinct x');
+  return points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+}

@@ -101,12 +101,12 @@ function churnTable(results: RestaurantsResult[]): Table {
 function memoryTable(results: RestaurantsResult[]): Table {
   return {
     head: [
-      'server', 'restaurants loaded', 'live heap: none → half → all', 'per restaurant, second half (heap)', 'per restaurant, all over none (heap)',
-      'per restaurant, second half (RSS after GC)', "the gateway's own estimate per restaurant", 'ring: events each → per entry',
+      'server', 'restaurants loaded', 'live heap as restaurants load', 'per restaurant (heap, slope)', 'per restaurant, all over none (heap)',
+      'per restaurant (RSS after GC, slope)', "the gateway's own estimate per restaurant", 'ring: events each → per entry',
     ],
     rows: results.flatMap((r) =>
       r.memory.map((m) => [
-        r.server, String(m.restaurants), `${mb1(m.heapBeforeBytes)} → ${mb1(m.heapHalfBytes)} → ${mb1(m.heapAfterBytes)}`,
+        r.server, String(m.restaurants), (m.points?.map((p) => p.heapBytes) ?? [m.heapBeforeBytes, m.heapHalfBytes ?? NaN, m.heapAfterBytes]).map(mb1).join(' → '),
         formatKb(m.heapPerRestaurant), formatKb(m.heapPerRestaurantAverage), formatKb(m.rssPerRestaurant),
         m.gateway?.estimatedBytes !== undefined && m.gateway.live ? formatKb(Math.round(m.gateway.estimatedBytes / m.gateway.live)) : '—',
         m.heapPerRingEntry === undefined ? '—' : `${m.ringEvents} → ${m.heapPerRingEntry} B`,

@@ -5,9 +5,9 @@ import { Redis } from 'ioredis';
 import { brokerKeys, Restaurants } from '@dish-live/broker';
 import { settledRss, waitForInspector } from '@dish-live/test-support';
 import { liveHeapBytes } from '../heap.js';
-import { summarize } from '../loadgen/stats.js';
+import { slope, summarize } from '../loadgen/stats.js';
 import { Publisher } from '../publisher.js';
-import type { ChurnRun, GatewayRestaurantMetrics, RestaurantMemoryRun, RestaurantsCase, RestaurantsResult, StepResult } from '../results.js';
+import type { ChurnRun, GatewayRestaurantMetrics, MemoryPoint, RestaurantMemoryRun, RestaurantsCase, RestaurantsResult, StepResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
 import { drain, measureStep, sleep, stepLine, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
@@ -16,6 +16,8 @@ import { caseFigures, compareCases, keptUp } from './restaurants-figures.js';
 const GROUP = 'restaurants';
 /** The gateways' ring size when RING_SIZE is not set (packages/fanout gateway-env.ts). */
 const DEFAULT_RING_SIZE = 10_000;
+/** Memory readings while restaurants are loaded: enough that one late collection cannot tip the slope. */
+const MEMORY_BATCHES = 4;
 
 /** Restaurant ids sort in creation order: r0000, r0001, … */
 const restaurantId = (i: number) => `r${String(i).padStart(4, '0')}`;
@@ -272,28 +274,31 @@ async function memoryRun(ctx: Context, def: ServerDef, redis: Redis): Promise<Re
     await sleep(o.settleMs);
     const heapBeforeBytes = await settledHeap(inspector);
     const rssBeforeBytes = await settledRss(pid, 200, 3000);
-    const half = Math.floor(rids.length / 2);
     /** Loads one batch (a client each, snapshot, gone), then reads heap and RSS. */
     const load = async (paths: string[]) => {
       const c = await ctx.loadgen.connect(def.client, server.port, def.path, paths.length, GROUP, 200, { paths, untilFirstMessage: true });
       if (c.failed > 0) throw new Error(`${c.failed} of ${paths.length} restaurant clients failed: ${c.firstError}`);
       await ctx.loadgen.close(GROUP, paths);
       await sleep(o.settleMs);
-      const heap = await settledHeap(inspector);
-      return { heap, rss: await settledRss(pid, 200, 3000) };
+      return { heapBytes: await settledHeap(inspector), rssBytes: await settledRss(pid, 200, 3000) };
     };
-    const first = await load(loaded.paths.slice(0, half));
-    const second = await load(loaded.paths.slice(half));
-    const heapAfterBytes = second.heap;
+    // Read after each of MEMORY_BATCHES batches; the cost per restaurant is the slope through all the readings.
+    const points: MemoryPoint[] = [{ restaurants: 0, heapBytes: heapBeforeBytes, rssBytes: rssBeforeBytes }];
+    for (let b = 1; b <= MEMORY_BATCHES; b++) {
+      const upTo = Math.round((rids.length * b) / MEMORY_BATCHES);
+      points.push({ restaurants: upTo, ...(await load(loaded.paths.slice(points.at(-1)!.restaurants, upTo))) });
+    }
+    const heapAfterBytes = points.at(-1)!.heapBytes;
     const live = (await subscribers(redis, d.prefix, rids)).filter((n) => n > 0).length;
     if (live < rids.length) throw new Error(`only ${live} of ${rids.length} restaurants still live when measured (released within the grace period?)`);
     const gateway = await gatewayMetrics(server.port);
+    const perRestaurant = (field: 'heapBytes' | 'rssBytes') => Math.round(slope(points.map((p) => ({ x: p.restaurants, y: p[field] }))));
     const run: RestaurantMemoryRun = {
       ringSize: Number(process.env.RING_SIZE ?? DEFAULT_RING_SIZE), restaurants: rids.length,
-      heapBeforeBytes, heapHalfBytes: first.heap, heapAfterBytes, rssBeforeBytes, rssHalfBytes: first.rss, rssAfterBytes: second.rss,
-      heapPerRestaurant: Math.round((second.heap - first.heap) / (rids.length - half)),
-      rssPerRestaurant: Math.round((second.rss - first.rss) / (rids.length - half)),
-      heapPerRestaurantAverage: Math.round((second.heap - heapBeforeBytes) / rids.length),
+      heapBeforeBytes, heapAfterBytes, rssBeforeBytes, rssAfterBytes: points.at(-1)!.rssBytes, points,
+      heapPerRestaurant: perRestaurant('heapBytes'),
+      rssPerRestaurant: perRestaurant('rssBytes'),
+      heapPerRestaurantAverage: Math.round((heapAfterBytes - heapBeforeBytes) / rids.length),
       gateway,
     };
     if (o.ringEvents > 0) {
@@ -307,9 +312,9 @@ async function memoryRun(ctx: Context, def: ServerDef, redis: Redis): Promise<Re
     }
     ctx.log(
       `restaurants ${def.name} memory: ${rids.length} restaurants loaded and left: ` +
-        `${(run.heapPerRestaurant / 1024).toFixed(2)} KB live heap per restaurant of the second half ` +
-        `(${(run.heapPerRestaurantAverage / 1024).toFixed(2)} KB over the baseline for all; RSS ${(run.rssPerRestaurant / 1024).toFixed(2)} KB; ` +
-        `heap ${(heapBeforeBytes / 1048576).toFixed(1)} → ${(first.heap / 1048576).toFixed(1)} → ${(heapAfterBytes / 1048576).toFixed(1)} MB)` +
+        `${(run.heapPerRestaurant / 1024).toFixed(2)} KB live heap per restaurant (slope over ${points.length} readings; ` +
+        `${(run.heapPerRestaurantAverage / 1024).toFixed(2)} KB all over none; RSS ${(run.rssPerRestaurant / 1024).toFixed(2)} KB; ` +
+        `heap ${points.map((p) => (p.heapBytes / 1048576).toFixed(1)).join(' → ')} MB)` +
         `${run.heapPerRingEntry !== undefined ? `; ${run.heapPerRingEntry} B per ring entry (${run.ringEvents} events each)` : ''}`,
     );
     return run;
