@@ -19,6 +19,7 @@ import { dishRoutes } from './routes-dishes.js';
 import { eventRoutes } from './routes-events.js';
 import { orderRoutes } from './routes-orders.js';
 import { restaurantEntryRoutes, restaurantListRoutes } from './routes-restaurants.js';
+import { webhookRoutes, type WebhookRouteDeps } from './routes-webhooks.js';
 import { WriteScope } from './write-scope.js';
 
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   layoutCurrent: () => boolean;
   redis: RedisClient;
   orders: Orders;
+  /** The webhook store and the address guard's options, for the webhook routes. */
+  webhooks: WebhookRouteDeps;
   metrics: Metrics;
   logger: Logger;
   /** Names this process in its probes (replicas differ). */
@@ -96,8 +99,12 @@ export function createApp(deps: AppDeps): Express {
   restaurantApi.use(eventRoutes(readGuards, chatGuards));
 
   app.use(restaurantListRoutes(deps.registry, createGuards));
-  // Ends in routeNotFound: an unknown path under a restaurant must not go on to the `/api` mount below.
-  app.use(RESTAURANT_MOUNT, restaurantFromPath(deps.scopes), restaurantEntryRoutes(deps.registry, readGuards), restaurantApi, routeNotFound);
+  // Ends in routeNotFound: an unknown path under a restaurant must not go on to the `/api` mount below. Webhooks only
+  // here: the contract names them under /api/restaurants/{rid} alone (`default` as /api/restaurants/default/…).
+  app.use(
+    RESTAURANT_MOUNT, restaurantFromPath(deps.scopes), restaurantEntryRoutes(deps.registry, readGuards), restaurantApi,
+    webhookRoutes(deps.webhooks, writeGuards), routeNotFound,
+  );
   app.use(DEFAULT_MOUNT, defaultRestaurant(deps.scopes), restaurantApi);
 
   app.use(routeNotFound);

@@ -1,4 +1,5 @@
 // Configuration from the environment: defaults, and errors that name the variable.
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, isTrusted } from '@dish-live/server';
 import { loadConfig } from './config.js';
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       snapshotSalesWindowMs: 3_600_000,
       simRestaurants: ['default'],
       subscribe: { SUBSCRIBE_JWT_SECRET: undefined, SUBSCRIBE_JWT_PUBLIC_KEY: undefined, SUBSCRIBE_TOKEN_REQUIRED: undefined },
+      webhooks: { secretKey: undefined, allowHosts: new Set(), dnsServers: [] },
     });
   });
 
@@ -114,6 +116,11 @@ describe('loadConfig', () => {
     ['SUBSCRIBE_JWT_SECRET', 'short'],
     ['SUBSCRIBE_JWT_PUBLIC_KEY', 'not a pem'],
     ['SUBSCRIBE_TOKEN_REQUIRED', 'maybe'],
+    ['WEBHOOK_ALLOW_HOSTS', 'hooks.example'],
+    ['WEBHOOK_ALLOW_HOSTS', '127.0.0.1:99999'],
+    ['WEBHOOK_DNS_SERVERS', 'dns.example'],
+    ['WEBHOOK_SECRET_KEY', 'too-short'],
+    ['WEBHOOK_SECRET_KEY', 'ab'.repeat(31)],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     try {
@@ -126,5 +133,26 @@ describe('loadConfig', () => {
 
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT: .*; LOG_LEVEL: /);
+    expect(() => loadConfig({ PORT: 'x', WEBHOOK_SECRET_KEY: 'y' })).toThrow(/PORT: .*; WEBHOOK_SECRET_KEY: /);
+  });
+
+  it('reads the webhook variables, and never shows a bad WEBHOOK_SECRET_KEY', () => {
+    const key = randomBytes(32);
+    const { webhooks } = loadConfig({
+      WEBHOOK_SECRET_KEY: key.toString('base64'),
+      WEBHOOK_ALLOW_HOSTS: '127.1:9000, [::1]:443',
+      WEBHOOK_DNS_SERVERS: '127.0.0.1:5353 [::1]:53',
+    });
+    expect(webhooks).toEqual({ secretKey: key, allowHosts: new Set(['127.0.0.1:9000', '[::1]:443']), dnsServers: ['127.0.0.1:5353', '[::1]:53'] });
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: key.toString('hex') }).webhooks.secretKey).toEqual(key);
+
+    const leaked = `${key.toString('base64').slice(0, 40)}!!!!`;
+    try {
+      loadConfig({ WEBHOOK_SECRET_KEY: leaked });
+      expect.unreachable('a bad key must stop the start');
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([{ variable: 'WEBHOOK_SECRET_KEY', value: '***', message: expect.stringMatching(/32 bytes/) as string }]);
+      expect((err as Error).message).not.toContain(leaked.slice(0, 20));
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
   DishExistsError, DishNotFoundError, OrderMismatchError, ReplicationTimeoutError, RestaurantExistsError, VersionConflictError,
 } from '@dish-live/broker';
 import { LIMITS } from '@dish-live/protocol';
+import { WebhookLimitError } from '@dish-live/webhooks';
 import {
   HttpProblem, isRedisUnavailable, RETRY_AFTER_SECONDS, sendProblem, type FieldError, type Logger,
 } from '@dish-live/server';
@@ -80,6 +81,9 @@ function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof RestaurantExistsError) return new HttpProblem(409, 'restaurant-exists', 'Restaurant exists', err.message);
   if (err instanceof OrderMismatchError) {
     return new HttpProblem(409, 'order-id-reused', 'Order id reused', `${err.message}; use a new orderId for a new order`);
+  }
+  if (err instanceof WebhookLimitError) {
+    return new HttpProblem(409, 'webhook-limit', 'Too many webhooks', `${err.message}; remove one before adding another`);
   }
   if (err instanceof VersionConflictError) {
     return new HttpProblem(409, 'version-conflict', 'Version conflict', err.message, { extensions: { currentVersion: err.current } });

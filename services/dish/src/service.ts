@@ -8,6 +8,7 @@ import type { RedisClient } from '@dish-live/broker';
 import {
   closeServer, connectRedis, createInstanceId, describeRedis, listen, runSteps, SubscriptionAuth, waitReady,
 } from '@dish-live/server';
+import { dnsLookup, WebhookStore } from '@dish-live/webhooks';
 import { AnswerCache } from './answer-cache.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -41,6 +42,7 @@ export interface StartOptions {
 export async function startDishService(config: Config, logger: Logger, options: StartOptions = {}): Promise<DishService> {
   const instance = options.instance ?? createInstanceId();
   if (config.apiTokens.length === 0) logger.warn('DISH_API_TOKENS is empty: every write is refused with 401');
+  if (!config.webhooks.secretKey) logger.warn('WEBHOOK_SECRET_KEY is unset: webhook secrets are stored unencrypted');
   const metrics = createMetrics();
   // A bad key stops the start here, before Redis is touched.
   const subscriptionAuth = await SubscriptionAuth.create(config.subscribe);
@@ -54,6 +56,8 @@ export async function startDishService(config: Config, logger: Logger, options: 
     durability: config.durability,
   }, new AnswerCache());
   const orders = new Orders(redis);
+  const { secretKey, allowHosts, dnsServers } = config.webhooks;
+  const webhooks = { store: new WebhookStore(redis, config.keyPrefix, secretKey), guard: { allowHosts, lookup: dnsLookup(dnsServers) } };
   const jobs = new BackgroundJobs({ config, redis, scopes, registry, orders, metrics, logger, random: options.random });
   if (await waitReady(redis, options.redisWaitMs ?? 3000)) await jobs.ensure();
   else logger.warn({ redis: describeRedis(config.redis) }, 'redis not reachable yet; answering 503 until it is');
@@ -62,7 +66,7 @@ export async function startDishService(config: Config, logger: Logger, options: 
     throw jobs.fatal;
   }
   const app = createApp({
-    config, scopes, registry, subscriptionAuth, layoutCurrent: () => jobs.layoutCurrent, redis, orders, metrics, logger, instance,
+    config, scopes, registry, subscriptionAuth, layoutCurrent: () => jobs.layoutCurrent, redis, orders, webhooks, metrics, logger, instance,
   });
   let server: Server;
   let url: string;
