@@ -39,12 +39,20 @@ export default defineConfig({
       // More specific first: vite matches aliases by prefix.
       '@dish-live/protocol/wire': fromRoot('packages/protocol/src/wire.ts'),
       '@dish-live/protocol': fromRoot('packages/protocol/src/index.ts'),
+      // Only the alert rules: the rest of the package is for Node (crypto, DNS, Redis).
+      '@dish-live/webhooks/rules': fromRoot('packages/webhooks/src/alert-rules.ts'),
     },
   },
   build: {
     target: 'es2022',
     // echarts (tree-shaken) dominates the bundle; the warning's default limit is below it by design.
     chunkSizeWarningLimit: 1200,
+    rolldownOptions: {
+      // The alert rules build their zod schema when loaded; the page uses only alertsFor, and no validation library
+      // may ride along in the bundle (tests/browser/audits.test.ts). 'z' also covers its members (z.enum): an unused
+      // schema is dropped, and zod with it. Only the alert rules call zod in the page.
+      treeshake: { manualPureFunctions: ['z'] },
+    },
   },
   server: {
     proxy: {

@@ -62,4 +62,35 @@ describe('DishApi', () => {
     const notList = recordingFetch(new Response(JSON.stringify({ id: 'default' }), { status: 200 }));
     await expect(new DishApi('http://h/api', () => undefined, notList.fn).listRestaurants()).rejects.toThrow(/did not answer a list/);
   });
+
+  it('reads, adds and removes webhooks and reads deliveries, every call with the token (a URL can hold credentials)', async () => {
+    const base = restaurantApiBase('http://h/api', 'noodles');
+    const webhook = { id: 'wh_AAAAAAAAAAAAAAAA', url: 'https://example.com/hook', events: ['dish.sold_out'], threshold: 5, createdAt: '2026-12-03T08:00:00.000Z', disabled: null };
+    const created = { id: webhook.id, url: webhook.url, events: webhook.events, threshold: 5, secret: 'whsec_abc' };
+    const delivery = { alertId: 'noodles/4-0/dish.sold_out', type: 'dish.sold_out', messageId: 'msg_x', attempt: 1, status: 500, error: null, outcome: 'retrying', at: '2026-12-03T08:00:01.000Z' };
+    const answers = [
+      new Response(JSON.stringify(created), { status: 201 }),
+      new Response(JSON.stringify([webhook]), { status: 200 }),
+      new Response(JSON.stringify([delivery]), { status: 200 }),
+      new Response(null, { status: 204 }),
+    ];
+    const calls: { url: string; init: RequestInit }[] = [];
+    const fn = ((url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return Promise.resolve(answers.shift()!);
+    }) as unknown as typeof fetch;
+    const api = new DishApi(base, () => 'tok', fn);
+    await expect(api.createWebhook({ url: webhook.url, events: ['dish.sold_out'], threshold: 5 })).resolves.toEqual(created);
+    await expect(api.listWebhooks()).resolves.toEqual([webhook]);
+    await expect(api.webhookDeliveries(webhook.id)).resolves.toEqual([delivery]);
+    await expect(api.removeWebhook(webhook.id)).resolves.toBeUndefined();
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'POST http://h/api/restaurants/noodles/webhooks',
+      'GET http://h/api/restaurants/noodles/webhooks',
+      'GET http://h/api/restaurants/noodles/webhooks/wh_AAAAAAAAAAAAAAAA/deliveries',
+      'DELETE http://h/api/restaurants/noodles/webhooks/wh_AAAAAAAAAAAAAAAA',
+    ]);
+    for (const { init } of calls) expect(init.headers).toMatchObject({ authorization: 'Bearer tok' });
+    expect(JSON.parse(calls[0]!.init.body as string)).toEqual({ url: webhook.url, events: ['dish.sold_out'], threshold: 5 });
+  });
 });

@@ -1,6 +1,7 @@
 // The dish service's REST API as the dashboard uses it: typed calls, bearer token, problem+json errors kept whole.
 import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, Restaurant } from '@dish-live/protocol';
 import { isRestaurantId } from '@dish-live/protocol/wire';
+import type { AlertType } from '@dish-live/webhooks/rules';
 
 export interface FieldError {
   path: string;
@@ -15,6 +16,10 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string | undefined,
     readonly errors: FieldError[],
+    /** The problem's `type` URI, e.g. `urn:dish-live:problem:webhook-limit`. */
+    readonly type?: string,
+    /** A refusal's machine-readable reason (the webhook address guard's), beside the detail in words. */
+    readonly reason?: string,
   ) {
     super(detail ? `${title}: ${detail}` : title);
   }
@@ -23,6 +28,43 @@ export class ApiError extends Error {
 /** The request never got an HTTP answer (server down, DNS, CORS, aborted). */
 export class NetworkError extends Error {
   override name = 'NetworkError';
+}
+
+/** A webhook as the dish service lists it (never with its secret). */
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: AlertType[];
+  threshold: number;
+  createdAt: string;
+  disabled: { at: string; reason: string } | null;
+}
+
+export interface NewWebhookInput {
+  url: string;
+  events?: AlertType[];
+  threshold?: number;
+}
+
+/** The answer to a registration: the only time the secret is ever shown. */
+export interface CreatedWebhook {
+  id: string;
+  url: string;
+  events: AlertType[];
+  threshold: number;
+  secret: string;
+}
+
+/** One delivery attempt from a webhook's log (newest first). */
+export interface WebhookDelivery {
+  alertId: string;
+  type: AlertType;
+  messageId: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'refused';
+  at: string;
 }
 
 export interface OrderResult {
@@ -82,6 +124,23 @@ export class DishApi {
     return this.#call<unknown>('POST', '/chat', { body: message, auth: true });
   }
 
+  // Webhooks: every call carries the token, reads too, since a webhook URL can hold its receiver's own credentials.
+  listWebhooks(): Promise<WebhookView[]> {
+    return this.#call<WebhookView[]>('GET', '/webhooks', { auth: true });
+  }
+
+  createWebhook(input: NewWebhookInput): Promise<CreatedWebhook> {
+    return this.#call<CreatedWebhook>('POST', '/webhooks', { body: input, auth: true });
+  }
+
+  removeWebhook(id: string): Promise<void> {
+    return this.#call<void>('DELETE', `/webhooks/${encodeURIComponent(id)}`, { auth: true });
+  }
+
+  webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
+    return this.#call<WebhookDelivery[]>('GET', `/webhooks/${encodeURIComponent(id)}/deliveries`, { auth: true });
+  }
+
   async #call<T>(method: string, path: string, opts: { body?: unknown; auth?: boolean; ifMatch?: number } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -121,7 +180,8 @@ export async function problemFrom(res: Response): Promise<ApiError> {
         .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
         .map((e) => ({ path: typeof e.path === 'string' ? e.path : '', message: typeof e.message === 'string' ? e.message : String(e.message) }))
     : [];
-  return new ApiError(res.status, title, detail, errors);
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return new ApiError(res.status, title, detail, errors, text(p.type), text(p.reason));
 }
 
 /** An order id the server can deduplicate on, so a retried click cannot sell twice. */

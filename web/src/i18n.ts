@@ -1,4 +1,6 @@
 // The dashboard's two languages: a typed dictionary (English is the shape, Chinese must match it) and a formatter.
+import { alertsEn, alertsZh } from './i18n-alerts.js';
+
 export const LOCALES = ['en', 'zh'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -89,6 +91,7 @@ const en = {
   'ui.language': '中文',
   'ui.themeDark': 'Dark',
   'ui.themeLight': 'Light',
+  ...alertsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -181,6 +184,7 @@ const zh: Dictionary = {
   'ui.language': 'English',
   'ui.themeDark': '深色',
   'ui.themeLight': '浅色',
+  ...alertsZh,
 };
 
 const dictionaries: Record<Locale, Dictionary> = { en, zh };
