@@ -1,11 +1,12 @@
 // The dashboard controller: one live connection (to one restaurant) applying to the client's store, one frame loop
 // redrawing what it changed.
 import { shallowRef, type ShallowRef } from 'vue';
-import { connect, DishStore, LatencyRing, RateMeter, ZERO_ID, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
+import { connect, LatencyRing, RateMeter, ZERO_ID, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
 import type { Restaurant } from '@dish-live/protocol';
 import { DEFAULT_RESTAURANT } from '@dish-live/protocol/wire';
 import { DishApi, restaurantApiBase } from '../api.js';
 import type { RuntimeConfig } from '../runtime-config.js';
+import { AlertingStore } from './alerting-store.js';
 import { clientOptions } from './client-options.js';
 import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
@@ -45,8 +46,8 @@ export const DASHBOARD_MAX_RATE = 60;
 const CHAT_SCROLLBACK = 200;
 
 export class Dashboard {
-  /** Applied to by the client, once per message; each change asks for a frame, which takes what changed. */
-  readonly store = new DishStore(undefined, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.#frames.schedule() });
+  /** Applied to by the client, once per message; each change asks for a frame, which takes what changed; tells of stock alerts. */
+  readonly store = new AlertingStore(() => this.restaurant.value, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.#frames.schedule() });
   /** The restaurant shown: every connection, read and write goes to its routes. */
   readonly restaurant: ShallowRef<string>;
   /** Every restaurant of the deployment once GET /api/restaurants answered; empty until then (or from an older server). */
