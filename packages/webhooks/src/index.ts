@@ -53,3 +53,19 @@ export {
   type WebhookWithSecret,
 } from './store.js';
 export { dnsLookup, parseDnsServers } from './dns-lookup.js';
+export {
+  NotifierState,
+  notifierKeys,
+  type FollowState,
+  type StockChanges,
+} from './notifier-keys.js';
+export { alertBatch, type AlertBatch, type AlertJob, type AlertWebhook } from './alert-batch.js';
+export { AlertFollower, type AlertFollowerOptions } from './alert-follower.js';
+export { RestaurantFollower, type FollowerDeps, type FollowerLogger } from './restaurant-follower.js';
+export {
+  GONE_REASON,
+  attemptDelivery,
+  type AttemptOutcome,
+  type AttemptResult,
+  type DeliveryDeps,
+} from './delivery-worker.js';

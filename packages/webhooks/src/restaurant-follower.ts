@@ -1,0 +1,169 @@
+// One restaurant's log followed for alerts: read from the notifier's stored place, the alerts of each page queued, then
+// the place moved past them; woken by the restaurant's channel, with a poll in case a publish was missed.
+import type { Channels, EventLog } from '@dish-live/broker';
+import { alertBatch, type AlertJob } from './alert-batch.js';
+import type { FollowState, NotifierState } from './notifier-keys.js';
+import type { WebhookStore } from './store.js';
+
+/** What the follower logs through (pino's logger fits). */
+export interface FollowerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface FollowerDeps {
+  store: WebhookStore;
+  state: NotifierState;
+  logOf(restaurant: string): EventLog;
+  /** Queues jobs in the order given and resolves once they are stored; a job id already queued is not queued again. */
+  enqueue(jobs: readonly AlertJob[]): Promise<void>;
+  /** Told of every job queued (metrics). */
+  onAlerts?(jobs: readonly AlertJob[]): void;
+  /** The restaurant's channel wakes its follower as soon as an event is published; without it, polling alone. */
+  channels?: Channels;
+  logger: FollowerLogger;
+  /** How often the log is read without a wake-up: the bound on an alert's delay when a publish was missed. */
+  pollMs: number;
+  /** The wait before a failed read or write (Redis away) is tried again. */
+  retryMs: number;
+  /** Events read, and their alerts queued, per step. */
+  pageSize: number;
+}
+
+export class RestaurantFollower {
+  #state: FollowState | undefined;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #woken = false;
+  #wake: (() => void) | undefined;
+  #failing = false;
+  readonly #log: EventLog;
+
+  constructor(
+    readonly restaurant: string,
+    private readonly deps: FollowerDeps,
+  ) {
+    this.#log = deps.logOf(restaurant);
+  }
+
+  /** True once its place is known (loaded or taken from a snapshot) and the last step did not fail. */
+  get ready(): boolean {
+    return this.#state !== undefined && !this.#failing;
+  }
+
+  get position(): string | undefined {
+    return this.#state?.position;
+  }
+
+  async start(): Promise<void> {
+    const wake = () => this.#signal();
+    const noop = () => undefined;
+    // A missed subscription costs latency, not alerts: the poll reads the log anyway.
+    await this.deps.channels
+      ?.listen(this.#log.keys.channel, { message: wake, ready: wake, down: noop, error: noop })
+      .catch((err: Error) => this.deps.logger.warn({ restaurant: this.restaurant, err: err.message }, 'alert wake-ups unavailable; polling'));
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the step under way: its jobs are queued and its place stored, or neither. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#signal();
+    await this.#loop;
+    await this.deps.channels?.unlisten(this.#log.keys.channel).catch(() => undefined);
+  }
+
+  /** Stops and forgets the stored place: the restaurant has no webhook left. */
+  async release(): Promise<void> {
+    await this.stop();
+    await this.deps.state.clear(this.restaurant);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      let more: boolean;
+      try {
+        more = await this.#step();
+        if (this.#failing) this.deps.logger.info({ restaurant: this.restaurant }, 'following again');
+        this.#failing = false;
+      } catch (err) {
+        // Whatever was read is read again from the stored place: nothing half-done is kept in memory.
+        this.#state = undefined;
+        if (!this.#failing) this.deps.logger.warn({ restaurant: this.restaurant, err: (err as Error).message }, 'following failed; retrying');
+        this.#failing = true;
+        await this.#sleep(this.deps.retryMs);
+        continue;
+      }
+      if (!more) await this.#sleep(this.deps.pollMs);
+    }
+  }
+
+  /** One page of events: true when more are waiting. */
+  async #step(): Promise<boolean> {
+    const state = (this.#state ??= await this.#load());
+    const page = await this.#log.replay(state.position, this.deps.pageSize);
+    if (!page.recovered) {
+      this.deps.logger.warn(
+        { restaurant: this.restaurant, position: state.position },
+        'the stored position is no longer in the log (trimmed, or taken back by a failover); following from a snapshot, alerts of the events in between are lost',
+      );
+      this.#state = await this.#fromSnapshot();
+      return true;
+    }
+    if (page.events.length === 0) return false;
+    const dishEvents = page.events.some((event) => event.type !== 'chat.message');
+    const webhooks = dishEvents ? await this.deps.store.list(this.restaurant) : [];
+    const { jobs, changes } = alertBatch(this.restaurant, page.events, state.stock, webhooks);
+    if (jobs.length > 0) {
+      await this.deps.enqueue(jobs);
+      this.deps.onAlerts?.(jobs);
+    }
+    // Only after the jobs are stored: a crash in between reads the page again and queues the same job ids.
+    await this.deps.state.advance(this.restaurant, page.last, changes);
+    for (const [id, stock] of changes) {
+      if (stock === undefined) state.stock.delete(id);
+      else state.stock.set(id, stock);
+    }
+    state.position = page.last;
+    return page.more;
+  }
+
+  async #load(): Promise<FollowState> {
+    const stored = await this.deps.state.load(this.restaurant);
+    if (stored) return stored;
+    const state = await this.#fromSnapshot();
+    this.deps.logger.info({ restaurant: this.restaurant, position: state.position }, 'following from a snapshot: alerts begin now');
+    return state;
+  }
+
+  /** Dishes and the id they include, read together, as the new place. */
+  async #fromSnapshot(): Promise<FollowState> {
+    const { id, dishes } = await this.#log.dishes();
+    const state: FollowState = { position: id, stock: new Map(dishes.map((dish) => [dish.id, dish.stock])) };
+    await this.deps.state.reset(this.restaurant, state);
+    return state;
+  }
+
+  #signal(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Waits `ms` or until woken; a wake-up that came during the step ends the wait at once. */
+  async #sleep(ms: number): Promise<void> {
+    if (this.#woken || this.#stopped) {
+      this.#woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+    this.#wake = undefined;
+    this.#woken = false;
+  }
+}
