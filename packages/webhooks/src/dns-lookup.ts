@@ -9,7 +9,8 @@ import type { Lookup } from './address-guard.js';
 export function parseDnsServers(value: string | undefined): string[] {
   const servers = (value ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
   for (const server of servers) {
-    const host = server.match(/^\[([^\]]+)\](?::\d{1,5})?$/)?.[1] ?? server.replace(/:\d{1,5}$/, '');
+    // A bare IPv6 address is itself (its last group is no port); `[ip]:port` and `ipv4:port` carry one.
+    const host = isIP(server) !== 0 ? server : (server.match(/^\[([^\]]+)\](?::\d{1,5})?$/)?.[1] ?? server.replace(/:\d{1,5}$/, ''));
     if (isIP(host) === 0) throw new RangeError(`WEBHOOK_DNS_SERVERS: ${server} is not an IP address with an optional port`);
   }
   return servers;

@@ -62,6 +62,7 @@ interface StoredWebhook extends Omit<Webhook, 'disabled'> {
   secret: string;
 }
 
+const CREATE = `if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1`;
 const DISABLE = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1 end return 0`;
 
 export function webhookKeys(prefix: string, restaurant: string) {
@@ -91,7 +92,6 @@ export class WebhookStore {
   /** Registers a webhook and answers it with its secret, which no later read shows again. */
   async create(restaurant: string, input: NewWebhook): Promise<WebhookWithSecret> {
     const keys = webhookKeys(this.prefix, restaurant);
-    if ((await this.redis.hlen(keys.webhooks)) >= MAX_WEBHOOKS_PER_RESTAURANT) throw new WebhookLimitError(MAX_WEBHOOKS_PER_RESTAURANT);
     const secret = newWebhookSecret();
     const webhook: StoredWebhook = {
       id: `wh_${randomBytes(12).toString('base64url')}`,
@@ -101,7 +101,9 @@ export class WebhookStore {
       createdAt: new Date().toISOString(),
       secret: sealSecret(secret, this.secretKey),
     };
-    await this.redis.hset(keys.webhooks, webhook.id, JSON.stringify(webhook));
+    // Counted and added in one script, so two registrations at once cannot pass the limit together.
+    const added = await this.redis.eval(CREATE, 1, keys.webhooks, webhook.id, JSON.stringify(webhook), MAX_WEBHOOKS_PER_RESTAURANT);
+    if (added !== 1) throw new WebhookLimitError(MAX_WEBHOOKS_PER_RESTAURANT);
     // Indexed after it exists, so the notifier never looks for a restaurant with nothing to deliver to.
     await this.redis.sadd(this.index, restaurant);
     return { ...withoutSecret(webhook, null), secret };
