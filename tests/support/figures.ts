@@ -22,11 +22,20 @@ export interface Figures {
   connectionsHeld: number;
   /** Resident memory per held connection, in bytes. */
   rssPerConnectionBytes: number;
+  /** Alerts (one per alert and webhook) the stock changes of a test implied. */
+  alertsMade: number;
+  /** Of those, the ones a webhook receiver accepted (2xx), each webhook-id counted once. */
+  alertsDelivered: number;
+  /** Delivery attempts after the first of their alert (500s, timeouts, a receiver down). */
+  alertsRetried: number;
+  /** Alerts that should have reached a receiver and did not (or ended failed while the receiver was up). */
+  alertsLost: number;
 }
 
 export const FIGURE_NAMES = [
   'faultsInjected', 'eventsWritten', 'eventsLost', 'duplicates', 'badInputsTried',
   'fiveXxSeen', 'crashes', 'connectionsHeld', 'rssPerConnectionBytes',
+  'alertsMade', 'alertsDelivered', 'alertsRetried', 'alertsLost',
 ] as const satisfies readonly (keyof Figures)[];
 
 /** Where records go; the folder ignores itself in git (it writes its own .gitignore). */
@@ -108,6 +117,7 @@ export function sumFigures(records: readonly Partial<Figures>[]): Figures {
   const total: Figures = {
     faultsInjected: 0, eventsWritten: 0, eventsLost: 0, duplicates: 0, badInputsTried: 0,
     fiveXxSeen: 0, crashes: 0, connectionsHeld: 0, rssPerConnectionBytes: 0,
+    alertsMade: 0, alertsDelivered: 0, alertsRetried: 0, alertsLost: 0,
   };
   for (const r of records) {
     for (const name of FIGURE_NAMES) {
@@ -125,7 +135,8 @@ export function formatFigures(records: readonly FigureRecord[]): string {
   const line = (f: Figures) =>
     `faults injected ${f.faultsInjected}, events written ${f.eventsWritten}, lost ${f.eventsLost}, ` +
     `duplicates ${f.duplicates}, bad inputs tried ${f.badInputsTried}, 5xx ${f.fiveXxSeen}, crashes ${f.crashes}, ` +
-    `connections held ${f.connectionsHeld}, RSS/conn ${(f.rssPerConnectionBytes / 1024).toFixed(1)} KB`;
+    `connections held ${f.connectionsHeld}, RSS/conn ${(f.rssPerConnectionBytes / 1024).toFixed(1)} KB, ` +
+    `alerts made ${f.alertsMade}, delivered ${f.alertsDelivered}, retried ${f.alertsRetried}, lost ${f.alertsLost}`;
   const bySource = new Map<string, FigureRecord[]>();
   for (const r of records) bySource.set(r.source, [...(bySource.get(r.source) ?? []), r]);
   const width = Math.max(...[...bySource.keys()].map((s) => s.length));

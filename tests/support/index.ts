@@ -22,3 +22,7 @@ export { rssBytes, settledRss } from './rss.js';
 export { collectGarbage, INSPECT_FLAG, waitForInspector } from './inspector-gc.js';
 export { heapUsed } from './inspector-heap.js';
 export { recordFigures, type Figures } from './figures.js';
+export { startDnsStub, type DnsStub } from './dns-stub.js';
+export { startWebhookReceiver, type Answer, type Behaviour, type ReceivedAttempt, type WebhookReceiver } from './webhook-receiver.js';
+export { notifierMetric, startNotifierProcess, type NotifierProcess } from './notifier-process.js';
+export { ALERTS_DEPLOYMENT_TOKEN, expectedAlerts, startAlertsWorld, type AlertsWorld, type RegisteredWebhook } from './alerts-world.js';
