@@ -62,6 +62,20 @@ describe('AlertNotifier', () => {
     }
   });
 
+  it('tries every alert when the browser refuses one, and counts what it showed', () => {
+    const browser = fakeBrowser();
+    const sink = browser.sink;
+    const refusing: NotificationSink = {
+      ...sink,
+      show: (title, options) => {
+        if (options.tag.endsWith('stock.low')) throw new TypeError('Illegal constructor');
+        sink.show(title, options);
+      },
+    };
+    expect(new AlertNotifier(refusing, english).notify([alert('4-0', 'stock.low'), alert('4-0')])).toBe(1);
+    expect(browser.shown.map((n) => n.tag)).toEqual(['noodles/4-0/dish.sold_out']);
+  });
+
   it('remembers a bounded number of alert ids, forgetting the oldest first', () => {
     const browser = fakeBrowser();
     const notifier = new AlertNotifier(browser.sink, english, 2);

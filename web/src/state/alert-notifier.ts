@@ -38,11 +38,18 @@ export class AlertNotifier {
   notify(alerts: readonly StockAlert[]): number {
     const fresh = alerts.filter((alert) => this.#remember(alert.id));
     if (fresh.length === 0 || this.sink.visibility() !== 'hidden' || this.sink.permission() !== 'granted') return 0;
+    let shown = 0;
     for (const alert of fresh) {
       const { title, body } = this.text(alert);
-      this.sink.show(title, { body, tag: alert.id });
+      // A browser can refuse one (Chrome on Android wants a service worker for it): said, and the others still tried.
+      try {
+        this.sink.show(title, { body, tag: alert.id });
+        shown++;
+      } catch (err) {
+        console.warn(`[dish-live] a notification could not be shown: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
-    return fresh.length;
+    return shown;
   }
 
   #remember(id: string): boolean {
