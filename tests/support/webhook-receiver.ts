@@ -18,12 +18,12 @@ export interface ReceivedAttempt {
   error?: string;
   /** Date.now() when the body had arrived. */
   at: number;
-  /** What it was answered: a status, or `held` (no answer until the sender gave up). */
+  /** What it was answered: a status, or `held` (no answer yet, or none before the sender gave up). */
   answer: number | 'held';
 }
 
-/** A status to answer with, or a hold: no answer for `holdMs`, longer than the sender's timeout. */
-export type Answer = number | { holdMs: number };
+/** A status to answer with at once or `afterMs` later, or a hold: no answer for `holdMs` (past the sender's timeout). */
+export type Answer = number | { status: number; afterMs: number } | { holdMs: number };
 export type Behaviour = (attempt: ReceivedAttempt) => Answer;
 
 export interface WebhookReceiver {
@@ -72,17 +72,19 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }
       attempts.push(attempt);
       const answer = attempt.verified ? (behaviours.get(path) ?? (() => 204))(attempt) : 400;
-      if (typeof answer === 'number') {
-        attempt.answer = answer;
-        if (answer >= 200 && answer < 300) acceptedTimes.set(messageId, (acceptedTimes.get(messageId) ?? 0) + 1);
-        res.writeHead(answer).end();
-        return;
-      }
+      const reply = (status: number) => {
+        attempt.answer = status;
+        if (status >= 200 && status < 300) acceptedTimes.set(messageId, (acceptedTimes.get(messageId) ?? 0) + 1);
+        res.writeHead(status).end();
+      };
+      if (typeof answer === 'number') return reply(answer);
       attempt.answer = 'held';
       const timer = setTimeout(() => {
         held.delete(timer);
-        res.destroy();
-      }, answer.holdMs);
+        // A sender that gave up meanwhile does not get its answer counted.
+        if ('status' in answer && !res.destroyed && !req.socket.destroyed) reply(answer.status);
+        else res.destroy();
+      }, 'status' in answer ? answer.afterMs : answer.holdMs);
       held.add(timer);
     });
   };
