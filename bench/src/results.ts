@@ -192,6 +192,8 @@ export interface ReadsResult {
 
 /** One case of the restaurants scenario: its restaurants, clients, and the deliveries/s steps it ran. */
 export interface RestaurantsCase {
+  /** Where the case's gateway spent its busy time (`--profile` runs only). */
+  profile?: ProfileSummary;
   restaurants: number;
   clientsPerRestaurant: number;
   /** Clients connected (restaurants × clients per restaurant when every one opened). */

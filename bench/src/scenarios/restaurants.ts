@@ -1,10 +1,12 @@
 // Scenario 6, restaurants: one gateway process serving many restaurants (1,000 × 10 clients) against one restaurant
 // with the same clients at the same total deliveries/s; then churn (all clients of some restaurants leave and come
 // back, with a long and a short grace period) and the gateway's live memory per loaded restaurant view.
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { brokerKeys, Restaurants } from '@dish-live/broker';
 import { settledRss, waitForInspector } from '@dish-live/test-support';
 import { liveHeapBytes } from '../heap.js';
+import { profileLine, readProfile } from '../profile.js';
 import { slope, summarize } from '../loadgen/stats.js';
 import { Publisher } from '../publisher.js';
 import type { ChurnRun, GatewayRestaurantMetrics, MemoryPoint, RestaurantMemoryRun, RestaurantsCase, RestaurantsResult, StepResult } from '../results.js';
@@ -77,8 +79,10 @@ async function gatewayMetrics(port: number): Promise<GatewayRestaurantMetrics> {
   return out;
 }
 
-async function startGateway(ctx: Context, def: ServerDef, prefix: string, env: NodeJS.ProcessEnv): Promise<{ server: RunningServer; inspector: string }> {
-  const server = await startServer(def, { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore, inspect: true, env });
+async function startGateway(
+  ctx: Context, def: ServerDef, prefix: string, env: NodeJS.ProcessEnv, profile?: string,
+): Promise<{ server: RunningServer; inspector: string }> {
+  const server = await startServer(def, { redisUrl: ctx.redisUrl, prefix, core: ctx.options.serverCore, inspect: true, env, ...(profile ? { profile } : {}) });
   return { server, inspector: await waitForInspector(server.process) };
 }
 
@@ -152,7 +156,9 @@ async function runCase(
     restaurants: d.rids.length, clientsPerRestaurant: perRestaurant, clients: 0, steps: [], maxKeptUp: null, maxSustained: null, peakDeliveries: null,
     stoppedBy: 'grid', loadgenLimitedSteps: 0, lost: 0, reordered: 0, undelivered: 0, rssBytes: 0,
   };
-  const { server, inspector } = await startGateway(ctx, def, d.prefix, { RESTAURANT_GRACE_MS: String(o.longGraceMs) });
+  // With --profile, where each case's gateway spends its time: the two cases side by side show the per-event costs.
+  const profile = ctx.options.profileDir ? join(ctx.options.profileDir, `restaurants-${label}-${def.name}`) : undefined;
+  const { server, inspector } = await startGateway(ctx, def, d.prefix, { RESTAURANT_GRACE_MS: String(o.longGraceMs) }, profile);
   await holding(ctx, def, server, label, async () => {
     out.clients = await connectAll(ctx, def, server, d, perRestaurant);
     ctx.progress(`restaurants ${def.name} ${label}: ${out.clients} clients over ${d.rids.length} restaurant(s)`);
@@ -173,6 +179,11 @@ async function runCase(
     out.gateway = await gatewayMetrics(server.port);
     if (then) await then(server);
   });
+  if (profile) {
+    const summary = readProfile(profile);
+    if (summary) out.profile = summary;
+    ctx.log(summary ? profileLine(`${def.name} ${label}`, summary) : `restaurants ${def.name} ${label}: no profile written (${profile})`);
+  }
   return caseFigures(out);
 }
 
