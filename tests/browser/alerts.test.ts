@@ -1,12 +1,16 @@
-// The dashboard's alerts in Chromium against the real dish service, gateway and Redis: a webhook added through the admin
-// drawer's Alerts panel (its secret shown once), listed, a refused URL's reason, removal; and, in a background tab with
-// notifications allowed, a dish driven to 0 through the API raising browser notifications, never twice.
-import { createServer, type Server } from 'node:http';
+// The dashboard's alerts in Chromium against the real dish service, gateway, notifier and Redis: a webhook added through
+// the admin drawer's Alerts panel (its secret shown once, then verifying what the notifier delivers), listed with its
+// deliveries, a refused URL's reason, removal; and, in a background tab with notifications allowed, a dish driven to 0
+// through the API raising browser notifications, never twice.
+import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dish } from '@dish-live/protocol';
 import { freePort } from '@dish-live/local-redis';
-import { startService, testRedis, waitFor, waitForHttp, type ServiceName, type ServiceProcess } from '@dish-live/test-support';
+import {
+  startNotifierProcess, startService, startWebhookReceiver, testRedis, waitFor, waitForHttp,
+  type NotifierProcess, type ServiceName, type ServiceProcess, type WebhookReceiver,
+} from '@dish-live/test-support';
 import { startLocalWeb } from '../../scripts/local-web.js';
 import { blocking, runAxe } from './axe.js';
 import { chromiumSkipReason, launchChromium } from './chromium.js';
@@ -18,16 +22,13 @@ if (skip) console.warn(`[browser] ${skip}`);
 
 const RID = 'alerts-bistro';
 const TOKEN = `browser-alerts-${Math.random().toString(36).slice(2)}`;
-type Recorded = { title: string; body?: string; tag?: string };
-type PageProbe = { __notes: Recorded[]; __asked: number; __hidden: boolean };
+type PageProbe = { __notes: { title: string; body?: string; tag?: string }[]; __asked: number; __hidden: boolean };
 
 /** Before the page's own scripts: Notification wrapped to record each one and each permission request, and a
  * visibilityState the test sets (Chromium keeps a headless page visible, and a frozen page runs no script at all). */
 function probeScript() {
   const w = window as unknown as PageProbe & { Notification: typeof Notification };
-  w.__notes = [];
-  w.__asked = 0;
-  w.__hidden = false;
+  Object.assign(w, { __notes: [], __asked: 0, __hidden: false } satisfies PageProbe);
   Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (w.__hidden ? 'hidden' : 'visible') });
   Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => w.__hidden });
   const Real = w.Notification;
@@ -36,13 +37,8 @@ function probeScript() {
       w.__notes.push({ title, ...(options?.body !== undefined ? { body: options.body } : {}), ...(options?.tag !== undefined ? { tag: options.tag } : {}) });
       super(title, options);
     }
-    static override get permission() {
-      return Real.permission;
-    }
-    static override requestPermission(...args: Parameters<typeof Notification.requestPermission>) {
-      w.__asked++;
-      return Real.requestPermission(...args);
-    }
+    static override get permission() { return Real.permission; }
+    static override requestPermission(...args: Parameters<typeof Notification.requestPermission>) { w.__asked++; return Real.requestPermission(...args); }
   }
   w.Notification = RecordingNotification;
 }
@@ -51,7 +47,8 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
   const redis = testRedis('browser-alerts');
   const started: ServiceProcess[] = [];
   let web: Server | undefined;
-  let receiver: Server | undefined;
+  let receiver: WebhookReceiver | undefined;
+  let notifier: NotifierProcess | undefined;
   let browser: Browser | undefined;
   let pageUrl = '';
   let api = '';
@@ -66,20 +63,20 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
 
   beforeAll(async () => {
     await ensureWebBuild();
-    // A receiver on loopback, allowed explicitly; nothing is delivered to it here (no notifier runs), it is only a URL.
-    receiver = createServer((_req, res) => res.writeHead(204).end());
-    const receiverPort = await freePort();
-    await new Promise<void>((resolve) => receiver!.listen(receiverPort, '127.0.0.1', resolve));
-    hookUrl = `http://127.0.0.1:${receiverPort}/hook`;
-    const dish = await start('dish', { DISH_API_TOKENS: TOKEN, SIM_RATE: '0', WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiverPort}` });
+    // A receiver on loopback, allowed explicitly, verifying each delivery with the secret the panel showed; its first
+    // answer to each alert is 500, so the deliveries list shows a retry too.
+    receiver = await startWebhookReceiver();
+    receiver.behave('/hook', (attempt) => (attempt.nth === 1 ? 500 : 204));
+    hookUrl = receiver.url('/hook');
+    const allow = { WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiver.port}` };
+    const dish = await start('dish', { DISH_API_TOKENS: TOKEN, SIM_RATE: '0', ...allow });
     const ws = await start('ws-gateway', {});
+    notifier = await startNotifierProcess({ REDIS_URL: redis.url, KEY_PREFIX: redis.prefix, WEBHOOK_BACKOFF_MS: '100', ...allow });
     api = `${dish.url}/api`;
-    const webPort = await freePort();
-    const local = (port: number) => ({ host: '127.0.0.1', port });
+    const [webPort, host] = [await freePort(), '127.0.0.1'];
+    // The pages here use WebSocket and polling only; /sse goes to the WebSocket gateway's port, and nothing asks it.
     web = await startLocalWeb({
-      port: webPort, host: '127.0.0.1', webRoot: `${root}web/dist`, api: local(dish.port), ws: local(ws.port),
-      // The pages here use WebSocket and polling only; /sse goes to the WebSocket gateway's port, and nothing asks it.
-      sse: local(ws.port),
+      port: webPort, host, webRoot: `${root}web/dist`, api: { host, port: dish.port }, ws: { host, port: ws.port }, sse: { host, port: ws.port },
       config: { apiBase: '/api', wsUrl: '/ws', sseUrl: '/sse', writeTokenRequired: true, pollIntervalMs: 250 },
     });
     pageUrl = `http://127.0.0.1:${webPort}/?restaurant=${RID}&transport=ws`;
@@ -90,9 +87,10 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
 
   afterAll(async () => {
     await browser?.close();
-    if (web) web.closeAllConnections();
+    web?.closeAllConnections();
     await new Promise((resolve) => (web ? web.close(resolve) : resolve(undefined)));
-    await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
+    await notifier?.stop();
+    await receiver?.close();
     for (const service of started.reverse()) await service.stop();
   }, 60_000);
 
@@ -155,15 +153,28 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
     const item = panel.getByTestId('alerts-webhook');
     await expect(item.getByTestId('alerts-webhook-url').textContent()).resolves.toBe(hookUrl);
     await expect(item.getByTestId('alerts-webhook-details').textContent()).resolves.toMatch(/^\s*Stock low, Sold out · low below 3 ·\s+active\s*$/);
-    const stored = (await call('GET', `/restaurants/${RID}/webhooks`)) as Record<string, unknown>[];
+    const stored = await call('GET', `/restaurants/${RID}/webhooks`);
     expect(stored).toMatchObject([{ url: hookUrl, events: ['stock.low', 'dish.sold_out'], threshold: 3, disabled: null }]);
     expect(JSON.stringify(stored)).not.toContain(secret);
 
-    // Deliveries on a toggle: none yet (no notifier runs here).
+    // Deliveries on a toggle: none yet; then 10 → 2 is stock.low, which the receiver verifies with the secret shown.
     const toggle = item.getByRole('button', { name: 'Deliveries' });
     await toggle.click();
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await item.getByTestId('alerts-no-deliveries').waitFor();
+    receiver!.setSecret('/hook', secret);
+    // The notifier reads which restaurants have webhooks every few seconds, and follows a new one from then on.
+    const followed = async () => ((await (await fetch(`${notifier!.url}/readyz`)).json()) as { restaurants?: number }).restaurants === 1;
+    await waitFor('the notifier to follow the restaurant', followed, 15_000);
+    await setStock(2);
+    await waitFor('the stock.low alert accepted', () => receiver!.accepted('/hook').length === 1, 20_000, () => receiver!.attempts);
+    expect(receiver!.invalid()).toEqual([]);
+    await item.getByRole('button', { name: 'Refresh' }).click();
+    const rows = item.getByTestId('alerts-delivery');
+    await rows.nth(1).waitFor();
+    // Newest first: the second attempt delivered, the first answered 500 and retried.
+    const cells = await rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent).slice(1)));
+    expect(cells).toEqual([['Stock low', '2', 'HTTP 204', 'delivered'], ['Stock low', '1', 'HTTP 500', 'will retry']]);
     expect(blocking(await runAxe(page))).toEqual([]);
 
     // Hidden once done, and never shown again: not after closing and opening the drawer either.
@@ -178,10 +189,8 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
     await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/');
     await page.getByRole('button', { name: 'Add webhook' }).click();
     const error = page.getByTestId('alerts-error');
-    await error.waitFor();
-    const said = await error.textContent();
-    expect(said).toContain('URL refused: its address is internal');
-    expect(said).toContain('loopback');
+    await error.filter({ hasText: 'loopback' }).waitFor();
+    expect(await error.textContent()).toContain('URL refused: its address is internal');
     // A threshold out of range: the server's 400 names the field.
     await page.getByLabel('Webhook URL').fill(hookUrl);
     await page.getByLabel('Low below').fill('0');
@@ -200,9 +209,7 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
 
   it('asks for notification permission only on a click', async () => {
     const { context, page } = await open(false);
-    const browserAlerts = page.getByTestId('alerts-browser');
-    await expect(browserAlerts.getAttribute('data-access')).resolves.toBe('default');
-    await browserAlerts.getByRole('button', { name: 'Allow notifications' }).waitFor();
+    await page.getByTestId('alerts-browser').and(page.locator('[data-access="default"]')).getByRole('button', { name: 'Allow notifications' }).waitFor();
     expect(await page.evaluate(() => (window as unknown as PageProbe).__asked)).toBe(0);
     await context.close();
   });
@@ -215,16 +222,10 @@ describe.skipIf(skip !== undefined)('alerts in the dashboard, in Chromium', () =
     const stockShown = (n: number) => page.getByTestId('dish-duck-stock').filter({ hasText: new RegExp(`^\\s*${n}\\s*$`) }).waitFor({ timeout: 10_000 });
 
     // Visible: an alert (10 → 4 is stock.low) shows nothing.
-    await setStock(4);
-    await stockShown(4);
-    await setStock(10);
-    await stockShown(10);
+    for (const n of [4, 10]) await setStock(n).then(() => stockShown(n));
     expect(await notes()).toEqual([]);
 
-    await page.evaluate(() => {
-      (window as unknown as PageProbe).__hidden = true;
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await page.evaluate(() => ((window as unknown as PageProbe).__hidden = true));
     // An order sells the rest: 10 → 0 is stock.low, then sold out.
     await call('POST', `/restaurants/${RID}/orders`, { items: [{ dishId: 'duck', qty: 10 }] });
     const two = await waitFor('two notifications', async () => ((await notes()).length >= 2 ? notes() : undefined), 10_000, () => null);
