@@ -42,10 +42,10 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** Builds web/dist when it is missing or older than its sources (the dashboard, the client, the protocol). */
+/** Builds web/dist when it is missing or older than its sources (the dashboard, the client, the protocol, the alert rules). */
 export async function ensureWebBuild(): Promise<void> {
   const index = `${root}web/dist/index.html`;
-  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'packages/client/src', 'packages/protocol/src'].map((p) => `${root}${p}`);
+  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'packages/client/src', 'packages/protocol/src', 'packages/webhooks/src'].map((p) => `${root}${p}`);
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map(newestMtime))) return;
   const child = spawn(`${root}node_modules/.bin/vite`, ['build', '--logLevel', 'warn'], { cwd: `${root}web`, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
