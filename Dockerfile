@@ -1,5 +1,5 @@
 # Dish Live images: one shared install and build, then a small target per service.
-#   docker build --target dish|ws-gateway|sse-gateway|web .
+#   docker build --target dish|notifier|ws-gateway|sse-gateway|web .
 # docker-compose.yml builds every target from this file; the shared stages come from the layer cache after the first.
 # Plain Dockerfile syntax: works with BuildKit (which builds only the stages a target needs, each once even when
 # compose builds four targets at a time) and with the legacy builder (which builds every stage above the target).
@@ -29,13 +29,14 @@ WORKDIR /app
 COPY --from=manifests /manifests/ ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
       --workspace=@dish-live/protocol --workspace=@dish-live/broker --workspace=@dish-live/fanout \
-      --workspace=@dish-live/client --workspace=@dish-live/local-redis \
-      --workspace=@dish-live/dish --workspace=@dish-live/ws-gateway --workspace=@dish-live/sse-gateway \
+      --workspace=@dish-live/client --workspace=@dish-live/local-redis --workspace=@dish-live/webhooks \
+      --workspace=@dish-live/dish --workspace=@dish-live/notifier \
+      --workspace=@dish-live/ws-gateway --workspace=@dish-live/sse-gateway \
  && keep="uws_linux_$(node -p process.arch)_$(node -p process.versions.modules).node" \
  && test -f "node_modules/uWebSockets.js/binaries/$keep" \
  && find node_modules/uWebSockets.js/binaries -name '*.node' ! -name "$keep" -delete
 
-# --- build: the TypeScript project build shared by the three services.
+# --- build: the TypeScript project build shared by the four services.
 FROM deps AS build
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY packages packages
@@ -53,7 +54,7 @@ FROM build AS web-build
 COPY web web
 RUN npm run build -w web
 
-# --- runtime: production node_modules and compiled code, shared by the three service targets.
+# --- runtime: production node_modules and compiled code, shared by the four service targets.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -69,6 +70,11 @@ FROM runtime AS dish
 ENV PORT=3000
 EXPOSE 3000
 CMD ["node", "services/dish/dist/main.js"]
+
+FROM runtime AS notifier
+ENV PORT=3001
+EXPOSE 3001
+CMD ["node", "services/notifier/dist/main.js"]
 
 FROM runtime AS ws-gateway
 ENV PORT=8081

@@ -4,7 +4,7 @@
 // killed without a chance to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { isRedisReachable, spawnRedisServer, type RedisServerProcess } from '@dish-live/local-redis';
@@ -128,6 +128,20 @@ async function stopAll(code: number): Promise<void> {
 /** What the simulator drives unless SIM_RESTAURANTS says otherwise. */
 const DEMO_RESTAURANTS = 'default,demo-noodles,demo-dumplings,demo-hotpot';
 
+/**
+ * WEBHOOK_SECRET_KEY when set, else one made on the first start and kept in .dish-live/ (owner-only), so webhook
+ * secrets are sealed at rest and still open after a restart.
+ */
+function webhookSecretKey(): string {
+  if (process.env.WEBHOOK_SECRET_KEY) return process.env.WEBHOOK_SECRET_KEY;
+  const file = `${root}.dish-live/webhook-secret-key`;
+  if (!existsSync(file)) {
+    mkdirSync(`${root}.dish-live`, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 async function main(): Promise<void> {
   watchdog = startWatchdog();
   const redis = await findRedis();
@@ -144,6 +158,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     TRUST_PROXY: '127.0.0.1',
     ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? '',
+    WEBHOOK_SECRET_KEY: webhookSecretKey(),
   };
   const services: ServiceSpec[] = [
     {
@@ -155,6 +170,8 @@ async function main(): Promise<void> {
     },
     { name: 'ws-gateway', entry: 'services/ws-gateway/dist/main.js', env: { PORT: process.env.WS_PORT ?? '8081' } },
     { name: 'sse-gateway', entry: 'services/sse-gateway/dist/main.js', env: { PORT: process.env.SSE_PORT ?? '8082' } },
+    // Alerts: signed webhooks for every restaurant that registers one (its probes only; nothing routes to it).
+    { name: 'notifier', entry: 'services/notifier/dist/main.js', env: { PORT: process.env.NOTIFIER_PORT ?? '3001' } },
   ];
   for (const s of services) {
     if (!existsSync(`${root}${s.entry}`)) throw new Error(`${s.entry} is missing: run \`npm run build\` first`);
