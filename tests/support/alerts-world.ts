@@ -14,6 +14,8 @@ export interface AlertsWorldOptions {
   restaurant: string;
   dishEnv?: Record<string, string>;
   notifierEnv?: Record<string, string>;
+  /** host:port entries WEBHOOK_ALLOW_HOSTS lets through besides the receiver (both services). */
+  allowHosts?: string[];
 }
 
 export interface ApiAnswer<T> {
@@ -60,7 +62,7 @@ export const ALERTS_DEPLOYMENT_TOKEN = 'alerts-deployment-token-7f3e';
 export async function startAlertsWorld(options: AlertsWorldOptions): Promise<AlertsWorld> {
   const redis = testRedis(options.name);
   const receiver = await startWebhookReceiver();
-  const allow = `127.0.0.1:${receiver.port}`;
+  const allow = [`127.0.0.1:${receiver.port}`, ...(options.allowHosts ?? [])].join(',');
   const common = { ...redis.env, KEY_PREFIX: redis.prefix };
   const dish = await startDish({ ...common, DISH_API_TOKENS: ALERTS_DEPLOYMENT_TOKEN, WRITE_RATE_PER_SEC: '0', WEBHOOK_ALLOW_HOSTS: allow, ...options.dishEnv });
   const notifierEnv = { ...common, WEBHOOK_ALLOW_HOSTS: allow, ...options.notifierEnv };
