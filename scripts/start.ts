@@ -135,9 +135,12 @@ const DEMO_RESTAURANTS = 'default,demo-noodles,demo-dumplings,demo-hotpot';
 function webhookSecretKey(): string {
   if (process.env.WEBHOOK_SECRET_KEY) return process.env.WEBHOOK_SECRET_KEY;
   const file = `${root}.dish-live/webhook-secret-key`;
-  if (!existsSync(file)) {
-    mkdirSync(`${root}.dish-live`, { recursive: true });
+  mkdirSync(`${root}.dish-live`, { recursive: true });
+  try {
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Made by an earlier start (or one starting beside this one): keep it, or the secrets sealed with it would not open.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   return readFileSync(file, 'utf8').trim();
 }

@@ -38,7 +38,7 @@ interface Launch {
 const launches: Launch[] = [];
 
 async function launch(name: string): Promise<Launch> {
-  const [webPort, dishPort, wsPort, ssePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [webPort, dishPort, wsPort, ssePort, notifierPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const npx = spawn('npx', ['tsx', '--tsconfig', 'tsconfig.json', 'scripts/start.ts'], {
     cwd: root,
     env: {
@@ -49,6 +49,7 @@ async function launch(name: string): Promise<Launch> {
       DISH_PORT: String(dishPort),
       WS_PORT: String(wsPort),
       SSE_PORT: String(ssePort),
+      NOTIFIER_PORT: String(notifierPort),
       DISH_API_TOKENS: token,
       SIM_RATE: '0',
       LOG_LEVEL: 'info',
@@ -112,11 +113,11 @@ describe('npm start (scripts/start.ts)', () => {
       .split('\n')
       .filter((l) => l.startsWith('{') && l.includes(' listening"'))
       .map((l) => {
-        // The gateways log their host; the dish service its url.
+        // The gateways and the notifier log their host; the dish service its url.
         const record = JSON.parse(l) as { host?: string; url?: string };
         return record.host ?? (record.url === undefined ? undefined : new URL(record.url).hostname);
       });
-    expect(hosts).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect(hosts).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1']);
   }, 90_000);
 
   it('counts writes against the connection address: a rotating X-Forwarded-For gets exactly as many 429s as none', async () => {
