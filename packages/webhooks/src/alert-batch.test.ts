@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dish, DishEvent } from '@dish-live/protocol';
-import { alertBatch, type AlertWebhook } from './alert-batch.js';
+import { alertBatch, registrationBatch, type AlertWebhook } from './alert-batch.js';
 import { alertPayloadSchema, webhookMessageId } from './alert-message.js';
 import { ALERT_TYPES } from './alert-rules.js';
 
@@ -57,5 +57,24 @@ describe('alertBatch', () => {
     expect(new Set(first.jobs.map((j) => j.messageId)).size).toBe(2);
     // Another restaurant's log may hold the same event id: other alerts, other ids.
     expect(alertBatch('r2', events, new Map([['duck', 10]]), [all]).jobs[0]?.messageId).not.toBe(first.jobs[0]?.messageId);
+  });
+
+  it('finds, after a registration, the stock before a sale but not before an update, and each webhook from its own registration', () => {
+    const at = (ms: number, n: number) => `${ms}-${n}`;
+    const events: DishEvent[] = [
+      { ...sold('duck', 2, 3), id: at(1000, 0) }, // 5 → 2: stock.low
+      { ...updated('soup', 0), id: at(1000, 1) }, // soup's stock before unknown: nothing
+      { ...updated('soup', 4), id: at(2000, 0) }, // 0 → 4: back in stock
+      { ...sold('duck', 0, 2), id: at(3000, 0) }, // 2 → 0: sold out
+    ];
+    const early = { ...all, createdAt: new Date(1000).toISOString() };
+    const late = { ...all, id: 'wh_late', createdAt: new Date(2500).toISOString() };
+    const jobs = registrationBatch('r1', events, [early, late]);
+    expect(jobs.map((j) => [j.webhookId, j.payload.data.dish.id, j.type])).toEqual([
+      ['wh_all', 'duck', 'stock.low'],
+      ['wh_all', 'soup', 'dish.back_in_stock'],
+      ['wh_all', 'duck', 'dish.sold_out'],
+      ['wh_late', 'duck', 'dish.sold_out'],
+    ]);
   });
 });

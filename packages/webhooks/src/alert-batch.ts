@@ -1,5 +1,5 @@
 // The alerts of a run of events: each dish event's stock transition, for each enabled webhook, as the jobs to queue.
-import type { DishEvent } from '@dish-live/protocol';
+import { compareStreamIds, type DishEvent } from '@dish-live/protocol';
 import { alertId, alertPayload, webhookMessageId, type AlertPayload } from './alert-message.js';
 import { alertsFor, type AlertType } from './alert-rules.js';
 import type { StockChanges } from './notifier-keys.js';
@@ -60,4 +60,31 @@ export function alertBatch(
     }
   }
   return { jobs, changes };
+}
+
+/**
+ * The alerts of the events a restaurant's first follow finds between its webhooks' registration and the snapshot it
+ * starts from (the notifier notices a new restaurant within seconds, not at once). Events carry the stock after the
+ * change only, so the stock before a dish's first event here is known for a sale (after plus the quantity sold) and
+ * not for an update: a dish first seen updated raises nothing there, never a false alert. Each webhook gets only the
+ * events from its own registration on (a stream id's time is Redis's clock, as `createdAt` is the dish service's).
+ */
+export function registrationBatch(
+  restaurant: string,
+  events: readonly DishEvent[],
+  webhooks: readonly (AlertWebhook & Pick<Webhook, 'createdAt'>)[],
+): AlertJob[] {
+  const before = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'chat.message') continue;
+    const id = event.type === 'dish.deleted' ? event.data.id : event.data.dish.id;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (event.type === 'dish.sold') before.set(id, event.data.dish.stock + event.data.qty);
+  }
+  const from = new Map(webhooks.map((webhook) => [webhook.id, `${Date.parse(webhook.createdAt)}-0`]));
+  return alertBatch(restaurant, events, before, webhooks).jobs.filter(
+    (job) => compareStreamIds(job.payload.data.eventId, from.get(job.webhookId) ?? '0-0') >= 0,
+  );
 }

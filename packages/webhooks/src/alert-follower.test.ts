@@ -124,6 +124,29 @@ describe('following logs for alerts', () => {
     expect((await state.load('r2'))?.stock.get('soup')).toBe(20);
   });
 
+  it('queues the alerts of events between a registration and the first follow, none from before it', async () => {
+    const { store, logOf, follower } = world();
+    const log = logOf('r4');
+    await log.createDish({ id: 'a', name: 'A', category: 'c', price: 100, stock: 10 });
+    await log.createDish({ id: 'b', name: 'B', category: 'c', price: 100, stock: 10 });
+    await log.updateDish('a', { stock: 0 });
+    await new Promise((r) => setTimeout(r, 5));
+    await store.create('r4', hook);
+    await new Promise((r) => setTimeout(r, 5));
+    // Before the notifier notices the restaurant: a sale (its stock before is known: 10) and updates of `a`, whose
+    // first one here has no known stock before (no alert), the second one has (3 → 0).
+    await log.applyOrder('o1', [{ dishId: 'b', qty: 10 }]);
+    await log.updateDish('a', { stock: 3 });
+    await log.updateDish('a', { stock: 0 });
+    const queue = new FakeQueue();
+    const f = follower(queue.add);
+    await f.start();
+    await waitFor('r4 followed', async () => f.position('r4') === (await log.lastId()), 5000);
+    expect(queue.list).toEqual([['b', 'stock.low', 0], ['b', 'dish.sold_out', 0], ['a', 'dish.sold_out', 0]]);
+    await log.updateDish('a', { stock: 7 });
+    await waitFor('back in stock', () => queue.jobs.size === 4, 5000);
+  });
+
   it('starts again from a snapshot when its place was trimmed from the log, and forgets a restaurant whose last webhook went', async () => {
     const { store, logOf, follower, state } = world();
     const log = logOf('r3');

@@ -1,7 +1,8 @@
 // One restaurant's log followed for alerts: read from the notifier's stored place, the alerts of each page queued, then
 // the place moved past them; woken by the restaurant's channel, with a poll in case a publish was missed.
 import type { Channels, EventLog } from '@dish-live/broker';
-import { alertBatch, type AlertJob } from './alert-batch.js';
+import { compareStreamIds } from '@dish-live/protocol';
+import { alertBatch, registrationBatch, type AlertJob } from './alert-batch.js';
 import type { FollowState, NotifierState } from './notifier-keys.js';
 import type { WebhookStore } from './store.js';
 
@@ -29,6 +30,13 @@ export interface FollowerDeps {
   /** Events read, and their alerts queued, per step. */
   pageSize: number;
 }
+
+/**
+ * How far back a first follow looks for events since a registration: far more than the seconds the notifier takes to
+ * notice a new restaurant (or to restart), and short enough that a notifier started long after webhooks were
+ * registered (its state lost) does not send alerts of old news.
+ */
+const REGISTRATION_WINDOW_MS = 60_000;
 
 export class RestaurantFollower {
   #state: FollowState | undefined;
@@ -128,20 +136,44 @@ export class RestaurantFollower {
     return page.more;
   }
 
+  /**
+   * The stored place, or for a restaurant followed for the first time (or again after its webhooks went) a snapshot,
+   * with the alerts of the events since its webhooks' registration queued before the place is stored.
+   */
   async #load(): Promise<FollowState> {
     const stored = await this.deps.state.load(this.restaurant);
     if (stored) return stored;
-    const state = await this.#fromSnapshot();
-    this.deps.logger.info({ restaurant: this.restaurant, position: state.position }, 'following from a snapshot: alerts begin now');
+    const state = await this.#fromSnapshot((position) => this.#sinceRegistration(position));
+    this.deps.logger.info({ restaurant: this.restaurant, position: state.position }, 'following from a snapshot: alerts from the webhooks\' registration on');
     return state;
   }
 
-  /** Dishes and the id they include, read together, as the new place. */
-  async #fromSnapshot(): Promise<FollowState> {
+  /** Dishes and the id they include, read together, as the new place; `before` runs before it is stored. */
+  async #fromSnapshot(before?: (position: string) => Promise<void>): Promise<FollowState> {
     const { id, dishes } = await this.#log.dishes();
     const state: FollowState = { position: id, stock: new Map(dishes.map((dish) => [dish.id, dish.stock])) };
+    await before?.(id);
     await this.deps.state.reset(this.restaurant, state);
     return state;
+  }
+
+  /** Queues the alerts of the events from the earliest registration (at most REGISTRATION_WINDOW_MS ago) up to `upTo`. */
+  async #sinceRegistration(upTo: string): Promise<void> {
+    const webhooks = (await this.deps.store.list(this.restaurant)).filter((webhook) => webhook.disabled === null);
+    if (webhooks.length === 0) return;
+    const from = Math.max(Math.min(...webhooks.map((webhook) => Date.parse(webhook.createdAt))), Date.now() - REGISTRATION_WINDOW_MS);
+    const events = [];
+    let start = `${from}-0`;
+    while (compareStreamIds(start.replace(/^\(/, ''), upTo) <= 0) {
+      const page = await this.#log.range(start, upTo, this.deps.pageSize);
+      events.push(...page);
+      if (page.length < this.deps.pageSize) break;
+      start = `(${page.at(-1)!.id}`;
+    }
+    const jobs = registrationBatch(this.restaurant, events, webhooks);
+    if (jobs.length === 0) return;
+    await this.deps.enqueue(jobs);
+    this.deps.onAlerts?.(jobs);
   }
 
   #signal(): void {
