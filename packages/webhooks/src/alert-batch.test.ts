@@ -19,6 +19,17 @@ const all: AlertWebhook = { id: 'wh_all', events: [...ALERT_TYPES], threshold: 5
 const soldOutOnly: AlertWebhook = { id: 'wh_out', events: ['dish.sold_out'], threshold: 5, disabled: null };
 
 describe('alertBatch', () => {
+  it('never alerts a webhook of an event from before its registration, whatever place is read', () => {
+    const events = [sold('duck', 0, 10)]; // at 1700000000000 ms
+    const older = { ...all, createdAt: new Date(1_699_999_999_000).toISOString() };
+    const newer = { ...soldOutOnly, createdAt: new Date(1_700_000_001_000).toISOString() };
+    const { jobs } = alertBatch('r1', events, new Map([['duck', 10]]), [older, newer]);
+    expect(jobs.map((j) => [j.webhookId, j.type])).toEqual([
+      ['wh_all', 'stock.low'],
+      ['wh_all', 'dish.sold_out'],
+    ]);
+  });
+
   it('takes each transition from the stored stock, then from the batch, one job per alert and webhook in stream order', () => {
     const events = [sold('duck', 3, 7), chat, sold('duck', 0, 3), updated('duck', 8), updated('soup', 4)];
     const { jobs, changes } = alertBatch('r1', events, new Map([['duck', 10], ['soup', 4]]), [all, soldOutOnly]);

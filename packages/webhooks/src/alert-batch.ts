@@ -1,5 +1,5 @@
 // The alerts of a run of events: each dish event's stock transition, for each enabled webhook, as the jobs to queue.
-import { compareStreamIds, type DishEvent } from '@dish-live/protocol';
+import type { DishEvent } from '@dish-live/protocol';
 import { alertId, alertPayload, webhookMessageId, type AlertPayload } from './alert-message.js';
 import { alertsFor, type AlertType } from './alert-rules.js';
 import type { StockChanges } from './notifier-keys.js';
@@ -23,7 +23,8 @@ export interface AlertBatch {
   changes: StockChanges;
 }
 
-export type AlertWebhook = Pick<Webhook, 'id' | 'events' | 'threshold' | 'disabled'>;
+/** `createdAt`, when given, bounds the webhook's alerts to events from its registration on. */
+export type AlertWebhook = Pick<Webhook, 'id' | 'events' | 'threshold' | 'disabled'> & Partial<Pick<Webhook, 'createdAt'>>;
 
 /**
  * `stock` is every dish's stock before the first event (as the notifier stored it): events carry the dish after the
@@ -36,6 +37,10 @@ export function alertBatch(
   webhooks: readonly AlertWebhook[],
 ): AlertBatch {
   const enabled = webhooks.filter((webhook) => webhook.disabled === null);
+  // A stream id's time is Redis's clock, as `createdAt` is the dish service's. An event before a webhook existed never
+  // alerts it, even when a place older than the webhook is read (a notifier down while a restaurant's last webhook
+  // was replaced resumes from where it stood).
+  const since = new Map(enabled.map((webhook) => [webhook.id, webhook.createdAt ? Date.parse(webhook.createdAt) : 0]));
   const changes = new Map<string, number | undefined>();
   const jobs: AlertJob[] = [];
   for (const event of events) {
@@ -45,7 +50,9 @@ export function alertBatch(
     const before = changes.has(id) ? changes.get(id) : stock.get(id);
     changes.set(id, dish?.stock);
     if (dish === undefined) continue;
+    const at = Number(event.id.slice(0, event.id.indexOf('-')));
     for (const webhook of enabled) {
+      if (at < since.get(webhook.id)!) continue;
       for (const type of alertsFor(before, dish.stock, webhook.threshold, webhook.events)) {
         const alert = alertId(restaurant, event.id, type);
         jobs.push({
@@ -67,7 +74,7 @@ export function alertBatch(
  * starts from (the notifier notices a new restaurant within seconds, not at once). Events carry the stock after the
  * change only, so the stock before a dish's first event here is known for a sale (after plus the quantity sold) and
  * not for an update: a dish first seen updated raises nothing there, never a false alert. Each webhook gets only the
- * events from its own registration on (a stream id's time is Redis's clock, as `createdAt` is the dish service's).
+ * events from its own registration on (alertBatch's rule).
  */
 export function registrationBatch(
   restaurant: string,
@@ -83,8 +90,5 @@ export function registrationBatch(
     seen.add(id);
     if (event.type === 'dish.sold') before.set(id, event.data.dish.stock + event.data.qty);
   }
-  const from = new Map(webhooks.map((webhook) => [webhook.id, `${Date.parse(webhook.createdAt)}-0`]));
-  return alertBatch(restaurant, events, before, webhooks).jobs.filter(
-    (job) => compareStreamIds(job.payload.data.eventId, from.get(job.webhookId) ?? '0-0') >= 0,
-  );
+  return alertBatch(restaurant, events, before, webhooks).jobs;
 }

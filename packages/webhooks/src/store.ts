@@ -138,7 +138,12 @@ export class WebhookStore {
       .del(keys.deliveries(id))
       .hlen(keys.webhooks)
       .exec()) as [[null, number], unknown, unknown, [null, number]];
-    if (left === 0) await this.redis.srem(this.index, restaurant);
+    if (left === 0) {
+      // The index is on another shard, so this cannot be one transaction with the hash: a webhook created between the
+      // count and this SREM would leave its restaurant unfollowed. Counting again afterwards puts it back.
+      await this.redis.srem(this.index, restaurant);
+      if ((await this.redis.hlen(keys.webhooks)) > 0) await this.redis.sadd(this.index, restaurant);
+    }
     return removed === 1;
   }
 
