@@ -1,6 +1,8 @@
 // The compose stack with the `observability` profile, under a project name of its own, for tests/deploy/observability.test.ts.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freeSubnet } from '../compose/free-subnet.js';
@@ -46,6 +48,20 @@ export async function observedStack(): Promise<ObservedStack> {
       maxBuffer: 16 * 1024 * 1024,
     });
   return { project, env, compose, webPort: 0, prometheusPort: 0 };
+}
+
+/**
+ * Makes sure the engine holds `image`: pulled where a registry answers, else built by the offline tool beside the
+ * project (CI skips that tool when an engine already answers, which may predate the compose file naming this image).
+ */
+export async function ensureImage(image: string): Promise<void> {
+  if (await execFileAsync('docker', ['image', 'inspect', image]).then(() => true, () => false)) return;
+  if (await execFileAsync('docker', ['pull', image]).then(() => true, () => false)) return;
+  const offline = join(root, '../shared/docker-offline/prepare');
+  if (!existsSync(offline)) throw new Error(`${image} is neither local nor pullable, and ${offline} is missing`);
+  await execFileAsync(offline, [image], { cwd: root }).catch((err: Error) => {
+    throw failure(`${offline} ${image}`, err);
+  });
 }
 
 function failure(what: string, err: Error & { stdout?: string; stderr?: string }): Error {

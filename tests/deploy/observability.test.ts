@@ -8,7 +8,7 @@ import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerRefusedWebhook, startLoad, type Load } from './observability-load.js';
 import { activeTargets, dashboardQueries, emptyOrFailing, query, ruleStates } from './observability-panels.js';
-import { bringUp, observedStack, REPLICAS, root, tearDown, type ObservedStack } from './observability-stack.js';
+import { bringUp, ensureImage, observedStack, REPLICAS, root, tearDown, type ObservedStack } from './observability-stack.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -51,6 +51,7 @@ describe.skipIf(skip)(title, () => {
   beforeAll(async () => {
     if (noDocker !== undefined) throw new Error(`CI=true and Docker does not answer (${noDocker}): run ../shared/docker-offline/prepare and eval its --env`);
     if (!image) throw new Error('docker-compose.yml names no prom/prometheus image');
+    await ensureImage(image);
     stack = await observedStack();
     await bringUp(stack);
     await registerRefusedWebhook(`http://127.0.0.1:${stack.webPort}`);
