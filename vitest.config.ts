@@ -5,6 +5,12 @@ import { defineConfig } from 'vitest/config';
 const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
 
 export const LIGHTHOUSE_TEST = 'tests/browser/lighthouse.test.ts';
+/**
+ * The tests that build images and run whole stacks in Docker (compose, the cluster override, Swarm, the observability
+ * profile): each loads both cores for minutes, so they run after the others, one at a time (vitest.docker.config.ts),
+ * rather than beside the browser and timing tests whose figures they would spoil.
+ */
+export const DOCKER_TESTS = ['tests/compose/**/*.test.ts', 'tests/deploy/swarm.test.ts', 'tests/deploy/observability.test.ts'];
 
 export default defineConfig({
   resolve: {
@@ -32,7 +38,7 @@ export default defineConfig({
       'tests/**/*.test.ts',
     ],
     // Lighthouse scores the main thread's observed work: it runs alone afterwards (vitest.lighthouse.config.ts).
-    exclude: ['**/node_modules/**', '**/dist/**', LIGHTHOUSE_TEST],
+    exclude: ['**/node_modules/**', '**/dist/**', LIGHTHOUSE_TEST, ...DOCKER_TESTS],
     globalSetup: ['./vitest.global-setup.ts'],
     // The reliability report (faults, losses, bad inputs, RSS per connection) is printed after the run.
     reporters: ['default', './tests/support/figures-reporter.ts'],
