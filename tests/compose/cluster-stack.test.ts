@@ -186,7 +186,7 @@ describe.skipIf(skip)(title, () => {
     const init = ps.find((e) => e.Service === 'redis-cluster-init');
     expect([init?.State, init?.ExitCode]).toEqual(['exited', 0]);
     const serving = ps.filter((e) => e.Service !== 'redis-cluster-init');
-    expect(serving.map((e) => e.Service).sort()).toEqual(['dish', 'sse-gateway', 'web', 'ws-gateway', ...NODES].sort());
+    expect(serving.map((e) => e.Service).sort()).toEqual(['dish', 'notifier', 'sse-gateway', 'web', 'ws-gateway', ...NODES].sort());
     expect(serving.filter((e) => e.State !== 'running' || e.Health !== 'healthy').map((e) => `${e.Service}: ${e.State} ${e.Health}`)).toEqual([]);
 
     const info = await redisCli('redis-1', 'cluster', 'info');
