@@ -5,10 +5,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DockerComposeEnvironment, Wait, getContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareStreamIds } from '@dish-live/protocol';
-import { deliveryProblems, RecordingClient } from '@dish-live/test-support';
+import { deliveryProblems, dockerSuite, RecordingClient } from '@dish-live/test-support';
 import { freeSubnet } from './free-subnet.js';
 import { lastLogId, logBetween } from './polled-log.js';
 
@@ -24,19 +24,7 @@ const RESTAURANTS = ['south-dumplings', 'east-noodles', 'north-grill'];
 // The cluster's node timeout is 5 s: a stopped primary is marked failed and replaced within about twice that.
 const PROMOTION_MS = 30_000;
 
-async function dockerProblem(): Promise<string | undefined> {
-  try {
-    await getContainerRuntimeClient();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const noDocker = await dockerProblem();
-// Without Docker a developer's `npm test` still runs everything else; under CI=true the same situation is a failure.
-const skip = noDocker !== undefined && process.env.CI !== 'true';
-const title = skip ? `docker compose cluster stack (skipped: Docker does not answer: ${noDocker})` : 'docker compose cluster stack';
+const { skip, title, problem: noDocker } = await dockerSuite('docker compose cluster stack');
 // WEB_PORT=0: Docker picks a free host port; the network gets a subnet of its own (the nodes' fixed addresses are in it).
 // A slow simulator keeps every shard written to without loading the machine.
 const stackEnv = {

@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DockerComposeEnvironment, Wait, getContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareStreamIds } from '@dish-live/protocol';
 import { contentSecurityPolicy } from '../../scripts/page-headers.js';
-import { accepted, deliveryProblems, httpRequest, RecordingClient, requestBurst, wsChatBurst } from '@dish-live/test-support';
+import { accepted, deliveryProblems, dockerSuite, httpRequest, RecordingClient, requestBurst, wsChatBurst } from '@dish-live/test-support';
 import { freeSubnet } from './free-subnet.js';
 import { lastLogId, logBetween } from './polled-log.js';
 
@@ -22,19 +22,7 @@ const WRITE_BURST = 100;
 const CHAT_BURST = 5;
 const WS_CHAT_BURST = 3;
 
-async function dockerProblem(): Promise<string | undefined> {
-  try {
-    await getContainerRuntimeClient();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const noDocker = await dockerProblem();
-// Without Docker a developer's `npm test` still runs everything else; under CI=true the same situation is a failure.
-const skip = noDocker !== undefined && process.env.CI !== 'true';
-const title = skip ? `docker compose stack (skipped: Docker does not answer: ${noDocker})` : 'docker compose stack';
+const { skip, title, problem: noDocker } = await dockerSuite('docker compose stack');
 // WEB_PORT=0: Docker picks a free host port, so this never collides with a stack the developer runs on 8080; nor does
 // the network, on a subnet of its own.
 const stackEnv = {

@@ -4,27 +4,15 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dockerSuite } from '@dish-live/test-support';
 import { registerRefusedWebhook, startLoad, type Load } from './observability-load.js';
 import { activeTargets, dashboardQueries, emptyOrFailing, query, ruleStates } from './observability-panels.js';
 import { bringUp, ensureImage, observedStack, REPLICAS, root, tearDown, type ObservedStack } from './observability-stack.js';
 
 const execFileAsync = promisify(execFile);
 
-async function dockerProblem(): Promise<string | undefined> {
-  try {
-    await getContainerRuntimeClient();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const noDocker = await dockerProblem();
-// Without Docker a developer's `npm test` still runs everything else; under CI=true the same situation is a failure.
-const skip = noDocker !== undefined && process.env.CI !== 'true';
-const title = skip ? `observability profile (skipped: Docker does not answer: ${noDocker})` : 'observability profile';
+const { skip, title, problem: noDocker } = await dockerSuite('observability profile');
 // The image the compose file names, so the rules are checked by the Prometheus that will load them.
 const image = /^\s+image:\s+(prom\/prometheus:\S+)/m.exec(readFileSync(join(root, 'docker-compose.yml'), 'utf8'))?.[1];
 

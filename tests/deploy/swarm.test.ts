@@ -2,10 +2,9 @@
 // Redis, gateways scaled to 3, then both gateway services restarted replica by replica while 200 clients follow and
 // 200 writes/s flow — every client must end with every event exactly once, in order.
 import { randomBytes } from 'node:crypto';
-import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareStreamIds } from '@dish-live/protocol';
-import { deliveryProblems, RecordingClient, recordFigures } from '@dish-live/test-support';
+import { deliveryProblems, dockerSuite, recordFigures, RecordingClient } from '@dish-live/test-support';
 import { freeSubnet } from '../compose/free-subnet.js';
 import { lastLogId, logBetween } from '../compose/polled-log.js';
 import { startWriteLoad } from './swarm-load.js';
@@ -17,19 +16,7 @@ const GATEWAYS = ['ws-gateway', 'sse-gateway'];
 const CLIENTS = 200;
 const WRITES_PER_SEC = 200;
 
-async function dockerProblem(): Promise<string | undefined> {
-  try {
-    await getContainerRuntimeClient();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const noDocker = await dockerProblem();
-// Without Docker a developer's `npm test` still runs everything else; under CI=true the same situation is a failure.
-const skip = noDocker !== undefined && process.env.CI !== 'true';
-const title = skip ? `docker swarm stack (skipped: Docker does not answer: ${noDocker})` : 'docker swarm stack';
+const { skip, title, problem: noDocker } = await dockerSuite('docker swarm stack');
 
 describe.skipIf(skip)(title, () => {
   let stack: SwarmStack | undefined;

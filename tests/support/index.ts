@@ -26,3 +26,4 @@ export { startDnsStub, type DnsStub } from './dns-stub.js';
 export { startWebhookReceiver, type Answer, type Behaviour, type ReceivedAttempt, type WebhookReceiver } from './webhook-receiver.js';
 export { notifierMetric, startNotifierProcess, type NotifierProcess } from './notifier-process.js';
 export { ALERTS_DEPLOYMENT_TOKEN, expectedAlerts, startAlertsWorld, type AlertsWorld, type RegisteredWebhook } from './alerts-world.js';
+export { dockerSuite } from './docker-gate.js';
