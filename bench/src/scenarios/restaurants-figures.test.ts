@@ -82,6 +82,12 @@ describe('restaurants figures', () => {
     expect(r.sustainedRatio).toBeNull();
     expect(r.atCommonStep).toMatchObject({ deliveriesPerSec: 200_000, singleCpu: 35, manyCpu: 50, cpuRatio: 0.7, singleP99: 150, manyP99: 20 });
     expect(result(single, kase([step(100_000), step(200_000), late(400_000)])).ratioIsFloor).toBe(false);
+    // Where the highest common step had a gateway at its limit, the cost is read at the highest one below it.
+    const hot = result(
+      kase([step(100_000, { cpu: cpu(40) }), slow(200_000, { cpu: cpu(92) })]),
+      kase([step(100_000, { cpu: cpu(50) }), step(200_000, { cpu: cpu(91) })]),
+    );
+    expect(hot.atCommonStep).toMatchObject({ deliveriesPerSec: 100_000, singleCpu: 40, manyCpu: 50, cpuRatio: 0.8 });
   });
 
   it('reports a floor below target as unknown, a measured miss as missed, and a view over 20 KB as missed', () => {

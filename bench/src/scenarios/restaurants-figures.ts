@@ -49,8 +49,8 @@ export function caseFigures(c: RestaurantsCase): RestaurantsCase {
 
 /**
  * The ratio of the maxima kept up with (a floor unless the gateway itself stopped the many case) and of the sustained
- * ones, and both cases side by side at the highest step both kept up with: step i of either case targets the same
- * deliveries/s (the same grid, in order).
+ * ones, and both cases side by side at the highest step both kept up with below saturation (else the highest): step i
+ * of either case targets the same deliveries/s (the same grid, in order).
  */
 export function compareCases(result: RestaurantsResult): void {
   const { single, many } = result;
@@ -58,10 +58,12 @@ export function compareCases(result: RestaurantsResult): void {
   result.ratio = ratio(many.maxKeptUp, single.maxKeptUp);
   result.ratioIsFloor = many.stoppedBy !== 'gateway';
   result.sustainedRatio = ratio(many.maxSustained, single.maxSustained);
-  const common = many.steps
+  const pairs = many.steps
     .map((m, i) => [single.steps[i], m] as const)
-    .filter((pair): pair is readonly [StepResult, StepResult] => pair[0] !== undefined && keptUp(pair[0]) && keptUp(pair[1]))
-    .at(-1);
+    .filter((pair): pair is readonly [StepResult, StepResult] => pair[0] !== undefined && keptUp(pair[0]) && keptUp(pair[1]));
+  // Two saturated gateways both read ~90 % whatever each delivery costs: the cost is compared below saturation.
+  const unsaturated = pairs.filter(([s, m]) => s.cpu.server < SATURATED_SERVER_CPU && m.cpu.server < SATURATED_SERVER_CPU);
+  const common = (unsaturated.length > 0 ? unsaturated : pairs).at(-1);
   if (!common) return;
   const [s, m] = common;
   result.atCommonStep = {
