@@ -64,8 +64,12 @@ describe('a Redis Cluster of redis-server child processes', () => {
     const victim = await cluster.primaryOfSlot(slot);
     const replica = (await cluster.replicas()).find((r) => r.primaryPort === victim)!.port;
     // Replicated before the kill, so that the promoted replica must have it.
-    await client.set('{r:a}:before-kill', 'kept');
-    await client.wait(1, 1000);
+    // SET and WAIT in one pipeline, so both go to the slot's primary on one connection (a lone WAIT on a cluster client
+    // goes to any node), until its replica has the key: in a CI run it had not, and the kill took the key with it.
+    for (;;) {
+      const [, [, acked]] = (await client.pipeline().set('{r:a}:before-kill', 'kept').wait(1, 1000).exec()) as [unknown, [Error | null, number]];
+      if (acked >= 1) break;
+    }
 
     const t0 = Date.now();
     await cluster.kill(victim);
