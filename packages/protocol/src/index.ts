@@ -13,3 +13,4 @@ export * from './sse-frame.js';
 export * from './sales-buckets.js';
 export * from './restaurant-id.js';
 export * from './restaurant.js';
+export * from './digest.js';
