@@ -6,6 +6,9 @@ import { chatMessageSchema, dishEventSchema, streamIdSchema, type DishEvent } fr
 import { LIMITS } from './limits.js';
 import { salesHistorySchema } from './sales.js';
 
+/** stateDigest's output: 16 lowercase hex characters. */
+export const digestSchema = z.string().regex(/^[0-9a-f]{16}$/);
+
 export const snapshotSchema = z.object({
   type: z.literal('snapshot'),
   id: streamIdSchema,
@@ -16,6 +19,8 @@ export const snapshotSchema = z.object({
   chat: z.array(chatMessageSchema).max(LIMITS.recentChat).default([]),
   recovered: z.literal(false),
   instance: z.string(),
+  /** stateDigest of `dishes` (after the category filter): the client checks what it holds against it. */
+  digest: digestSchema.optional(),
 });
 export type SnapshotMessage = z.output<typeof snapshotSchema>;
 /** A snapshot as the dish service's polling endpoint answers it (no gateway instance). */
@@ -26,6 +31,8 @@ export const resumedSchema = z.object({
   id: streamIdSchema,
   recovered: z.literal(true),
   instance: z.string(),
+  /** stateDigest of the dishes the client is meant to hold at `id`, before the replayed events. */
+  digest: digestSchema.optional(),
 });
 export type ResumedMessage = z.infer<typeof resumedSchema>;
 
@@ -35,8 +42,14 @@ export const stateSchema = z.object({
   id: streamIdSchema,
   dishes: z.array(z.union([dishSchema, deletedDishSchema])),
   chat: z.array(chatMessageSchema),
+  /** stateDigest of all the dishes the client is meant to hold at `id` (not only those in `dishes`). */
+  digest: digestSchema.optional(),
 });
 export type StateMessage = z.infer<typeof stateSchema>;
+
+/** Sent at most every 10 s to a client that got events since the last one: what it should hold at `id`. */
+export const checkSchema = z.object({ type: z.literal('check'), id: streamIdSchema, digest: digestSchema });
+export type CheckMessage = z.infer<typeof checkSchema>;
 
 export const errorSchema = z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() });
 export type ErrorMessage = z.infer<typeof errorSchema>;
@@ -48,11 +61,19 @@ export const serverMessageSchema = z.union([
   snapshotSchema,
   resumedSchema,
   stateSchema,
+  checkSchema,
   errorSchema,
   pongSchema,
   dishEventSchema,
 ]);
-export type ServerMessage = SnapshotMessage | ResumedMessage | StateMessage | ErrorMessage | PongMessage | DishEvent;
+export type ServerMessage =
+  | SnapshotMessage
+  | ResumedMessage
+  | StateMessage
+  | CheckMessage
+  | ErrorMessage
+  | PongMessage
+  | DishEvent;
 
 export const categoriesSchema = z
   .array(z.string().min(1).max(LIMITS.category.max))
@@ -79,5 +100,5 @@ export type ChatMessage = z.infer<typeof chatSchema>;
 
 /** What the polling endpoint answers. */
 export type PollResponse =
-  | { recovered: true; events: DishEvent[]; last: string; more: boolean }
+  | { recovered: true; events: DishEvent[]; last: string; more: boolean; digest?: string }
   | { recovered: false; snapshot: Snapshot };
