@@ -69,7 +69,7 @@ export function checkWebhookUrl(raw: string, options: GuardOptions = {}): UrlChe
   if (isAllowed(url, options)) return { ok: true, url };
   const host = bareHost(url);
   if (isIP(host) !== 0) {
-    const refusal = checkAddress(host, host);
+    const refusal = checkAddress(host, `${host} is`, true);
     if (refusal) return refusal;
   } else if (isLocalhostName(host)) {
     return refuse('blocked-address', `${host} is a loopback name`, 'loopback');
@@ -98,7 +98,8 @@ export async function resolveAndCheck(raw: string | URL, options: ResolveOptions
   if (first === undefined) return refuse('unresolvable', `${host} resolves to no address`);
   if (!isAllowed(url, options)) {
     for (const { address } of addresses) {
-      const refusal = checkAddress(address, `${host} resolves to ${address}, which`);
+      // The class and the name only: the resolved address would map the internal network for whoever registers URLs.
+      const refusal = checkAddress(address, `${host} resolves to`, false);
       if (refusal) return refusal;
     }
   }
@@ -107,11 +108,13 @@ export async function resolveAndCheck(raw: string | URL, options: ResolveOptions
 
 const systemLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
-function checkAddress(address: string, subject: string): Refusal | undefined {
+/** `literal`: the address is the URL's own host, so naming what it carries tells the registrant nothing new. */
+function checkAddress(address: string, subject: string, literal: boolean): Refusal | undefined {
   const blocked = blockedAddress(address);
   if (!blocked) return undefined;
-  const via = blocked.embeddedIPv4 ? ` (it carries the IPv4 address ${blocked.embeddedIPv4})` : '';
-  return refuse('blocked-address', `${subject} is a ${blocked.addressClass} address${via}`, blocked.addressClass);
+  const carried = literal ? `the IPv4 address ${blocked.embeddedIPv4}` : 'an IPv4 address';
+  const via = blocked.embeddedIPv4 ? ` (an IPv6 address carrying ${carried})` : '';
+  return refuse('blocked-address', `${subject} a ${blocked.addressClass} address${via}`, blocked.addressClass);
 }
 
 function isAllowed(url: URL, { allowHosts }: GuardOptions): boolean {
