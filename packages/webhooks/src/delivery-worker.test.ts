@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as Verifier } from 'standardwebhooks';
 import type { RedisClient } from '@dish-live/broker';
-import { testRedis } from '@dish-live/test-support';
+import { testRedis, waitFor } from '@dish-live/test-support';
 import type { AlertJob } from './alert-batch.js';
 import { alertId, alertPayload, alertPayloadSchema, webhookMessageId } from './alert-message.js';
 import { parseAllowHosts } from './address-guard.js';
@@ -122,6 +122,25 @@ describe('one delivery attempt', () => {
     expect(r.received).toHaveLength(0);
   });
 
+  it('never POSTs again after a 2xx when the delivery log fails to take the entry: delivered, logged later, told', async () => {
+    const r = await receiver(answer(200));
+    const { store, job, deps, log } = await setup(`http://127.0.0.1:${r.port}/`, r);
+    // The store's Redis refuses the first log entry, as a Redis that went away between the POST and the entry would.
+    let refusals = 1;
+    const record = store.recordDelivery.bind(store);
+    store.recordDelivery = (...args) => (refusals-- > 0 ? Promise.reject(new Error('Connection is closed.')) : record(...args));
+    const warnings: string[] = [];
+    const logger = { warn: (_details: Record<string, unknown>, message: string) => void warnings.push(message) };
+
+    // Resolving (not throwing) is what completes the queue's job: nothing tries the POST again.
+    expect(await attemptDelivery(job, 1, 8, { ...deps, logger })).toMatchObject({ outcome: 'delivered', status: 200, error: null });
+    expect(r.received).toHaveLength(1);
+    expect(warnings).toEqual(['delivered, but the delivery log did not take the entry; writing it again later']);
+    const entries = await waitFor('the entry written again', async () => { const e = await log(); return e.length > 0 && e; }, 2000);
+    expect(entries.map((e) => [e.attempt, e.outcome, e.status])).toEqual([[1, 'delivered', 200]]);
+    expect(r.received).toHaveLength(1);
+  });
+
   it('retries a name that does not resolve, and a secret that cannot be opened, as failures', async () => {
     const lookup = () => Promise.reject(Object.assign(new Error('nx'), { code: 'ENOTFOUND' }));
     const nx = await setup('http://nowhere.test/', undefined, { deps: { lookup } });
@@ -137,3 +156,4 @@ describe('one delivery attempt', () => {
     expect(unsigned.error).toMatch(/WEBHOOK_SECRET_KEY/);
   });
 });
+

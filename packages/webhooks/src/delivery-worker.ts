@@ -5,7 +5,12 @@ import type { AlertJob } from './alert-batch.js';
 import { DEFAULT_MAX_BODY_BYTES, deliverOnce, type DeliveryRequest, type DeliveryResult } from './deliver.js';
 import { SecretKeyError } from './secret-box.js';
 import { webhookHeaders } from './signature.js';
-import type { DeliveryOutcome, WebhookStore, WebhookWithSecret } from './store.js';
+import type { DeliveryOutcome, DeliveryRecord, WebhookStore, WebhookWithSecret } from './store.js';
+
+/** Where a delivered attempt that could not be logged is told (the notifier's logger). */
+export interface DeliveryLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+}
 
 export interface DeliveryDeps {
   store: WebhookStore;
@@ -18,6 +23,7 @@ export interface DeliveryDeps {
   maxBodyBytes?: number;
   /** Replaces deliverOnce (tests). */
   deliver?: (request: DeliveryRequest) => Promise<DeliveryResult>;
+  logger?: DeliveryLogger;
 }
 
 /** A delivery log outcome, or `dropped`: the webhook was removed or disabled, so nothing was tried or recorded. */
@@ -34,9 +40,13 @@ export interface AttemptResult {
 /** What the 410's webhook is marked with. */
 export const GONE_REASON = 'the receiver answered 410 Gone';
 
+/** After a delivered attempt's log entry failed: when it is written again (ms after the failure, cumulative gaps). */
+const RERECORD_DELAYS_MS = [250, 1000, 4000, 15_000, 60_000];
+
 /**
  * Attempt `attempt` of `maxAttempts`. Never throws for what the receiver, DNS or the guard did (that is the result);
- * throws when Redis cannot be reached, and the queue tries again. `retrying` and `failed` are the ones the queue
+ * throws when Redis cannot be reached before a POST was sent, and the queue tries again. Once a receiver answered 2xx
+ * it never throws: a retry would POST the alert again, so a log entry Redis did not take is written again later. `retrying` and `failed` are the ones the queue
  * retries or gives up on; `refused` is final, since the same address would be refused again.
  */
 export async function attemptDelivery(job: AlertJob, attempt: number, maxAttempts: number, deps: DeliveryDeps): Promise<AttemptResult> {
@@ -69,11 +79,20 @@ export async function attemptDelivery(job: AlertJob, attempt: number, maxAttempt
   });
   if (result.gone) await deps.store.disable(job.restaurant, job.webhookId, GONE_REASON);
   const outcome = result.ok ? 'delivered' : result.gone ? 'gone' : failure;
-  return record(deps, job, attempt, { outcome, status: result.status, error: result.error ?? null, ms: result.ms });
+  const attempted = { outcome, status: result.status, error: result.error ?? null, ms: result.ms };
+  if (outcome !== 'delivered') return record(deps, job, attempt, attempted);
+  const entry = logEntry(job, attempt, attempted);
+  await deps.store.recordDelivery(job.restaurant, job.webhookId, entry).catch((err: unknown) => recordLater(deps, entry, job, err, 0));
+  return attempted;
 }
 
 async function record(deps: DeliveryDeps, job: AlertJob, attempt: number, result: AttemptResult & { outcome: DeliveryOutcome }): Promise<AttemptResult> {
-  await deps.store.recordDelivery(job.restaurant, job.webhookId, {
+  await deps.store.recordDelivery(job.restaurant, job.webhookId, logEntry(job, attempt, result));
+  return result;
+}
+
+function logEntry(job: AlertJob, attempt: number, result: AttemptResult & { outcome: DeliveryOutcome }): DeliveryRecord {
+  return {
     alertId: job.alertId,
     type: job.type,
     messageId: job.messageId,
@@ -82,6 +101,19 @@ async function record(deps: DeliveryDeps, job: AlertJob, attempt: number, result
     error: result.error,
     outcome: result.outcome,
     at: new Date().toISOString(),
-  });
-  return result;
+  };
+}
+
+/** Writes a delivered attempt's entry again in the background (unref'd timers: a stopping notifier does not wait). */
+function recordLater(deps: DeliveryDeps, entry: DeliveryRecord, job: AlertJob, err: unknown, tried: number): void {
+  const delay = RERECORD_DELAYS_MS[tried];
+  const details = { restaurant: job.restaurant, webhook: job.webhookId, alert: job.alertId, err: (err as Error).message ?? String(err) };
+  if (delay === undefined) {
+    deps.logger?.warn(details, 'a delivered attempt was never written to the delivery log');
+    return;
+  }
+  if (tried === 0) deps.logger?.warn(details, 'delivered, but the delivery log did not take the entry; writing it again later');
+  setTimeout(() => {
+    deps.store.recordDelivery(job.restaurant, job.webhookId, entry).catch((again: unknown) => recordLater(deps, entry, job, again, tried + 1));
+  }, delay).unref();
 }
