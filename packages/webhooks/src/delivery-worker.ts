@@ -79,7 +79,7 @@ export async function attemptDelivery(job: AlertJob, attempt: number, maxAttempt
   });
   if (result.gone) await deps.store.disable(job.restaurant, job.webhookId, GONE_REASON);
   const outcome = result.ok ? 'delivered' : result.gone ? 'gone' : failure;
-  const attempted = { outcome, status: result.status, error: result.error ?? null, ms: result.ms };
+  const attempted: AttemptResult & { outcome: DeliveryOutcome } = { outcome, status: result.status, error: result.error ?? null, ms: result.ms };
   if (outcome !== 'delivered') return record(deps, job, attempt, attempted);
   const entry = logEntry(job, attempt, attempted);
   await deps.store.recordDelivery(job.restaurant, job.webhookId, entry).catch((err: unknown) => recordLater(deps, entry, job, err, 0));
