@@ -1,107 +1,17 @@
-// connect(): one live view over any transport — snapshot then deltas, duplicates dropped, reconnect with backoff and resume.
-import type { ChatMessageEvent, Dish, DishEvent, ErrorMessage, PongMessage, SalesHistory, StateMessage } from '@dish-live/protocol';
-import { Backoff, type BackoffOptions } from './backoff.js';
-import { Emitter } from './emitter.js';
-import { LatencyTracker, type LatencySummary } from './latency.js';
-import { openPoll, type FetchLike } from './poll-transport.js';
-import { openEventSource, type EventSourceConstructor } from './sse-transport.js';
-import { apiPath, checkedRestaurant, streamUrl } from './restaurant-route.js';
-import { DishStore } from './store.js';
-import { resolveUrl, type TransportConnection, type TransportEnd, type TransportKind, type TransportParams, type TransportSink } from './transport.js';
+// connect(): one live view over any transport — snapshot then deltas, every link and digest checked, reconnect with backoff and resume.
+import type { ChatMessageEvent, CheckMessage, DishEvent, ErrorMessage, PongMessage, StateMessage } from '@dish-live/protocol';
 import { DEFAULT_RESTAURANT, isEventType, isStreamId } from '@dish-live/protocol/wire';
-import { openWebSocket, type WebSocketConstructor } from './ws-transport.js';
+import { Backoff } from './backoff.js';
+import type { ClientEvents, ClientStats, ClientStatus, ConnectOptions, DishClient, SnapshotInfo } from './client-api.js';
+import { Emitter } from './emitter.js';
+import { LatencyTracker } from './latency.js';
+import { apiBase, requireFetch, transportOpener, type Opener } from './opener.js';
+import { brokenLink, compareDigest, Proof, type ResyncInfo, type ResyncReason } from './proof.js';
+import { apiPath, checkedRestaurant } from './restaurant-route.js';
+import { DishStore } from './store.js';
+import type { TransportConnection, TransportEnd, TransportParams, TransportSink } from './transport.js';
 
-export interface ConnectOptions {
-  transport: TransportKind;
-  /** ws: `ws://host:8081/ws`; sse: `http://host:8082/sse`; poll: the dish service's base, `http://host:3000`. */
-  url: string;
-  /** Base URL of the dish service for `POST /api/chat` (sse and poll); defaults to the poll URL, else the URL's origin. */
-  apiUrl?: string;
-  /**
-   * The restaurant to follow: `{url}/{restaurant}` at a gateway (`…/ws/{rid}`, `…/sse/{rid}`), `/api/restaurants/{rid}/…`
-   * for polling and chat. Without it, the routes without a restaurant, which serve `default`. An id that is not a
-   * restaurant id makes connect() throw.
-   */
-  restaurant?: string;
-  /** Resume after this id; defaults to the store's last id. */
-  since?: string;
-  maxRate?: number;
-  categories?: readonly string[];
-  /** Polling interval (default 1000 ms). */
-  intervalMs?: number;
-  /** WebSocket and SSE: asked before each connect; an expired token (WS close 4001, SSE `unauthorized`/401) asks again and reconnects. */
-  getToken?: () => string | Promise<string>;
-  /** State to continue from, e.g. the store of the client this one replaces. */
-  store?: DishStore;
-  backoff?: BackoffOptions;
-  /** Constructors and fetch; default to the globals (browser). In Node pass `nodeTransports()`. */
-  WebSocket?: WebSocketConstructor;
-  EventSource?: EventSourceConstructor;
-  fetch?: FetchLike;
-  /** Clock for latency, injectable for tests. */
-  now?: () => number;
-}
-
-/** `refused`: the server turned this client away (WS close 1008, HTTP 401/403) and a renewed token did not help. */
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'refused';
-
-export interface ClientStatus {
-  state: ConnectionState;
-  transport: TransportKind;
-  /** The gateway process serving the connection, once it said. */
-  instance?: string;
-  /** reconnecting: how long until the next attempt. */
-  delayMs?: number;
-  /** reconnecting, offline and refused: why, in the server's words when it gave any. */
-  reason?: string;
-  /** reconnecting: attempts since the last successful connection. */
-  attempt?: number;
-}
-
-export interface SnapshotInfo {
-  id: string;
-  dishes: Dish[];
-  sales?: SalesHistory;
-  /** The most recent chat messages, oldest first; empty from a server older than chat in snapshots. */
-  chat: ChatMessageEvent[];
-  instance?: string;
-}
-
-export interface ClientStats extends LatencySummary {
-  lastId: string | undefined;
-  /** Events applied (chat carried by a state included). */
-  events: number;
-  duplicates: number;
-  snapshots: number;
-  reconnects: number;
-  requests: number;
-  bytes: number;
-}
-
-export interface ClientEvents {
-  snapshot: [snapshot: SnapshotInfo];
-  resumed: [resumed: { id: string; instance: string }];
-  /** Each new event, in order, after the store applied it; `latencyMs` is receipt − `ts`. */
-  event: [event: DishEvent, latencyMs: number];
-  state: [state: StateMessage];
-  status: [status: ClientStatus];
-  /** An `error` message from the server; the connection stays open. */
-  error: [error: ErrorMessage];
-  pong: [pong: PongMessage];
-}
-
-export interface DishClient {
-  readonly store: DishStore;
-  /** The restaurant followed: the option, else `default`. */
-  readonly restaurant: string;
-  readonly status: ClientStatus;
-  readonly lastId: string | undefined;
-  on<K extends keyof ClientEvents>(name: K, listener: (...args: ClientEvents[K]) => void): () => void;
-  stats(): ClientStats;
-  /** WebSocket: `{op:'chat'}` on the socket; SSE and polling: `POST {apiUrl}/api/chat` (or the restaurant's `…/chat`). */
-  sendChat(author: string, text: string): Promise<void>;
-  close(): void;
-}
+export type { ClientEvents, ClientStats, ClientStatus, ConnectOptions, ConnectionState, DishClient, SnapshotInfo } from './client-api.js';
 
 export function connect(options: ConnectOptions): DishClient {
   return new Client(options);
@@ -116,11 +26,16 @@ class Client implements DishClient {
   readonly #restaurant: string | undefined;
   readonly #emitter = new Emitter<ClientEvents>();
   readonly #backoff: Backoff;
+  /** Apart from the reconnect backoff, which every live connection resets: only a resync that recovered resets this one. */
+  readonly #resyncBackoff: Backoff;
   readonly #latency: LatencyTracker;
   readonly #now: () => number;
   readonly #counts = { events: 0, duplicates: 0, snapshots: 0, reconnects: 0, requests: 0, bytes: 0 };
-  readonly #open: (params: TransportParams, sink: TransportSink) => TransportConnection;
+  readonly #proof = new Proof();
+  readonly #open: Opener;
   #connection: TransportConnection | undefined;
+  /** Bumped for each connection: what an older one still delivers is ignored. */
+  #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   /** A refusal was already answered with a renewed token since the last live connection: the next one stops. */
@@ -134,10 +49,11 @@ class Client implements DishClient {
     this.store = options.store ?? new DishStore();
     if (options.since !== undefined) this.store.lastId = options.since;
     this.#backoff = new Backoff(options.backoff);
+    this.#resyncBackoff = new Backoff(options.backoff);
     this.#latency = new LatencyTracker(512, 5, this.#now);
     this.#status = { state: 'connecting', transport: options.transport };
     // Resolve constructors now so a missing one fails at connect(), not later inside a timer.
-    this.#open = this.#opener();
+    this.#open = transportOpener(options, this.#restaurant);
     // Listeners attach after connect() returns; nothing can arrive before the next tick.
     this.#start();
   }
@@ -150,12 +66,16 @@ class Client implements DishClient {
     return this.store.lastId;
   }
 
+  get lastResync(): ResyncInfo | undefined {
+    return this.#proof.last && { ...this.#proof.last };
+  }
+
   on<K extends keyof ClientEvents>(name: K, listener: (...args: ClientEvents[K]) => void): () => void {
     return this.#emitter.on(name, listener);
   }
 
   stats(): ClientStats {
-    return { lastId: this.store.lastId, ...this.#counts, ...this.#latency.summary() };
+    return { lastId: this.store.lastId, ...this.#counts, ...this.#proof.counts, ...this.#latency.summary() };
   }
 
   async sendChat(author: string, text: string): Promise<void> {
@@ -164,9 +84,9 @@ class Client implements DishClient {
       if (!this.#connection?.send?.(JSON.stringify({ op: 'chat', author, text }))) throw new Error('the WebSocket is not open');
       return;
     }
-    const fetch = this.#fetch();
+    const fetch = requireFetch(this.#options);
     const path = apiPath(this.#restaurant, '/chat');
-    const res = await fetch(`${this.#apiUrl()}${path}`, {
+    const res = await fetch(`${apiBase(this.#options)}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ author, text }),
@@ -177,9 +97,7 @@ class Client implements DishClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#connection?.close();
-    this.#connection = undefined;
+    this.#drop();
     this.#setStatus({ state: 'offline', transport: this.#options.transport, reason: 'closed by the client' });
   }
 
@@ -187,17 +105,27 @@ class Client implements DishClient {
     this.#timer = undefined;
     if (this.#closed) return;
     const params: TransportParams = {
-      cursor: () => this.store.lastId,
+      // After a digest disagreed nothing held can be trusted, the last id included: no `since`, so a snapshot.
+      cursor: () => (this.#proof.snapshotNext ? undefined : this.store.lastId),
       ...(this.#options.maxRate !== undefined ? { maxRate: this.#options.maxRate } : {}),
       ...(this.#options.categories !== undefined ? { categories: this.#options.categories } : {}),
     };
-    this.#connection = this.#open(params, this.#sink());
+    this.#connection = this.#open(params, this.#sink(++this.#generation));
+  }
+
+  /** Ends the current connection (and a pending attempt) from this side: nothing it still delivers is looked at. */
+  #drop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#generation++;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    connection?.close();
   }
 
   /** A sink for one connection: once that connection ended or was replaced, whatever it still delivers is ignored. */
-  #sink(): TransportSink {
-    let current = true;
-    const alive = () => current && !this.#closed;
+  #sink(generation: number): TransportSink {
+    const alive = () => generation === this.#generation && !this.#closed;
     return {
       message: (message) => {
         if (alive()) this.#handle(message);
@@ -213,7 +141,7 @@ class Client implements DishClient {
       },
       end: (end) => {
         if (!alive()) return;
-        current = false;
+        this.#generation++;
         this.#ended(end);
       },
     };
@@ -230,24 +158,43 @@ class Client implements DishClient {
       // The token may merely have expired: one attempt with a new one, at once (the transport asks getToken again).
       this.#renewedAfterRefusal = true;
       this.#counts.reconnects++;
-      this.#setStatus({ state: 'reconnecting', transport, delayMs: 0, reason: end.reason, attempt: this.#backoff.attempt });
-      this.#timer = setTimeout(() => {
-        this.#setStatus({ state: 'connecting', transport });
-        this.#start();
-      }, 0);
-      return;
+      return this.#retryIn(0, end.reason);
     }
     if (!end.retry) {
       this.#setStatus({ state: 'offline', transport, reason: end.reason });
       return;
     }
-    const delayMs = this.#backoff.next();
     this.#counts.reconnects++;
-    this.#setStatus({ state: 'reconnecting', transport, delayMs, reason: end.reason, attempt: this.#backoff.attempt });
+    this.#retryIn(this.#backoff.next(), end.reason);
+  }
+
+  #retryIn(delayMs: number, reason: string): void {
+    const transport = this.#options.transport;
+    this.#setStatus({ state: 'reconnecting', transport, delayMs, reason, attempt: this.#backoff.attempt });
     this.#timer = setTimeout(() => {
       this.#setStatus({ state: 'connecting', transport });
       this.#start();
     }, delayMs);
+  }
+
+  /**
+   * The one path for every disagreement, whatever found it: drop the connection and open another, which resumes from
+   * the last id held (a gap) or asks a snapshot (a digest). At once the first time; with backoff while one has not
+   * recovered, so a server that keeps disagreeing is not hammered.
+   */
+  #resync(reason: ResyncReason, detail: string): void {
+    const { info, again } = this.#proof.start(reason, detail, this.store.lastId, this.#now());
+    this.#drop();
+    this.#emitter.emit('resync', info);
+    if (this.#closed) return;
+    if (!again) this.#resyncBackoff.reset();
+    this.#retryIn(again ? this.#resyncBackoff.next() : 0, `resynchronising: ${detail}`);
+  }
+
+  /** A snapshot or resume that agreed: the client is in step again. */
+  #settled(via: 'resumed' | 'snapshot'): void {
+    const recovered = this.#proof.settled(via, this.#now());
+    if (recovered) this.#emitter.emit('resync', recovered);
   }
 
   #live(instance: string | undefined): void {
@@ -257,20 +204,19 @@ class Client implements DishClient {
     this.#setStatus({ state: 'live', transport: this.#options.transport, ...(instance !== undefined ? { instance } : {}) });
   }
 
+  /** Checks a digest given for `id`; false when it disagreed, the resync then under way. */
+  #agrees(id: string, digest: unknown): boolean {
+    const verdict = compareDigest(this.store, id, digest);
+    if (verdict?.agrees !== false) return true;
+    this.#resync('digest', verdict.detail);
+    return false;
+  }
+
   #handle(raw: unknown): void {
     if (typeof raw !== 'object' || raw === null) return;
-    const message = raw as { type?: unknown; id?: unknown };
+    const message = raw as { type?: unknown; id?: unknown; digest?: unknown };
     // Only cheap checks on the hot path: the gateways validate what they send, and unknown types are for newer servers.
-    if (isEventType(message.type)) {
-      if (!isStreamId(message.id)) return;
-      const event = raw as DishEvent;
-      if (this.store.applyEvent(event) === 'duplicate') {
-        this.#counts.duplicates++;
-        return;
-      }
-      this.#delivered(event);
-      return;
-    }
+    if (isEventType(message.type)) return this.#event(raw as DishEvent);
     switch (message.type) {
       case 'snapshot': {
         const given = raw as Omit<SnapshotInfo, 'chat'> & { chat?: unknown };
@@ -281,13 +227,18 @@ class Client implements DishClient {
         this.#counts.snapshots++;
         this.#live(typeof snapshot.instance === 'string' ? snapshot.instance : undefined);
         this.#emitter.emit('snapshot', snapshot);
+        if (this.#agrees(snapshot.id, message.digest)) this.#settled('snapshot');
         return;
       }
       case 'resumed': {
         const resumed = raw as { id: string; instance: string };
         if (typeof resumed.id !== 'string' || typeof resumed.instance !== 'string') return;
+        // The replay follows `resumed.id`: anywhere else than the last id held, it could not link to what is held.
+        const broken = resumed.id === this.store.lastId ? undefined : `resumed after ${resumed.id}, but the last event held is ${this.store.lastId ?? 'none'}`;
+        if (broken !== undefined) return this.#resync('gap', broken);
         this.#live(resumed.instance);
         this.#emitter.emit('resumed', { id: resumed.id, instance: resumed.instance });
+        if (this.#agrees(resumed.id, message.digest)) this.#settled('resumed');
         return;
       }
       case 'state': {
@@ -300,6 +251,14 @@ class Client implements DishClient {
         }
         this.#emitter.emit('state', state);
         for (const event of chat) this.#delivered(event);
+        this.#agrees(state.id, message.digest);
+        return;
+      }
+      case 'check': {
+        const check = raw as CheckMessage;
+        const verdict = compareDigest(this.store, check.id, check.digest);
+        if (verdict?.agrees === false) return this.#resync('digest', verdict.detail);
+        if (verdict) this.#emitter.emit('check', check);
         return;
       }
       case 'error':
@@ -313,6 +272,20 @@ class Client implements DishClient {
     }
   }
 
+  /** An event: a duplicate is dropped, one that does not follow the last id held is a gap, the rest are applied. */
+  #event(event: DishEvent): void {
+    if (!isStreamId(event.id)) return;
+    if (this.store.includes(event.id)) {
+      this.#counts.duplicates++;
+      return;
+    }
+    const broken = brokenLink(event, this.store.lastId);
+    if (broken !== undefined) return this.#resync('gap', broken);
+    this.store.applyEvent(event);
+    this.#proof.counts.verified++;
+    this.#delivered(event);
+  }
+
   #delivered(event: DishEvent | ChatMessageEvent): void {
     const receivedAt = this.#now();
     this.#counts.events++;
@@ -323,58 +296,6 @@ class Client implements DishClient {
   #setStatus(status: ClientStatus): void {
     this.#status = status;
     this.#emitter.emit('status', status);
-  }
-
-  #opener(): (params: TransportParams, sink: TransportSink) => TransportConnection {
-    const { transport } = this.#options;
-    const restaurant = this.#restaurant;
-    switch (transport) {
-      case 'ws': {
-        const url = streamUrl(this.#options.url, restaurant);
-        const WebSocket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-        if (!WebSocket) throw new Error('no WebSocket here: pass options.WebSocket (in Node: nodeTransports().WebSocket)');
-        const getToken = this.#options.getToken;
-        return (params, sink) => openWebSocket({ url, WebSocket, ...(getToken ? { getToken } : {}) }, params, sink);
-      }
-      case 'sse': {
-        const url = streamUrl(this.#options.url, restaurant);
-        const EventSource = this.#options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
-        if (!EventSource) throw new Error('no EventSource here: pass options.EventSource (in Node: nodeTransports().EventSource)');
-        const getToken = this.#options.getToken;
-        const fetch = this.#maybeFetch();
-        return (params, sink) => openEventSource({ url, EventSource, ...(getToken ? { getToken } : {}), ...(fetch ? { fetch } : {}) }, params, sink);
-      }
-      case 'poll': {
-        const fetch = this.#fetch();
-        const intervalMs = this.#options.intervalMs ?? 1000;
-        const { url } = this.#options;
-        return (params, sink) => openPoll({ url, intervalMs, fetch, ...(restaurant !== undefined ? { restaurant } : {}) }, params, sink);
-      }
-      default:
-        throw new Error(`unknown transport ${JSON.stringify(transport)}`);
-    }
-  }
-
-  #fetch(): FetchLike {
-    const fetch = this.#maybeFetch();
-    if (!fetch) throw new Error('no fetch here: pass options.fetch');
-    return fetch;
-  }
-
-  #maybeFetch(): FetchLike | undefined {
-    if (this.#options.fetch) {
-      // Detached so a browser's fetch, passed as is, is not called with the options object as `this`.
-      const { fetch } = this.#options;
-      return (input, init) => fetch(input, init);
-    }
-    const fetch = (globalThis as { fetch?: FetchLike }).fetch;
-    return fetch ? (input, init) => fetch.call(globalThis, input, init) : undefined;
-  }
-
-  #apiUrl(): string {
-    const { apiUrl, transport, url } = this.#options;
-    const base = apiUrl ?? (transport === 'poll' ? url : resolveUrl(url).origin);
-    return resolveUrl(base).toString().replace(/\/+$/, '');
   }
 }
 

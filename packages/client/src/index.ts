@@ -1,5 +1,7 @@
 // The Dish Live client for browsers and Node: connect over WebSocket, SSE or polling, and the state it keeps.
-export { connect, type ClientEvents, type ClientStats, type ClientStatus, type ConnectOptions, type ConnectionState, type DishClient, type SnapshotInfo } from './connect.js';
+export { connect } from './connect.js';
+export type { ClientEvents, ClientStats, ClientStatus, ConnectOptions, ConnectionState, DishClient, SnapshotInfo } from './client-api.js';
+export type { ProofCounts, ResyncInfo, ResyncReason } from './proof.js';
 export { DishStore, type ApplyResult, type DishStoreOptions } from './store.js';
 export { emptyChanges, hasChanges, mergeChanges, reshaped, type ChangeRecord, type DishField } from './change-record.js';
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';

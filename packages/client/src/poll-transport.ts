@@ -19,10 +19,14 @@ export interface PollTransportOptions {
   limit?: number;
 }
 
-/** A poll answer turned into the messages the streaming transports would have sent. */
+/**
+ * A poll answer turned into the messages the streaming transports would have sent: its `digest` of the state at
+ * `last` becomes a `check`, checked the same way.
+ */
 export function pollMessages(response: PollResponse): unknown[] {
   if (!response.recovered) return [{ type: 'snapshot', recovered: false, ...response.snapshot }];
-  return response.events;
+  if (response.digest === undefined) return response.events;
+  return [...response.events, { type: 'check', id: response.last, digest: response.digest }];
 }
 
 export function openPoll(options: PollTransportOptions, params: TransportParams, sink: TransportSink): TransportConnection {

@@ -12,7 +12,7 @@ export interface EventSourceLike {
 export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
 /** Every `event:` name the gateway sends; `message` covers a frame that names none. */
-const MESSAGE_TYPES = ['snapshot', 'resumed', 'state', 'pong', 'message', ...EVENT_TYPES] as const;
+const MESSAGE_TYPES = ['snapshot', 'resumed', 'state', 'check', 'pong', 'message', ...EVENT_TYPES] as const;
 
 export interface SseTransportOptions {
   url: string;
