@@ -147,21 +147,32 @@ describe('following logs for alerts', () => {
     await waitFor('back in stock', () => queue.jobs.size === 4, 5000);
   });
 
-  it('starts again from a snapshot when its place was trimmed from the log, and forgets a restaurant whose last webhook went', async () => {
+  it('alerts the net change of each dish when its place was trimmed from the log, and forgets a restaurant whose last webhook went', async () => {
     const { store, logOf, follower, state } = world();
     const log = logOf('r3');
     await log.createDish({ id: 'rice', name: 'Rice', category: 'sides', price: 100, stock: 10 });
+    await log.createDish({ id: 'tea', name: 'Tea', category: 'drinks', price: 100, stock: 0 });
+    await log.createDish({ id: 'soup', name: 'Soup', category: 'soups', price: 100, stock: 8 });
     const webhook = await store.create('r3', hook);
-    // A place older than anything the stream still holds.
-    await state.reset('r3', { position: '1-0', stock: new Map([['rice', 10]]) });
+    // A place older than anything the stream still holds, as a notifier down through a trim left it.
+    expect(await state.take('r3')).toBe('taken');
+    await state.reset('r3', undefined, { position: '1-0', stock: new Map([['rice', 10], ['tea', 0], ['soup', 8]]) });
+    await state.letGo('r3');
+    // What happened meanwhile: rice sold out, tea restocked, soup went down and back up (no net change: no alert).
     await log.updateDish('rice', { stock: 0 });
+    await log.updateDish('tea', { stock: 12 });
+    await log.updateDish('soup', { stock: 0 });
+    await log.updateDish('soup', { stock: 8 });
     const warnings: string[] = [];
+    const lost: string[] = [];
     const queue = new FakeQueue();
-    const f = follower(queue.add, { logger: { info: () => undefined, warn: (_o, msg) => void warnings.push(msg ?? '') } });
+    const f = follower(queue.add, { logger: { info: () => undefined, warn: (_o, msg) => void warnings.push(msg ?? '') }, onPlaceLost: (r) => void lost.push(r) });
     await f.start();
     await waitFor('the snapshot', async () => f.position('r3') === (await log.lastId()), 5000);
     expect(warnings.some((w) => /no longer in the log/.test(w))).toBe(true);
-    expect(queue.jobs.size).toBe(0);
+    expect(lost).toEqual(['r3']);
+    expect(queue.list).toEqual([['rice', 'stock.low', 0], ['rice', 'dish.sold_out', 0], ['tea', 'dish.back_in_stock', 12]]);
+    expect([...queue.jobs.values()].map((job) => job.alertId)).toContain('r3/1-0~rice/dish.sold_out');
     expect((await state.load('r3'))?.stock.get('rice')).toBe(0);
 
     await store.remove('r3', webhook.id);
@@ -169,6 +180,32 @@ describe('following logs for alerts', () => {
     expect(await state.load('r3')).toBeUndefined();
     await log.updateDish('rice', { stock: 5 });
     await new Promise((r) => setTimeout(r, 300));
-    expect(queue.jobs.size).toBe(0);
+    expect(queue.jobs.size).toBe(3);
+  });
+
+  it('lets one notifier follow a restaurant at a time: a second waits for the lease and takes over where the first stopped', async () => {
+    const { store, logOf, follower, prefix } = world();
+    const log = logOf('r5');
+    await log.createDish({ id: 'tofu', name: 'Tofu', category: 'c', price: 100, stock: 10 });
+    await store.create('r5', hook);
+    const firstQueue = new FakeQueue();
+    const secondQueue = new FakeQueue();
+    const first = follower(firstQueue.add);
+    await first.start();
+    await waitFor('first follows', () => first.position('r5'), 5000);
+    const second = follower(secondQueue.add, { state: new NotifierState(redis, prefix, 'second', 1000) });
+    await second.start();
+    await waitFor('second ready as a standby', () => second.following, 5000);
+    await log.updateDish('tofu', { stock: 0 });
+    await waitFor('first alerts', () => firstQueue.jobs.size === 2, 5000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(secondQueue.jobs.size).toBe(0);
+    expect(second.position('r5')).toBeUndefined();
+
+    // A clean stop gives the lease up: the second goes on from the first's place, nothing alerted twice.
+    await first.stop();
+    await log.updateDish('tofu', { stock: 4 });
+    await waitFor('second alerts', () => secondQueue.jobs.size === 1, 5000);
+    expect(secondQueue.list).toEqual([['tofu', 'dish.back_in_stock', 4]]);
   });
 });

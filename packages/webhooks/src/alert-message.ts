@@ -6,7 +6,8 @@ import { alertTypeSchema, type AlertType } from './alert-rules.js';
 
 /**
  * Readable in a delivery log, and the same whenever the event is read again, so a replay makes the same alert. The
- * restaurant is part of it because event ids are positions in one restaurant's log: two logs can share one.
+ * restaurant is part of it because event ids are positions in one restaurant's log: two logs can share one. A net
+ * change read from a snapshot (catchUpBatch) names the lost place and the dish instead of an event.
  */
 export function alertId(restaurant: string, eventId: string, type: AlertType): string {
   return `${restaurant}/${eventId}/${type}`;

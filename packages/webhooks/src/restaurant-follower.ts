@@ -2,8 +2,9 @@
 // the place moved past them; woken by the restaurant's channel, with a poll in case a publish was missed.
 import type { Channels, EventLog } from '@dish-live/broker';
 import { compareStreamIds } from '@dish-live/protocol';
-import { alertBatch, registrationBatch, type AlertJob } from './alert-batch.js';
-import type { FollowState, NotifierState } from './notifier-keys.js';
+import type { Dish } from '@dish-live/protocol';
+import { alertBatch, catchUpBatch, registrationBatch, type AlertJob } from './alert-batch.js';
+import { PlaceLostError, type FollowState, type NotifierState } from './notifier-keys.js';
 import type { WebhookStore } from './store.js';
 
 /** What the follower logs through (pino's logger fits). */
@@ -20,6 +21,8 @@ export interface FollowerDeps {
   enqueue(jobs: readonly AlertJob[]): Promise<void>;
   /** Told of every job queued (metrics). */
   onAlerts?(jobs: readonly AlertJob[]): void;
+  /** Told when a stored place was gone from the log and the net changes were alerted from a snapshot (metrics). */
+  onPlaceLost?(restaurant: string): void;
   /** The restaurant's channel wakes its follower as soon as an event is published; without it, polling alone. */
   channels?: Channels;
   logger: FollowerLogger;
@@ -38,6 +41,8 @@ export interface FollowerDeps {
  */
 const REGISTRATION_WINDOW_MS = 60_000;
 
+type Snapshot = { id: string; dishes: Dish[] };
+
 export class RestaurantFollower {
   #state: FollowState | undefined;
   #stopped = false;
@@ -45,6 +50,8 @@ export class RestaurantFollower {
   #woken = false;
   #wake: (() => void) | undefined;
   #failing = false;
+  /** Another notifier holds the restaurant's lease: this one waits, ready to take over when it lapses. */
+  #standby = false;
   readonly #log: EventLog;
 
   constructor(
@@ -54,9 +61,9 @@ export class RestaurantFollower {
     this.#log = deps.logOf(restaurant);
   }
 
-  /** True once its place is known (loaded or taken from a snapshot) and the last step did not fail. */
+  /** True once its place is known (loaded or taken from a snapshot), or another notifier follows, and the last step did not fail. */
   get ready(): boolean {
-    return this.#state !== undefined && !this.#failing;
+    return (this.#state !== undefined || this.#standby) && !this.#failing;
   }
 
   get position(): string | undefined {
@@ -73,18 +80,23 @@ export class RestaurantFollower {
     this.#loop = this.#run();
   }
 
-  /** Stops after the step under way: its jobs are queued and its place stored, or neither. */
+  /** Stops after the step under way (its jobs are queued and its place stored, or neither) and gives the lease up. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#signal();
-    await this.#loop;
-    await this.deps.channels?.unlisten(this.#log.keys.channel).catch(() => undefined);
+    await this.#halt();
+    await this.deps.state.letGo(this.restaurant).catch(() => undefined);
   }
 
   /** Stops and forgets the stored place: the restaurant has no webhook left. */
   async release(): Promise<void> {
-    await this.stop();
+    await this.#halt();
     await this.deps.state.clear(this.restaurant);
+  }
+
+  async #halt(): Promise<void> {
+    this.#stopped = true;
+    this.#signal();
+    await this.#loop;
+    await this.deps.channels?.unlisten(this.#log.keys.channel).catch(() => undefined);
   }
 
   async #run(): Promise<void> {
@@ -97,6 +109,10 @@ export class RestaurantFollower {
       } catch (err) {
         // Whatever was read is read again from the stored place: nothing half-done is kept in memory.
         this.#state = undefined;
+        if (err instanceof PlaceLostError) {
+          this.deps.logger.info({ restaurant: this.restaurant, err: err.message }, 'reading the place again');
+          continue;
+        }
         if (!this.#failing) this.deps.logger.warn({ restaurant: this.restaurant, err: (err as Error).message }, 'following failed; retrying');
         this.#failing = true;
         await this.#sleep(this.deps.retryMs);
@@ -108,32 +124,41 @@ export class RestaurantFollower {
 
   /** One page of events: true when more are waiting. */
   async #step(): Promise<boolean> {
+    const lease = await this.deps.state.take(this.restaurant);
+    this.#standby = lease === 'held';
+    // Without the lease nothing is read; taken afresh, what this process knew may have moved on under another.
+    if (lease !== 'renewed') this.#state = undefined;
+    if (this.#standby) return false;
     const state = (this.#state ??= await this.#load());
     const page = await this.#log.replay(state.position, this.deps.pageSize);
     if (!page.recovered) {
       this.deps.logger.warn(
         { restaurant: this.restaurant, position: state.position },
-        'the stored position is no longer in the log (trimmed, or taken back by a failover); following from a snapshot, alerts of the events in between are lost',
+        'the stored position is no longer in the log (trimmed, or taken back by a failover); alerting each dish\'s net change from a snapshot',
       );
-      this.#state = await this.#fromSnapshot();
+      this.#state = await this.#fromSnapshot(state.position, (snapshot) => this.#netChanges(state, snapshot));
+      this.deps.onPlaceLost?.(this.restaurant);
       return true;
     }
     if (page.events.length === 0) return false;
     const dishEvents = page.events.some((event) => event.type !== 'chat.message');
     const webhooks = dishEvents ? await this.deps.store.list(this.restaurant) : [];
     const { jobs, changes } = alertBatch(this.restaurant, page.events, state.stock, webhooks);
-    if (jobs.length > 0) {
-      await this.deps.enqueue(jobs);
-      this.deps.onAlerts?.(jobs);
-    }
+    await this.#queue(jobs);
     // Only after the jobs are stored: a crash in between reads the page again and queues the same job ids.
-    await this.deps.state.advance(this.restaurant, page.last, changes);
+    await this.deps.state.advance(this.restaurant, state.position, page.last, changes);
     for (const [id, stock] of changes) {
       if (stock === undefined) state.stock.delete(id);
       else state.stock.set(id, stock);
     }
     state.position = page.last;
     return page.more;
+  }
+
+  async #queue(jobs: readonly AlertJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.deps.enqueue(jobs);
+    this.deps.onAlerts?.(jobs);
   }
 
   /**
@@ -143,18 +168,26 @@ export class RestaurantFollower {
   async #load(): Promise<FollowState> {
     const stored = await this.deps.state.load(this.restaurant);
     if (stored) return stored;
-    const state = await this.#fromSnapshot((position) => this.#sinceRegistration(position));
+    const state = await this.#fromSnapshot(undefined, (snapshot) => this.#sinceRegistration(snapshot.id));
     this.deps.logger.info({ restaurant: this.restaurant, position: state.position }, 'following from a snapshot: alerts from the webhooks\' registration on');
     return state;
   }
 
-  /** Dishes and the id they include, read together, as the new place; `before` runs before it is stored. */
-  async #fromSnapshot(before?: (position: string) => Promise<void>): Promise<FollowState> {
-    const { id, dishes } = await this.#log.dishes();
-    const state: FollowState = { position: id, stock: new Map(dishes.map((dish) => [dish.id, dish.stock])) };
-    await before?.(id);
-    await this.deps.state.reset(this.restaurant, state);
+  /**
+   * Dishes and the id they include, read together, as the new place in place of `expected` (undefined: none stored);
+   * `before` queues what is owed before it is stored.
+   */
+  async #fromSnapshot(expected: string | undefined, before: (snapshot: Snapshot) => Promise<void>): Promise<FollowState> {
+    const snapshot = await this.#log.dishes();
+    const state: FollowState = { position: snapshot.id, stock: new Map(snapshot.dishes.map((dish) => [dish.id, dish.stock])) };
+    await before(snapshot);
+    await this.deps.state.reset(this.restaurant, expected, state);
     return state;
+  }
+
+  /** The alerts of each dish's net change between a lost place and a snapshot. */
+  async #netChanges(from: FollowState, snapshot: Snapshot): Promise<void> {
+    await this.#queue(catchUpBatch(this.restaurant, from, snapshot, await this.deps.store.list(this.restaurant)));
   }
 
   /** Queues the alerts of the events from the earliest registration (at most REGISTRATION_WINDOW_MS ago) up to `upTo`. */
@@ -170,10 +203,7 @@ export class RestaurantFollower {
       if (page.length < this.deps.pageSize) break;
       start = `(${page.at(-1)!.id}`;
     }
-    const jobs = registrationBatch(this.restaurant, events, webhooks);
-    if (jobs.length === 0) return;
-    await this.deps.enqueue(jobs);
-    this.deps.onAlerts?.(jobs);
+    await this.#queue(registrationBatch(this.restaurant, events, webhooks));
   }
 
   #signal(): void {

@@ -13,6 +13,8 @@ export interface NotifierMetrics {
   /** Jobs queued by the follower, by alert type (a page read again after a crash counts its jobs again). */
   countAlerts(jobs: readonly AlertJob[]): void;
   countAttempt(outcome: AttemptOutcome, attempt: number, seconds: number | undefined): void;
+  /** A restaurant's stored place was gone from its log: its dishes' net changes were alerted from a snapshot. */
+  countPlaceLost(): void;
 }
 
 const OUTCOMES: readonly AttemptOutcome[] = ['delivered', 'retrying', 'failed', 'gone', 'refused', 'dropped'];
@@ -29,6 +31,11 @@ export function createMetrics(backlog: Backlog, following: () => number): Notifi
     name: 'notifier_deliveries_total',
     help: 'Delivery attempts by outcome (delivered, retrying, failed, gone, refused), and jobs dropped because their webhook was removed or disabled',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const placesLost = new Counter({
+    name: 'notifier_places_lost_total',
+    help: "Restaurants whose stored place was gone from the log (trimmed while the notifier was down, or taken back by a failover): each dish's net change was alerted from a snapshot instead of each transition",
     registers: [registry],
   });
   const retries = new Counter({ name: 'notifier_retries_total', help: 'Delivery attempts after the first of their alert', registers: [registry] });
@@ -73,6 +80,9 @@ export function createMetrics(backlog: Backlog, following: () => number): Notifi
   });
   return {
     registry,
+    countPlaceLost() {
+      placesLost.inc();
+    },
     countAlerts(jobs) {
       for (const job of jobs) alerts.inc({ type: job.type });
     },
