@@ -57,7 +57,21 @@ describe('the webhook store', () => {
     await store.remove('r1', b.id);
     await store.disable('r1', b.id, 'late');
     expect(await redis.hexists(webhookKeys(`${prefix}b:`, 'r1').disabled, b.id)).toBe(0);
+    // Only a disabled webhook left: nothing to deliver to, so the notifier need not follow the restaurant.
+    expect(await store.restaurants()).toEqual([]);
+    await store.create('r1', hook);
     expect(await store.restaurants()).toEqual(['r1']);
+  });
+
+  it("dates a webhook by Redis's clock, the clock of the stream ids its alerts are compared with", async () => {
+    const store = new WebhookStore(redis, `${prefix}c:`);
+    const [before] = await redis.time();
+    const created = await store.create('r1', hook);
+    const [after] = await redis.time();
+    const at = Date.parse(created.createdAt) / 1000;
+    expect(at).toBeGreaterThanOrEqual(Number(before));
+    expect(at).toBeLessThanOrEqual(Number(after) + 1);
+    expect((await store.list('r1'))[0]?.createdAt).toBe(created.createdAt);
   });
 
   it('refuses a webhook past the limit and keeps a bounded delivery log, newest first', async () => {

@@ -58,11 +58,21 @@ export class WebhookLimitError extends Error {
   }
 }
 
-interface StoredWebhook extends Omit<Webhook, 'disabled'> {
+interface StoredWebhook extends Omit<Webhook, 'disabled' | 'createdAt'> {
   secret: string;
+  /** Ms since the epoch on Redis's clock (an ISO string in webhooks stored before that). */
+  createdAt: number | string;
 }
 
-const CREATE = `if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1`;
+// KEYS[1] webhooks; ARGV[1] id, ARGV[2] the webhook's JSON with `"createdAt":0` first, ARGV[3] the limit. Answers the
+// creation time (Redis's clock, the clock of the stream ids it is compared with), or -1 past the limit.
+const CREATE = `if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], (string.gsub(ARGV[2], '"createdAt":0', '"createdAt":' .. ms, 1)))
+return ms`;
+// KEYS[1] webhooks, KEYS[2] disabled: how many webhooks are not disabled.
+const ENABLED = `return redis.call('HLEN', KEYS[1]) - redis.call('HLEN', KEYS[2])`;
 const DISABLE = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1 end return 0`;
 
 export function webhookKeys(prefix: string, restaurant: string) {
@@ -93,20 +103,15 @@ export class WebhookStore {
   async create(restaurant: string, input: NewWebhook): Promise<WebhookWithSecret> {
     const keys = webhookKeys(this.prefix, restaurant);
     const secret = newWebhookSecret();
-    const webhook: StoredWebhook = {
-      id: `wh_${randomBytes(12).toString('base64url')}`,
-      url: input.url,
-      events: input.events,
-      threshold: input.threshold,
-      createdAt: new Date().toISOString(),
-      secret: sealSecret(secret, this.secretKey),
-    };
+    const id = `wh_${randomBytes(12).toString('base64url')}`;
+    // createdAt first, so the script's substitution cannot meet a URL (a quote inside a JSON string is escaped anyway).
+    const stored = { createdAt: 0, id, url: input.url, events: input.events, threshold: input.threshold, secret: sealSecret(secret, this.secretKey) };
     // Counted and added in one script, so two registrations at once cannot pass the limit together.
-    const added = await this.redis.eval(CREATE, 1, keys.webhooks, webhook.id, JSON.stringify(webhook), MAX_WEBHOOKS_PER_RESTAURANT);
-    if (added !== 1) throw new WebhookLimitError(MAX_WEBHOOKS_PER_RESTAURANT);
+    const createdAt = Number(await this.redis.eval(CREATE, 1, keys.webhooks, id, JSON.stringify(stored), MAX_WEBHOOKS_PER_RESTAURANT));
+    if (createdAt < 0) throw new WebhookLimitError(MAX_WEBHOOKS_PER_RESTAURANT);
     // Indexed after it exists, so the notifier never looks for a restaurant with nothing to deliver to.
     await this.redis.sadd(this.index, restaurant);
-    return { ...withoutSecret(webhook, null), secret };
+    return { ...withoutSecret({ ...stored, createdAt }, null), secret };
   }
 
   /** A restaurant's webhooks without their secrets, oldest first. */
@@ -138,12 +143,7 @@ export class WebhookStore {
       .del(keys.deliveries(id))
       .hlen(keys.webhooks)
       .exec()) as [[null, number], unknown, unknown, [null, number]];
-    if (left === 0) {
-      // The index is on another shard, so this cannot be one transaction with the hash: a webhook created between the
-      // count and this SREM would leave its restaurant unfollowed. Counting again afterwards puts it back.
-      await this.redis.srem(this.index, restaurant);
-      if ((await this.redis.hlen(keys.webhooks)) > 0) await this.redis.sadd(this.index, restaurant);
-    }
+    if (left === 0) await this.#unindexIfIdle(restaurant);
     return removed === 1;
   }
 
@@ -151,6 +151,20 @@ export class WebhookStore {
   async disable(restaurant: string, id: string, reason: string): Promise<void> {
     const keys = webhookKeys(this.prefix, restaurant);
     await this.redis.eval(DISABLE, 2, keys.webhooks, keys.disabled, id, JSON.stringify({ at: new Date().toISOString(), reason }));
+    await this.#unindexIfIdle(restaurant);
+  }
+
+  /**
+   * Takes a restaurant whose webhooks are all removed or disabled out of the index, so the notifier stops following
+   * it. The index is on another shard, so this cannot be one transaction with the hashes: a webhook created between
+   * the count and the SREM would leave its restaurant unfollowed, so it is counted again afterwards.
+   */
+  async #unindexIfIdle(restaurant: string): Promise<void> {
+    const keys = webhookKeys(this.prefix, restaurant);
+    const enabled = async () => Number(await this.redis.eval(ENABLED, 2, keys.webhooks, keys.disabled));
+    if ((await enabled()) > 0) return;
+    await this.redis.srem(this.index, restaurant);
+    if ((await enabled()) > 0) await this.redis.sadd(this.index, restaurant);
   }
 
   /** Appends one attempt to the webhook's delivery log, which keeps the newest DELIVERY_LOG_SIZE. */
@@ -177,7 +191,7 @@ export class WebhookStore {
 }
 
 function withoutSecret({ id, url, events, threshold, createdAt }: StoredWebhook, disabled: Webhook['disabled']): Webhook {
-  return { id, url, events, threshold, createdAt, disabled };
+  return { id, url, events, threshold, createdAt: typeof createdAt === 'number' ? new Date(createdAt).toISOString() : createdAt, disabled };
 }
 
 function parseDisabled(json: string | undefined): Webhook['disabled'] {
