@@ -1,8 +1,8 @@
 // The `webhooks` queue: one job per (alert, webhook), its id the message's webhook-id so a page of events read again
 // queues nothing twice; the backlog a scrape reads.
 import { Queue } from 'bullmq';
-import type { RedisClient } from '@dish-live/broker';
-import { throttledWarn, type Logger } from '@dish-live/server';
+import { ReplicationTimeoutError, type RedisClient } from '@dish-live/broker';
+import { throttledWarn, type Durability, type Logger } from '@dish-live/server';
 import type { AlertJob } from '@dish-live/webhooks';
 import type { Backlog } from './metrics.js';
 
@@ -38,9 +38,22 @@ export function createAlertQueue(redis: RedisClient, keyPrefix: string, maxAttem
   return queue;
 }
 
-/** Queues jobs in the order given, in one call; a job id the queue already holds is left as it is. */
-export async function enqueue(queue: Queue<AlertJob>, jobs: readonly AlertJob[]): Promise<void> {
-  await queue.addBulk(jobs.map((job) => ({ name: job.type, data: job, opts: { jobId: job.messageId } })));
+/**
+ * Queues jobs in the order given, in one call; a job id the queue already holds is left as it is. With replicas
+ * required, resolves only once the queue's replicas have them: the follower stores its place after this, and a
+ * failover of the queue's shard must not take back jobs whose place is already stored (their alerts would be lost).
+ */
+export function jobQueuer(queue: Queue<AlertJob>, redis: RedisClient, keyPrefix: string, durability: Durability) {
+  // A write on the queue's slot after the jobs: the replication stream is ordered, so a WAIT that covers it covers them.
+  const fence = `${bullPrefix(keyPrefix, redis)}:${ALERT_QUEUE}:replica-fence`;
+  return async (jobs: readonly AlertJob[]): Promise<void> => {
+    await queue.addBulk(jobs.map((job) => ({ name: job.type, data: job, opts: { jobId: job.messageId } })));
+    if (durability.minReplicas === 0) return;
+    const replies = await redis.pipeline().incr(fence).wait(durability.minReplicas, durability.replicaTimeoutMs).exec();
+    for (const [err] of replies ?? []) if (err) throw err;
+    const replicas = Number(replies?.[1]?.[1] ?? 0);
+    if (replicas < durability.minReplicas) throw new ReplicationTimeoutError(`{dl:bull} (alert queue)`, replicas, durability.minReplicas);
+  };
 }
 
 /** How many delayed jobs are looked at for the oldest: they are ordered by when they are due, not by age. */

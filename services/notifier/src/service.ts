@@ -9,7 +9,7 @@ import { AlertFollower, dnsLookup, NotifierState, WebhookStore } from '@dish-liv
 import type { Config } from './config.js';
 import { createHttpHandler } from './http.js';
 import { createMetrics } from './metrics.js';
-import { createAlertQueue, enqueue, queueBacklog } from './queue.js';
+import { createAlertQueue, jobQueuer, queueBacklog } from './queue.js';
 import { closeWorker, startDeliveryWorker } from './worker.js';
 
 export interface Notifier {
@@ -28,10 +28,11 @@ export async function startNotifier(config: Config, logger: Logger, instance: st
   const queue = createAlertQueue(redis, config.keyPrefix, config.maxAttempts, logger);
   const follower = new AlertFollower({
     store,
-    state: new NotifierState(redis, config.keyPrefix),
+    state: new NotifierState(redis, config.keyPrefix, instance),
     logOf: (restaurant) => new EventLog(redis, { prefix: config.keyPrefix, restaurant, durability: config.durability }),
-    enqueue: (jobs) => enqueue(queue, jobs),
+    enqueue: jobQueuer(queue, redis, config.keyPrefix, config.durability),
     onAlerts: (jobs) => metrics.countAlerts(jobs),
+    onPlaceLost: () => metrics.countPlaceLost(),
     channels,
     logger,
   });
@@ -62,12 +63,20 @@ export async function startNotifier(config: Config, logger: Logger, instance: st
       runSteps(logger, [
         ['http', () => closeServer(server, 1000)],
         ['follower', () => follower.stop()],
-        ['worker', () => closeWorker(worker, redis.status === 'ready', config.shutdownGraceMs - 3000)],
+        ['worker', () => closeWorker(worker, redis.status === 'ready', workerGraceMs(config.shutdownGraceMs))],
         ['queue', () => queue.close()],
         ['channels', quitChannels],
         ['redis', () => redis.quit().catch(() => redis.disconnect())],
       ]),
   };
+}
+
+/**
+ * The part of the grace period the worker's attempts may take: the rest closes the queue and the connections. Never
+ * below a second, so a short grace still lets an attempt under way finish rather than cutting it at once.
+ */
+export function workerGraceMs(shutdownGraceMs: number): number {
+  return Math.max(1000, shutdownGraceMs - 3000);
 }
 
 /**
