@@ -73,3 +73,49 @@ local function compare_ids(a, b)
   if a_seq ~= b_seq then return a_seq < b_seq and -1 or 1 end
   return 0
 end
+
+-- History by time (issue 16). Every script that emits an event declares three more keys — the mirror (a hash of
+-- dish id → the dish's JSON, kept with each event so a checkpoint never needs every dish key declared), the meta
+-- hash (`complete`, events `count` since the last checkpoint, its `at`) and the checkpoint stream — and three ARGV:
+-- the retention, the events and the ms between checkpoints.
+local function history_of(dishes_key, meta_key, checkpoints_key, retention, every_events, every_ms)
+  return { dishes = dishes_key, meta = meta_key, checkpoints = checkpoints_key, retention = tonumber(retention),
+    every_events = tonumber(every_events), every_ms = tonumber(every_ms) }
+end
+
+-- A checkpoint of the state after event `id`, then the trim by age: the stream keeps everything from the newest
+-- checkpoint at or before now - retention (so every retained moment has a checkpoint and all the events after it),
+-- and checkpoints older than the stream's first link are dropped (the events after them are gone). O(dishes).
+local function checkpoint(h, stream, id, ts)
+  local dishes = redis.call('HVALS', h.dishes)
+  redis.call('XADD', h.checkpoints, id, 'ts', ts, 'dishes', '[' .. table.concat(dishes, ',') .. ']')
+  local horizon = tonumber(ts) - h.retention
+  if horizon > 0 then
+    local floor = redis.call('XREVRANGE', h.checkpoints, int_str(horizon), '-', 'COUNT', 1)
+    if #floor > 0 then redis.call('XTRIM', stream, 'MINID', '~', floor[1][1]) end
+  end
+  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  if first then
+    local f = first[2]
+    for i = 1, #f, 2 do
+      if f[i] == 'prev' then redis.call('XTRIM', h.checkpoints, 'MINID', f[i + 1]) end
+    end
+  end
+end
+
+-- After each emitted event: the mirror follows the dish (`dish_json` nil: deleted; `dish_id` nil: no dish), and every
+-- `every_events` events or `every_ms`, whichever first, a checkpoint. A log older than its mirror takes none until
+-- seed-history.lua filled the mirror (a log whose first event is this one is complete from the start).
+local function record(h, stream, id, prev, ts, dish_id, dish_json)
+  if dish_id then
+    if dish_json then redis.call('HSET', h.dishes, dish_id, dish_json) else redis.call('HDEL', h.dishes, dish_id) end
+  end
+  local m = redis.call('HMGET', h.meta, 'complete', 'count', 'at')
+  if m[1] ~= '1' and prev ~= '0-0' then return end
+  local count, at = (tonumber(m[2]) or 0) + 1, tonumber(m[3]) or 0
+  if count >= h.every_events or tonumber(ts) - at >= h.every_ms then
+    checkpoint(h, stream, id, ts)
+    count, at = 0, tonumber(ts)
+  end
+  redis.call('HSET', h.meta, 'complete', '1', 'count', int_str(count), 'at', int_str(at))
+end

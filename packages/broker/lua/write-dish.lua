@@ -1,12 +1,15 @@
 -- Creates, updates or deletes one dish and emits its event, atomically.
--- KEYS[1] dish hash, KEYS[2] dish id set, KEYS[3] event stream, KEYS[4] last-id key
+-- KEYS[1] dish hash, KEYS[2] dish id set, KEYS[3] event stream, KEYS[4] last-id key,
+-- KEYS[5..7] history mirror, history meta, checkpoint stream (lib.lua's history_of)
 -- ARGV[1] channel, ARGV[2] stream MAXLEN (~), ARGV[3] op: create | update | delete, ARGV[4] dish id,
--- ARGV[5] expected version ('' for any), ARGV[6..] field, value pairs (name, category, price, stock)
+-- ARGV[5] expected version ('' for any), ARGV[6..8] history retention ms, events and ms between checkpoints,
+-- ARGV[9..] field, value pairs (name, category, price, stock)
 -- Returns {'ok', dish json (or deleted data json), event id} | {'not_found'} | {'exists'} | {'conflict', current version}
 
 local op, id, expected = ARGV[3], ARGV[4], ARGV[5]
 local ts = int_str(now_ms())
 local dish = read_hash(KEYS[1])
+local history = history_of(KEYS[5], KEYS[6], KEYS[7], ARGV[6], ARGV[7], ARGV[8])
 
 if op == 'create' then
   if dish then return {'exists'} end
@@ -20,11 +23,12 @@ if op == 'delete' then
   redis.call('DEL', KEYS[1])
   redis.call('SREM', KEYS[2], id)
   local data = '{"id":' .. cjson.encode(id) .. ',"category":' .. cjson.encode(dish.category) .. '}'
-  local event_id = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], 'dish.deleted', ts, data)
+  local event_id, prev = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], 'dish.deleted', ts, data)
+  record(history, KEYS[3], event_id, prev, ts, id, nil)
   return {'ok', data, event_id}
 end
 
-for i = 6, #ARGV, 2 do dish[ARGV[i]] = ARGV[i + 1] end
+for i = 9, #ARGV, 2 do dish[ARGV[i]] = ARGV[i + 1] end
 dish.version = int_str(tonumber(dish.version) + 1)
 dish.updatedAt = ts
 redis.call('HSET', KEYS[1], 'id', dish.id, 'name', dish.name, 'category', dish.category, 'price', dish.price,
@@ -32,5 +36,6 @@ redis.call('HSET', KEYS[1], 'id', dish.id, 'name', dish.name, 'category', dish.c
 redis.call('SADD', KEYS[2], id)
 local json = dish_json(dish)
 local type = op == 'create' and 'dish.created' or 'dish.updated'
-local event_id = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], type, ts, '{"dish":' .. json .. '}')
+local event_id, prev = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], type, ts, '{"dish":' .. json .. '}')
+record(history, KEYS[3], event_id, prev, ts, id, json)
 return {'ok', json, event_id}

@@ -20,6 +20,7 @@ import {
 } from '@dish-live/protocol';
 import { bucketFromHash, dishFromHash, entryPrev, envelopeJson, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
 import { DishExistsError, DishNotFoundError, OrderMismatchError, ReplicationTimeoutError, VersionConflictError } from './errors.js';
+import { HistoryGoneError, readStateAt, type StateAt } from './history.js';
 import { brokerKeys, type BrokerKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { defineScripts, type Reply, type ScriptClient, type ScriptName, type ScriptPipeline } from './scripts.js';
@@ -44,6 +45,11 @@ export interface EventLogOptions {
    * once that many replicas hold it, and reads (snapshots, replays, gap fills) see only such events.
    */
   durability?: { minReplicas: number; replicaTimeoutMs: number };
+  /** HISTORY_RETENTION_MS: how far back `stateAt` answers; the stream is trimmed by age to it (STREAM_MAXLEN still bounds it). */
+  historyRetentionMs?: number;
+  /** A checkpoint of the state every this many events or `checkpointMs`, whichever first. */
+  checkpointEvents?: number;
+  checkpointMs?: number;
 }
 
 export type OrderOutcome =
@@ -62,6 +68,9 @@ const DEFAULT_STREAM_MAXLEN = 10_000;
 const DEFAULT_SALES_BUCKET_MS = 10_000;
 const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_ORDER_RETENTION_MS = 7 * 24 * 3600_000;
+const DEFAULT_HISTORY_RETENTION_MS = 24 * 3600_000;
+const DEFAULT_CHECKPOINT_EVENTS = 500;
+const DEFAULT_CHECKPOINT_MS = 5 * 60_000;
 /** Closed sales buckets never change, so pages of history are served from memory once read (bounded). */
 const CLOSED_BUCKET_CACHE = 20_000;
 
@@ -72,6 +81,11 @@ export class EventLog {
   readonly salesRetentionMs: number;
   readonly orderRetentionMs: number;
   readonly snapshotSalesWindowMs: number;
+  readonly historyRetentionMs: number;
+  readonly checkpointEvents: number;
+  readonly checkpointMs: number;
+  /** The history mirror filled (seed-history.lua) before this process's first write: once per log. */
+  #historySeeded: Promise<void> | undefined;
   readonly #redis: ScriptClient;
   readonly #closedBuckets = new Map<number, SalesBucket>();
   /** Replicas a write waits for (0: none, and scripts publish their events themselves). */
@@ -85,6 +99,9 @@ export class EventLog {
     this.salesRetentionMs = options.salesRetentionMs ?? DEFAULT_SALES_RETENTION_MS;
     this.orderRetentionMs = options.orderRetentionMs ?? DEFAULT_ORDER_RETENTION_MS;
     this.snapshotSalesWindowMs = options.snapshotSalesWindowMs ?? LIMITS.snapshotSalesWindowMs;
+    this.historyRetentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+    this.checkpointEvents = options.checkpointEvents ?? DEFAULT_CHECKPOINT_EVENTS;
+    this.checkpointMs = options.checkpointMs ?? DEFAULT_CHECKPOINT_MS;
     this.#redis = defineScripts(redis);
     this.#minReplicas = options.durability?.minReplicas ?? 0;
     this.#replicaTimeoutMs = options.durability?.replicaTimeoutMs ?? 1000;
@@ -127,10 +144,10 @@ export class EventLog {
     let reply: [string, string];
     for (let attempt = 0; ; attempt++) {
       reply = (await this.#write('dishLiveApplyOrder', [
-        5 + dishKeys.length,
-        k.events, k.last, k.order(orderId), k.salesIndex, k.salesBucket(bucket), ...dishKeys,
+        8 + dishKeys.length,
+        k.events, k.last, k.order(orderId), k.salesIndex, k.salesBucket(bucket), ...this.#historyKeys, ...dishKeys,
         this.#scriptChannel, this.streamMaxLen, orderId, salesPrefix(k), this.salesBucketMs, this.salesRetentionMs, this.orderRetentionMs,
-        orderFingerprint(items), ...pairs,
+        orderFingerprint(items), ...this.#historyArgs, ...pairs,
       ], (r) => ((r as string[])[0] === 'new' ? newestOrderEvent((r as string[])[1]!) : undefined))) as [string, string];
       if (reply[0] !== 'bucket' || attempt >= STALE_RETRIES) break;
       bucket = Number(reply[1]);
@@ -153,7 +170,10 @@ export class EventLog {
     const k = this.keys;
     const [id, prev, ts] = (await this.#write(
       'dishLiveAppendEvent',
-      [k.events, k.last, k.chatRecent, this.#scriptChannel, this.streamMaxLen, 'chat.message', JSON.stringify(data), LIMITS.recentChat],
+      [
+        k.events, k.last, k.chatRecent, ...this.#historyKeys,
+        this.#scriptChannel, this.streamMaxLen, 'chat.message', JSON.stringify(data), LIMITS.recentChat, ...this.#historyArgs,
+      ],
       (r) => (r as string[])[0],
     )) as [string, string, string];
     return { id, prev, type: 'chat.message', ts: Number(ts), data };
@@ -200,6 +220,7 @@ export class EventLog {
    * ReplicationTimeoutError and publishes nothing. `newest` picks the newest event id out of the reply (none: no event).
    */
   async #write(script: ScriptName, args: (string | number)[], newest: (reply: Reply) => string | undefined): Promise<Reply> {
+    await this.#seedHistory();
     if (this.#minReplicas === 0) return this.#redis[script](...args);
     const [[err, reply], [waitErr, replicas]] = (await this.#withWait((p) => p[script](...args))) as [[Error | null, Reply], [Error | null, number]];
     if (err) throw err;
@@ -262,6 +283,39 @@ export class EventLog {
       if (Date.now() > deadline) throw new ReplicationTimeoutError(this.keys.restaurant, 0, this.#minReplicas);
       await sleep(5);
     }
+  }
+
+  get #historyKeys(): string[] {
+    return [this.keys.historyDishes, this.keys.historyMeta, this.keys.checkpoints];
+  }
+
+  get #historyArgs(): number[] {
+    return [this.historyRetentionMs, this.checkpointEvents, this.checkpointMs];
+  }
+
+  /** A log older than its history mirror (or moved in by the upgrade) gets it filled once, before it is written. */
+  #seedHistory(): Promise<void> {
+    const k = this.keys;
+    this.#historySeeded ??= this.#withDishKeys((dishKeys) =>
+      this.#redis.dishLiveSeedHistory(6 + dishKeys.length, k.events, k.last, k.dishIndex, ...this.#historyKeys, ...dishKeys, dishPrefix(k)),
+    ).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#historySeeded = undefined;
+        throw err;
+      },
+    );
+    return this.#historySeeded;
+  }
+
+  /**
+   * The state after the last event with `ts ≤ at`, from the nearest checkpoint and at most a checkpoint interval of
+   * events. HistoryGoneError when `at` is older than the retention or than what the log still holds.
+   */
+  async stateAt(at: number, now = Date.now()): Promise<StateAt> {
+    if (at < now - this.historyRetentionMs) throw new HistoryGoneError(at);
+    const visibleEnd = await this.#visibleEnd();
+    return readStateAt({ redis: this.#redis, keys: this.keys, checkpointEvents: this.checkpointEvents, visibleEnd }, at);
   }
 
   /** Every dish and the id of the last event they include, read atomically (no sales, no chat). */
@@ -418,7 +472,10 @@ export class EventLog {
     const k = this.keys;
     const reply = (await this.#write(
       'dishLiveWriteDish',
-      [k.dish(id), k.dishIndex, k.events, k.last, this.#scriptChannel, this.streamMaxLen, op, id, ifVersion, ...fields],
+      [
+        k.dish(id), k.dishIndex, k.events, k.last, ...this.#historyKeys,
+        this.#scriptChannel, this.streamMaxLen, op, id, ifVersion, ...this.#historyArgs, ...fields,
+      ],
       (r) => ((r as Reply[])[0] === 'ok' ? ((r as Reply[])[2] as string) : undefined),
     )) as Reply[];
     switch (reply[0]) {

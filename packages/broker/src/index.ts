@@ -2,6 +2,7 @@
 // restaurant registry and the upgrade of the first wave's keys.
 export { EventLog, orderFingerprint } from './event-log.js';
 export type { EventLogOptions, OrderOutcome, ReplayResult, StoredOutcome } from './event-log.js';
+export { HistoryGoneError, type StateAt } from './history.js';
 export { LiveFeed, type LiveFeedOptions, type ResetCause } from './feed.js';
 export { ShardSubscriber, type ChannelListener, type Channels } from './shard-subscriber.js';
 export { ClusterChannels, type ClusterChannelsOptions } from './cluster-channels.js';

@@ -27,6 +27,12 @@ export interface BrokerKeys {
   /** List of the most recent chat envelopes, newest first (capped), so a snapshot carries the conversation. */
   chatRecent: string;
   dish(id: string): string;
+  /** History by time: a hash of dish id → the dish's JSON, kept by every event, that checkpoints copy. */
+  historyDishes: string;
+  /** History by time: `complete` (the mirror holds every dish), `count` events since the last checkpoint, its `at`. */
+  historyMeta: string;
+  /** History by time: a stream of checkpoints, each under the id of the last event it includes (`ts`, `dishes`). */
+  checkpoints: string;
   /** Hash of one sales bucket: `total` and `c:<category>`. */
   salesBucket(t: number): string;
 }
@@ -48,6 +54,9 @@ export function brokerKeys(prefix = '', restaurant: string = DEFAULT_RESTAURANT)
     salesIndex: `${base}sales:buckets`,
     chatRecent: `${base}chat:recent`,
     dish: (id) => `${base}dish:${id}`,
+    historyDishes: `${base}history:dishes`,
+    historyMeta: `${base}history:meta`,
+    checkpoints: `${base}history:checkpoints`,
     order: (orderId) => `${base}order:${orderId}`,
     salesBucket: (t) => `${base}sales:${t}`,
   };

@@ -72,8 +72,9 @@ describe('every script against the protocol', () => {
     // An order whose sales bucket is not Redis's current one is answered with the right bucket, and not applied.
     const wrong = k.salesBucket(0);
     const reply = (await scripts.dishLiveApplyOrder(
-      6, k.events, k.last, k.order('o-stale'), k.salesIndex, wrong, k.dish('mapo'),
-      k.channel, log.streamMaxLen, 'o-stale', `${k.base}sales:`, log.salesBucketMs, log.salesRetentionMs, log.orderRetentionMs, 'f', 'mapo', '1',
+      9, k.events, k.last, k.order('o-stale'), k.salesIndex, wrong, k.historyDishes, k.historyMeta, k.checkpoints, k.dish('mapo'),
+      k.channel, log.streamMaxLen, 'o-stale', `${k.base}sales:`, log.salesBucketMs, log.salesRetentionMs, log.orderRetentionMs, 'f',
+      log.historyRetentionMs, log.checkpointEvents, log.checkpointMs, 'mapo', '1',
     )) as [string, string];
     expect(reply[0]).toBe('bucket');
     expect(Number(reply[1]) % log.salesBucketMs).toBe(0);

@@ -6,13 +6,14 @@ import type { RedisClient } from './redis-client.js';
 const luaFile = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), 'utf8');
 
 const SCRIPTS = {
-  dishLiveWriteDish: { file: 'write-dish', numberOfKeys: 4 },
+  dishLiveWriteDish: { file: 'write-dish', numberOfKeys: 7 },
   dishLiveApplyOrder: { file: 'apply-order' },
-  dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 3 },
+  dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 6 },
   dishLiveReadSnapshot: { file: 'read-snapshot' },
   dishLiveReadDishes: { file: 'read-dishes' },
   dishLiveRateLimit: { file: 'rate-limit', numberOfKeys: 1 },
   dishLiveConfirm: { file: 'confirm', numberOfKeys: 2 },
+  dishLiveSeedHistory: { file: 'seed-history' },
 } as const;
 
 type Reply = string | number | null | Reply[];

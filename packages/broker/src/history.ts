@@ -1,0 +1,99 @@
+// History by time: the state of a restaurant at a past moment, from the nearest checkpoint at or before it and the
+// events after it (at most one checkpoint interval of them), never from the whole log.
+import { compareStreamIds, ZERO_ID, type Dish } from '@dish-live/protocol';
+import { entryPrev, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
+import type { BrokerKeys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
+
+/** The state after the last event with `ts ≤ at`; `id` is that event's (or `0-0` before the first one). */
+export interface StateAt {
+  at: number;
+  id: string;
+  dishes: Dish[];
+  /** Stream entries this answer read: at most a checkpoint interval (what the tests hold it to). */
+  entriesRead: number;
+}
+
+/** `at` is older than the history the log still holds (trimmed by age, or by STREAM_MAXLEN before that). */
+export class HistoryGoneError extends Error {
+  constructor(readonly at: number) {
+    super(`the log no longer holds the history at ${at}`);
+    this.name = 'HistoryGoneError';
+  }
+}
+
+export interface HistoryRead {
+  redis: RedisClient;
+  keys: BrokerKeys;
+  /** Events between two checkpoints at most: the page size of the one read that normally suffices. */
+  checkpointEvents: number;
+  /** The newest event readers may see (`+`: all; with replicas required, the confirmed mark). */
+  visibleEnd: string;
+}
+
+/** The largest stream id of the millisecond `ms`: the end bound that includes every event of that millisecond. */
+const endOfMs = (ms: number) => `${ms}-18446744073709551615`;
+/**
+ * An event's id is never before its ts but may be a little after it (ts is read as its script starts): the events of
+ * the next milliseconds are looked at, a few at a time, until one has `ts > at` (or this far past `at`).
+ */
+const TS_SKEW_MS = 1000;
+const TAIL_PAGE = 8;
+
+const earlier = (a: string, b: string) => (b !== '+' && compareStreamIds(b, a) < 0 ? b : a);
+
+export async function readStateAt({ redis, keys, checkpointEvents, visibleEnd }: HistoryRead, at: number): Promise<StateAt> {
+  const end = earlier(endOfMs(at), visibleEnd);
+  // Its id at or before `at` makes its ts so too.
+  const [checkpoint] = (await redis.xrevrange(keys.checkpoints, end, '-', 'COUNT', 1)) as StreamEntry[];
+  const dishes = new Map<string, Dish>();
+  let id = ZERO_ID;
+  if (checkpoint) {
+    id = checkpoint[0];
+    for (const dish of JSON.parse(flatToRecord(checkpoint[1]).dishes ?? '[]') as Dish[]) dishes.set(dish.id, dish);
+  }
+  // Inclusive of the checkpoint's own event: its presence proves that every event after it is still there.
+  const page = checkpointEvents + 1;
+  let entries = await xrange(redis, keys.events, checkpoint ? id : '-', end, page);
+  let entriesRead = entries.length;
+  if (checkpoint) {
+    if (entries[0]?.[0] !== id) throw new HistoryGoneError(at);
+    entries = entries.slice(1);
+  } else if (!(await startsAtFirstEvent(redis, keys, entries))) {
+    throw new HistoryGoneError(at);
+  }
+  // More than a checkpoint interval only for a log older than its checkpoints (seeded later): read on, in pages.
+  for (let more = entriesRead === page; more; ) {
+    const next = await xrange(redis, keys.events, `(${entries.at(-1)![0]}`, end, page);
+    entriesRead += next.length;
+    entries.push(...next);
+    more = next.length === page;
+  }
+  const tailEnd = earlier(endOfMs(at + TS_SKEW_MS), visibleEnd);
+  for (let from = `(${end}`; compareStreamIds(from.slice(1), tailEnd) < 0; ) {
+    const tail = await xrange(redis, keys.events, from, tailEnd, TAIL_PAGE);
+    entriesRead += tail.length;
+    const cut = tail.findIndex((entry) => Number(flatToRecord(entry[1]).ts) > at);
+    entries.push(...(cut < 0 ? tail : tail.slice(0, cut)));
+    if (cut >= 0 || tail.length < TAIL_PAGE) break;
+    from = `(${tail.at(-1)![0]}`;
+  }
+  for (const entry of entries) {
+    const event = eventFromEntry(entry);
+    if (event.ts > at) break;
+    id = event.id;
+    if (event.type === 'dish.deleted') dishes.delete(event.data.id);
+    else if (event.type !== 'chat.message') dishes.set(event.data.dish.id, event.data.dish);
+  }
+  return { at, id, dishes: [...dishes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), entriesRead };
+}
+
+const xrange = async (redis: RedisClient, key: string, start: string, end: string, count: number) =>
+  (await redis.xrange(key, start, end, 'COUNT', count)) as StreamEntry[];
+
+/** Without a checkpoint before `at`, the state starts empty only if the log still starts at its very first event. */
+async function startsAtFirstEvent(redis: RedisClient, keys: BrokerKeys, read: StreamEntry[]): Promise<boolean> {
+  const first = read[0] ?? ((await redis.xrange(keys.events, '-', '+', 'COUNT', 1)) as StreamEntry[])[0];
+  return !first || entryPrev(first) === ZERO_ID;
+}
+
