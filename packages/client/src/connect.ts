@@ -1,12 +1,12 @@
 // connect(): one live view over any transport — snapshot then deltas, every link and digest checked, reconnect with backoff and resume.
-import type { ChatMessageEvent, CheckMessage, DishEvent, ErrorMessage, PongMessage, StateMessage } from '@dish-live/protocol';
-import { DEFAULT_RESTAURANT, isEventType, isStreamId } from '@dish-live/protocol/wire';
+import { DEFAULT_RESTAURANT } from '@dish-live/protocol/wire';
 import { Backoff } from './backoff.js';
-import type { ClientEvents, ClientStats, ClientStatus, ConnectOptions, DishClient, SnapshotInfo } from './client-api.js';
+import type { ClientEvents, ClientStats, ClientStatus, ConnectOptions, DishClient } from './client-api.js';
 import { Emitter } from './emitter.js';
 import { LatencyTracker } from './latency.js';
 import { apiBase, requireFetch, transportOpener, type Opener } from './opener.js';
-import { brokenLink, compareDigest, Proof, type ResyncInfo, type ResyncReason } from './proof.js';
+import { Proof, type ResyncInfo, type ResyncReason } from './proof.js';
+import { Receiver } from './receiver.js';
 import { apiPath, checkedRestaurant } from './restaurant-route.js';
 import { DishStore } from './store.js';
 import type { TransportConnection, TransportEnd, TransportParams, TransportSink } from './transport.js';
@@ -33,6 +33,7 @@ class Client implements DishClient {
   readonly #counts = { events: 0, duplicates: 0, snapshots: 0, reconnects: 0, requests: 0, bytes: 0 };
   readonly #proof = new Proof();
   readonly #open: Opener;
+  readonly #receiver: Receiver;
   #connection: TransportConnection | undefined;
   /** Bumped for each connection: what an older one still delivers is ignored. */
   #generation = 0;
@@ -52,6 +53,10 @@ class Client implements DishClient {
     this.#resyncBackoff = new Backoff(options.backoff);
     this.#latency = new LatencyTracker(512, 5, this.#now);
     this.#status = { state: 'connecting', transport: options.transport };
+    this.#receiver = new Receiver(
+      { store: this.store, proof: this.#proof, latency: this.#latency, emitter: this.#emitter, counts: this.#counts, now: this.#now },
+      { live: (instance) => this.#live(instance), resync: (reason, detail) => this.#resync(reason, detail), settled: (via) => this.#settled(via) },
+    );
     // Resolve constructors now so a missing one fails at connect(), not later inside a timer.
     this.#open = transportOpener(options, this.#restaurant);
     // Listeners attach after connect() returns; nothing can arrive before the next tick.
@@ -128,7 +133,7 @@ class Client implements DishClient {
     const alive = () => generation === this.#generation && !this.#closed;
     return {
       message: (message) => {
-        if (alive()) this.#handle(message);
+        if (alive()) this.#receiver.handle(message);
       },
       traffic: (bytes) => {
         if (alive()) this.#counts.bytes += bytes;
@@ -204,106 +209,8 @@ class Client implements DishClient {
     this.#setStatus({ state: 'live', transport: this.#options.transport, ...(instance !== undefined ? { instance } : {}) });
   }
 
-  /** Checks a digest given for `id`; false when it disagreed, the resync then under way. */
-  #agrees(id: string, digest: unknown): boolean {
-    const verdict = compareDigest(this.store, id, digest);
-    if (verdict?.agrees !== false) return true;
-    this.#resync('digest', verdict.detail);
-    return false;
-  }
-
-  #handle(raw: unknown): void {
-    if (typeof raw !== 'object' || raw === null) return;
-    const message = raw as { type?: unknown; id?: unknown; digest?: unknown };
-    // Only cheap checks on the hot path: the gateways validate what they send, and unknown types are for newer servers.
-    if (isEventType(message.type)) return this.#event(raw as DishEvent);
-    switch (message.type) {
-      case 'snapshot': {
-        const given = raw as Omit<SnapshotInfo, 'chat'> & { chat?: unknown };
-        if (!isStreamId(given.id) || !Array.isArray(given.dishes)) return;
-        // Optional: a server from before chat rode in snapshots sends none.
-        const snapshot: SnapshotInfo = { ...given, chat: Array.isArray(given.chat) ? given.chat.filter(isChatEvent) : [] };
-        this.store.applySnapshot(snapshot, this.#now());
-        this.#counts.snapshots++;
-        this.#live(typeof snapshot.instance === 'string' ? snapshot.instance : undefined);
-        this.#emitter.emit('snapshot', snapshot);
-        if (this.#agrees(snapshot.id, message.digest)) this.#settled('snapshot');
-        return;
-      }
-      case 'resumed': {
-        const resumed = raw as { id: string; instance: string };
-        if (typeof resumed.id !== 'string' || typeof resumed.instance !== 'string') return;
-        // The replay follows `resumed.id`: anywhere else than the last id held, it could not link to what is held.
-        const broken = resumed.id === this.store.lastId ? undefined : `resumed after ${resumed.id}, but the last event held is ${this.store.lastId ?? 'none'}`;
-        if (broken !== undefined) return this.#resync('gap', broken);
-        this.#live(resumed.instance);
-        this.#emitter.emit('resumed', { id: resumed.id, instance: resumed.instance });
-        if (this.#agrees(resumed.id, message.digest)) this.#settled('resumed');
-        return;
-      }
-      case 'state': {
-        const state = raw as StateMessage;
-        if (!isStreamId(state.id) || !Array.isArray(state.dishes)) return;
-        const { result, chat } = this.store.applyState({ ...state, chat: Array.isArray(state.chat) ? state.chat : [] }, this.#now());
-        if (result === 'duplicate') {
-          this.#counts.duplicates++;
-          return;
-        }
-        this.#emitter.emit('state', state);
-        for (const event of chat) this.#delivered(event);
-        this.#agrees(state.id, message.digest);
-        return;
-      }
-      case 'check': {
-        const check = raw as CheckMessage;
-        const verdict = compareDigest(this.store, check.id, check.digest);
-        if (verdict?.agrees === false) return this.#resync('digest', verdict.detail);
-        if (verdict) this.#emitter.emit('check', check);
-        return;
-      }
-      case 'error':
-        this.#emitter.emit('error', raw as ErrorMessage);
-        return;
-      case 'pong':
-        this.#emitter.emit('pong', raw as PongMessage);
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** An event: a duplicate is dropped, one that does not follow the last id held is a gap, the rest are applied. */
-  #event(event: DishEvent): void {
-    if (!isStreamId(event.id)) return;
-    if (this.store.includes(event.id)) {
-      this.#counts.duplicates++;
-      return;
-    }
-    const broken = brokenLink(event, this.store.lastId);
-    if (broken !== undefined) return this.#resync('gap', broken);
-    this.store.applyEvent(event);
-    this.#proof.counts.verified++;
-    this.#delivered(event);
-  }
-
-  #delivered(event: DishEvent | ChatMessageEvent): void {
-    const receivedAt = this.#now();
-    this.#counts.events++;
-    this.#latency.record(event.ts, receivedAt);
-    this.#emitter.emit('event', event, receivedAt - event.ts);
-  }
-
   #setStatus(status: ClientStatus): void {
     this.#status = status;
     this.#emitter.emit('status', status);
   }
-}
-
-/** A chat event as a snapshot carries it; anything else there is dropped rather than shown. */
-function isChatEvent(value: unknown): value is ChatMessageEvent {
-  const e = value as Partial<ChatMessageEvent> | null;
-  return (
-    typeof e === 'object' && e !== null && e.type === 'chat.message' && isStreamId(e.id) && typeof e.ts === 'number' &&
-    typeof e.data?.author === 'string' && typeof e.data.text === 'string'
-  );
 }
