@@ -19,6 +19,7 @@ import { dishRoutes } from './routes-dishes.js';
 import { eventRoutes } from './routes-events.js';
 import { orderRoutes } from './routes-orders.js';
 import { restaurantEntryRoutes, restaurantListRoutes } from './routes-restaurants.js';
+import { stateRoutes } from './routes-state.js';
 import { webhookRoutes, type WebhookRouteDeps } from './routes-webhooks.js';
 import { WriteScope } from './write-scope.js';
 
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
   restaurantApi.use(dishRoutes(readGuards, writeGuards));
   restaurantApi.use(orderRoutes(deps.orders, readGuards, writeGuards));
   restaurantApi.use(eventRoutes(readGuards, chatGuards));
+  restaurantApi.use(stateRoutes(readGuards));
 
   app.use(restaurantListRoutes(deps.registry, createGuards));
   // Ends in routeNotFound: an unknown path under a restaurant must not go on to the `/api` mount below. Webhooks only

@@ -55,6 +55,8 @@ const envShape = {
     .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 1000, 'expected a number of events per second from 0 to 1000')
     .transform(Number),
   STREAM_MAXLEN: int(100, 10_000_000, 10_000),
+  /** How far back `…/state?at=` answers; the stream is trimmed by age to it (STREAM_MAXLEN still bounds its memory). */
+  HISTORY_RETENTION_MS: int(1000, 30 * 24 * 3_600_000, 24 * 3_600_000),
   SALES_BUCKET_MS: int(1000, 3_600_000, 10_000),
   ORDER_CONCURRENCY: int(1, 256, 8),
   CHAT_REQUIRES_TOKEN: boolEnv(false),
@@ -112,6 +114,8 @@ export interface Config {
   apiTokens: string[];
   simRate: number;
   streamMaxLen: number;
+  /** HISTORY_RETENTION_MS: the history `state?at=` answers, and the age the stream is trimmed to. */
+  historyRetentionMs: number;
   salesBucketMs: number;
   keyPrefix: string;
   logLevel: LogLevel;
@@ -151,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiTokens: e.DISH_API_TOKENS,
     simRate: e.SIM_RATE,
     streamMaxLen: e.STREAM_MAXLEN,
+    historyRetentionMs: e.HISTORY_RETENTION_MS,
     salesBucketMs: e.SALES_BUCKET_MS,
     keyPrefix: e.KEY_PREFIX,
     logLevel: e.LOG_LEVEL,

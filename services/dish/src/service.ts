@@ -51,6 +51,7 @@ export async function startDishService(config: Config, logger: Logger, options: 
   const scopes = new RestaurantScopes(redis, registry, {
     prefix: config.keyPrefix,
     streamMaxLen: config.streamMaxLen,
+    historyRetentionMs: config.historyRetentionMs,
     salesBucketMs: config.salesBucketMs,
     snapshotSalesWindowMs: config.snapshotSalesWindowMs,
     durability: config.durability,
