@@ -15,6 +15,8 @@ export interface BackpressureOptions<S extends Sink> {
   metrics: FanoutMetrics;
   writer: Writer<S>;
   close(conn: Connection<S>, reason: CloseReason): void;
+  /** The proof's digest of what the connection's group holds at `id` (once per group and id, cached). */
+  digestAt(conn: Connection<S>, id: string): string;
 }
 
 export class Backpressure<S extends Sink> {
@@ -113,6 +115,7 @@ export class Backpressure<S extends Sink> {
     const events = conflation.events;
     const state = conflation.take();
     if (!state) return;
+    state.digest = this.#o.digestAt(conn, state.id);
     writer.queue(conn, transport.encode(state, JSON.stringify(state)));
     conn.lastChain = state.id;
     conn.lastFlush = now;

@@ -1,6 +1,6 @@
 // Bringing one connection to the present: a snapshot, or `resumed` and what it missed (from the ring, or from Redis
 // while live events wait), then on to its group's full-rate path or to conflation at its maxRate.
-import { compareStreamIds, isStreamId, type DishEvent, type ResumedMessage, type SnapshotMessage } from '@dish-live/protocol';
+import { compareStreamIds, isStreamId, stateDigest, type DishEvent, type ResumedMessage, type SnapshotMessage } from '@dish-live/protocol';
 import type { EventLog } from '@dish-live/broker';
 import type { Backpressure } from './backpressure.js';
 import type { Connection } from './connection.js';
@@ -10,10 +10,12 @@ import type { FanoutMetrics } from './metrics.js';
 import type { RingEntry } from './ring-buffer.js';
 import type { Sink, Transport } from './transport.js';
 import type { Writer } from './writer.js';
+import type { Proof } from './proof.js';
 
 export interface CatchUpOptions<S extends Sink> {
   log: EventLog;
   live: LiveView;
+  proof: Proof;
   transport: Transport<S>;
   writer: Writer<S>;
   backpressure: Backpressure<S>;
@@ -39,14 +41,18 @@ export class CatchUp<S extends Sink> {
     const { live } = this.#o;
     const last = live.last;
     if (since === undefined || !isStreamId(since)) return this.snapshot(conn);
+    const group = conn.group!;
     if (since === last) {
-      this.#resumed(conn, since);
+      this.#resumed(conn, since, this.#o.proof.digestAt(group, since)!);
       return this.#afterSync(conn);
     }
     const fromRing = compareStreamIds(since, last) < 0 ? live.ring.after(since) : undefined;
     if (fromRing) {
-      const group = conn.group!;
-      this.#resumed(conn, since);
+      // What it held at `since` cannot be told (a delete or a category move older than this process): a snapshot
+      // it can check beats a resume it cannot.
+      const digest = this.#o.proof.digestAt(group, since);
+      if (digest === undefined) return this.snapshot(conn);
+      this.#resumed(conn, since, digest);
       for (const entry of fromRing) if (group.passes(entry.event)) this.send(conn, entry.event, entry.json, entry);
       return this.#afterSync(conn);
     }
@@ -80,21 +86,26 @@ export class CatchUp<S extends Sink> {
     const view = this.#o.live.view;
     if (group.snapshotCache?.id !== view.last) {
       const snapshot = view.snapshot(group.categories);
-      const message: SnapshotMessage = { type: 'snapshot', ...snapshot, recovered: false, instance: this.#o.instance };
+      // Its dishes are the filter's already: their digest is the group's at this id, kept for `state` and `check` too.
+      const digest = group.digests.get(snapshot.id) ?? stateDigest(snapshot.dishes);
+      group.rememberDigest(snapshot.id, digest);
+      const message: SnapshotMessage = { type: 'snapshot', ...snapshot, recovered: false, instance: this.#o.instance, digest };
       const frame = this.#o.transport.encode(message, JSON.stringify(message));
       group.snapshotCache = { id: snapshot.id, frame, bytes: Buffer.byteLength(frame) };
     }
     this.#o.writer.queue(conn, group.snapshotCache.frame, group.snapshotCache.bytes);
     conn.pending = [];
     conn.lastChain = view.last;
+    conn.checkedId = view.last;
     conn.floor = view.last;
     this.#afterSync(conn);
   }
 
-  #resumed(conn: Connection<S>, since: string): void {
-    const message: ResumedMessage = { type: 'resumed', id: since, recovered: true, instance: this.#o.instance };
+  #resumed(conn: Connection<S>, since: string, digest: string): void {
+    const message: ResumedMessage = { type: 'resumed', id: since, recovered: true, instance: this.#o.instance, digest };
     this.#o.writer.queue(conn, this.#o.transport.encode(message, JSON.stringify(message)));
     conn.lastChain = since;
+    conn.checkedId = since;
   }
 
   /** The client has its snapshot or replay: it goes live, or conflated when it asked for a maximum rate. */
@@ -120,7 +131,10 @@ export class CatchUp<S extends Sink> {
       if (stale()) return;
       if (!page.recovered) return this.snapshot(conn);
       const group = conn.group!;
-      this.#resumed(conn, since);
+      const digest = await this.#o.proof.digestFromLog(group, since, log, replayPageSize);
+      if (stale()) return;
+      if (digest === undefined) return this.snapshot(conn);
+      this.#resumed(conn, since, digest);
       for (;;) {
         for (const event of page.events) if (group.passes(event)) this.send(conn, event, JSON.stringify(event));
         conn.floor = page.last;

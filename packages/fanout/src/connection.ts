@@ -22,6 +22,8 @@ export class Connection<S extends Sink = Sink> {
   /** Events up to this id are already covered (a replay from Redis may run ahead of this process's feed). */
   floor = '0-0';
   pending: DishEvent[] = [];
+  /** The id of the last `check`, snapshot or `resumed` it was sent: it is checked again once its chain moved on. */
+  checkedId = '0-0';
   /** Frames for this connection alone, written at the end of the turn. */
   readonly out: string[] = [];
   /** Their bytes, counted as they are queued (a shared frame's length is measured once, where it is cached). */

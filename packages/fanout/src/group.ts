@@ -3,6 +3,8 @@ import { eventCategory, filterKey, type DishEvent } from '@dish-live/protocol';
 import type { Connection } from './connection.js';
 import type { Sink } from './transport.js';
 
+const DIGESTS_KEPT = 16;
+
 export class Group<S extends Sink = Sink> {
   readonly key: string;
   /** Topic name for transports that broadcast by topic (uWS): one namespace per process, so it names the restaurant. */
@@ -20,12 +22,17 @@ export class Group<S extends Sink = Sink> {
   readonly batch: string[] = [];
   readonly batchTs: number[] = [];
   snapshotCache: { id: string; frame: string; bytes: number } | undefined;
+  /** Digests of this filter's state by id (the proof's): one hash per group and id, whatever the number of clients. */
+  readonly digests = new Map<string, string>();
+  /** The id its members' last `check` was at. */
+  checkedId: string | undefined;
 
   constructor(restaurant: string, categories: readonly string[] | undefined, lastId: string) {
     this.key = filterKey(categories);
     this.topic = `${restaurant}/g:${this.key}`;
     this.categories = categories ? new Set(categories) : undefined;
     this.lastPassed = lastId;
+    this.checkedId = lastId;
   }
 
   get size(): number {
@@ -42,6 +49,12 @@ export class Group<S extends Sink = Sink> {
   /** The event's JSON for this group: as published when `prev` agrees, else with `prev` rewritten to this filter's chain. */
   json(event: DishEvent, json: string, prev: string): string {
     return prev === event.prev ? json : JSON.stringify({ ...event, prev });
+  }
+
+  /** Keeps a digest for its id; the few most recent ids are enough (the present, and resumes from near it). */
+  rememberDigest(id: string, digest: string): void {
+    this.digests.set(id, digest);
+    if (this.digests.size > DIGESTS_KEPT) this.digests.delete(this.digests.keys().next().value!);
   }
 
   addMember(conn: Connection<S>): void {

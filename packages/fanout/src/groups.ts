@@ -33,6 +33,10 @@ export class Groups<S extends Sink> {
     group.others.add(conn);
   }
 
+  values(): IterableIterator<Group<S>> {
+    return this.#groups.values();
+  }
+
   /** Takes the connection out of its group (and its topic, while the socket is open); an empty group goes. */
   leave(conn: Connection<S>, socketOpen: boolean): void {
     const group = conn.group;

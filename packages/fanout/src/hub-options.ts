@@ -31,6 +31,8 @@ export interface HubOptions<S extends Sink = Sink> {
   restaurantBudgetBytes?: number;
   /** How often the budget is checked besides after each load (default 1 s). */
   budgetCheckMs?: number;
+  /** How often clients that got events are sent a `check` (default 10 s, the contract's most). */
+  checkMs?: number;
 }
 
 export const DEFAULT_TICK_MS = 25;

@@ -12,6 +12,8 @@ import { LiveRestaurants } from './live-restaurants.js';
 import type { RestaurantLease } from './restaurant-lease.js';
 import type { CloseReason, Sink } from './transport.js';
 import { Writer } from './writer.js';
+import { Checks, DEFAULT_CHECK_MS } from './checks.js';
+import { digestFor } from './proof.js';
 
 export type { HubOptions } from './hub-options.js';
 
@@ -21,6 +23,7 @@ export class Hub<S extends Sink = Sink> {
   readonly #restaurants: LiveRestaurants<S>;
   readonly #writer: Writer<S>;
   readonly #backpressure: Backpressure<S>;
+  readonly #checks: Checks<S>;
   readonly #connections = new Set<Connection<S>>();
   /** Only its `ready` is read: whether the shared command connection is up. */
   readonly #commandLog: EventLog;
@@ -38,7 +41,7 @@ export class Hub<S extends Sink = Sink> {
     });
     this.#backpressure = new Backpressure({
       softLimitBytes: options.softLimitBytes, hardLimitBytes: options.hardLimitBytes, transport, metrics,
-      writer: this.#writer, close: (conn, reason) => this.close(conn, reason),
+      writer: this.#writer, close: (conn, reason) => this.close(conn, reason), digestAt: digestFor,
     });
     // One subscriber outage is heard by every live restaurant's feed: one warning says it.
     const feedWarning = throttledWarn(logger, 'feed error', 5000);
@@ -63,11 +66,13 @@ export class Hub<S extends Sink = Sink> {
         feedError: (_restaurant, err) => feedWarning(err),
       },
     });
+    this.#checks = new Checks({ restaurants: this.#restaurants, writer: this.#writer, transport, intervalMs: options.checkMs ?? DEFAULT_CHECK_MS });
   }
 
   /** Starts the tick and the budget's periodic check; restaurants load as their clients come. */
   start(): Promise<void> {
     this.#restaurants.start();
+    this.#checks.start();
     this.#tick = setInterval(() => this.#onTick(), this.#o.tickMs ?? DEFAULT_TICK_MS);
     this.#tick.unref();
     return Promise.resolve();
@@ -75,6 +80,7 @@ export class Hub<S extends Sink = Sink> {
 
   async stop(): Promise<void> {
     clearInterval(this.#tick);
+    this.#checks.stop();
     this.#writer.stop();
     await this.#restaurants.stop();
   }

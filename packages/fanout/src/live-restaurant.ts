@@ -8,6 +8,7 @@ import { CatchUp } from './catch-up.js';
 import type { Connection } from './connection.js';
 import { Groups } from './groups.js';
 import { LiveView } from './live-view.js';
+import { Proof } from './proof.js';
 import type { FanoutMetrics } from './metrics.js';
 import type { Sink, Transport } from './transport.js';
 import type { Writer } from './writer.js';
@@ -45,6 +46,7 @@ export class LiveRestaurant<S extends Sink = Sink> {
   readonly live: LiveView;
   readonly groups: Groups<S>;
   readonly catchUp: CatchUp<S>;
+  readonly proof: Proof;
   /** Its open connections. */
   readonly connections = new Set<Connection<S>>();
   /** Admissions that hold it and are not yet connections (or gave up): it stays loaded for them. */
@@ -72,8 +74,9 @@ export class LiveRestaurant<S extends Sink = Sink> {
       onFeedError: (err) => wiring.feedError(id, err),
     });
     this.groups = new Groups<S>({ restaurant: id, transport, writer, lastId: () => this.live.last, offer: wiring.offer });
+    this.proof = new Proof(this.live);
     this.catchUp = new CatchUp<S>({
-      log, live: this.live, transport, writer, backpressure, metrics, logger, instance, replayPageSize: wiring.replayPageSize,
+      log, live: this.live, proof: this.proof, transport, writer, backpressure, metrics, logger, instance, replayPageSize: wiring.replayPageSize,
     });
   }
 

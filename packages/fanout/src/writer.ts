@@ -38,10 +38,13 @@ export class Writer<S extends Sink> {
     this.#schedule();
   }
 
-  /** One frame of this turn for every full-rate member of `group`: one serialization whatever their number. */
-  batch(group: Group<S>, frame: string, ts: number): void {
+  /**
+   * One frame of this turn for every full-rate member of `group`: one serialization whatever their number. An event's
+   * frame has its publish time (latency); a `check` has none.
+   */
+  batch(group: Group<S>, frame: string, ts?: number): void {
     group.batch.push(frame);
-    group.batchTs.push(ts);
+    if (ts !== undefined) group.batchTs.push(ts);
     if (group.batch.length === 1) this.#dirtyGroups.push(group);
     this.#schedule();
   }
@@ -104,7 +107,7 @@ export class Writer<S extends Sink> {
         let bytes = 0;
         for (const frame of group.batch) bytes += Buffer.byteLength(frame);
         metrics.bound.bytesSent.inc(bytes * n);
-        metrics.bound.eventsDelivered.inc(group.batch.length * n);
+        metrics.bound.eventsDelivered.inc(group.batchTs.length * n);
         for (const ts of group.batchTs) metrics.bound.publishLatency.observe((now - ts) / 1000);
       }
       group.batch.length = 0;

@@ -1,0 +1,68 @@
+// The proof's `check` messages: at most every interval, to each client that got events since its last one, what it is
+// meant to hold at the last id it was sent. One timer per gateway; one digest and one frame per group and id a round.
+import type { CheckMessage } from '@dish-live/protocol';
+import type { Connection } from './connection.js';
+import type { Group } from './group.js';
+import type { LiveRestaurants } from './live-restaurants.js';
+import { digestFor } from './proof.js';
+import type { Sink, Transport } from './transport.js';
+import type { Writer } from './writer.js';
+
+/** The contract's "at most every 10 s". */
+export const DEFAULT_CHECK_MS = 10_000;
+
+export interface ChecksOptions<S extends Sink> {
+  restaurants: LiveRestaurants<S>;
+  writer: Writer<S>;
+  transport: Transport<S>;
+  intervalMs: number;
+}
+
+export class Checks<S extends Sink> {
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ChecksOptions<S>) {}
+
+  start(): void {
+    this.#timer = setInterval(() => this.round(), this.o.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** One round: full-rate members by one frame per group (after this turn's events), the others one by one. */
+  round(): void {
+    for (const r of this.o.restaurants.values()) {
+      if (r.state !== 'live') continue;
+      for (const group of r.groups.values()) this.#checkGroup(group);
+    }
+  }
+
+  #checkGroup(group: Group<S>): void {
+    const { writer } = this.o;
+    const frames = new Map<string, string>();
+    const frame = (conn: Connection<S>, id: string): string => {
+      let f = frames.get(id);
+      if (f === undefined) {
+        const message: CheckMessage = { type: 'check', id, digest: digestFor(conn, id) };
+        f = this.o.transport.encode(message, JSON.stringify(message));
+        frames.set(id, f);
+      }
+      return f;
+    };
+    const first = group.members[0];
+    if (first && group.lastPassed !== group.checkedId) {
+      // Queued behind this turn's frames of the group, so it comes after the events it covers.
+      group.checkedId = group.lastPassed;
+      writer.batch(group, frame(first, group.lastPassed));
+    }
+    for (const conn of group.others) {
+      // A replaying client's chain is still being written: it is checked once it is through.
+      if (conn.mode === 'replaying' || conn.lastChain === conn.checkedId) continue;
+      conn.checkedId = conn.lastChain;
+      writer.queue(conn, frame(conn, conn.lastChain));
+    }
+  }
+}
