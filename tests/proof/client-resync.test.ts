@@ -60,7 +60,7 @@ function messages(since: string | null, categories: string[] | undefined, fault:
   let chainEnd = LOG[start - 1]!.id;
   const sent = LOG.slice(start).filter((e) => passes(e, categories));
   sent.forEach((event, i) => {
-    const rewritten = { ...event, prev: chainEnd } as DishEvent;
+    const rewritten: DishEvent = { ...event, prev: chainEnd };
     chainEnd = event.id;
     if (fault === 'gap' && i === 5) return; // lost on the way: the next one names it as its prev
     // The last change of a dish, so no later event mends it.
