@@ -1,5 +1,6 @@
 // A tiny DNS server on 127.0.0.1 (UDP) for the address guard's tests: A records from a table the test can change, so a
-// name can resolve to one address at registration and to loopback at delivery. No traffic ever leaves the machine.
+// name can resolve to one address at registration and to loopback at delivery, and names it never answers (a
+// blackholed nameserver). No traffic ever leaves the machine.
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { once } from 'node:events';
 import { isIPv4 } from 'node:net';
@@ -12,6 +13,8 @@ export interface DnsStub {
   queries: string[];
   /** Answers `name` with `address` from now on; undefined makes it unknown (NXDOMAIN). */
   set(name: string, address: string | undefined): void;
+  /** From now on `name` and every name under it get no answer at all, as from a nameserver that dropped them. */
+  silence(name: string): void;
   close(): Promise<void>;
 }
 
@@ -30,10 +33,12 @@ export async function startDnsStub(records: Record<string, string> = {}): Promis
     else table.set(key, address);
   };
   for (const [name, address] of Object.entries(records)) set(name, address);
+  const silent = new Set<string>();
+  const silenced = (name: string) => [...silent].some((zone) => name === zone || name.endsWith(`.${zone}`));
   const queries: string[] = [];
   const socket = createSocket('udp4');
   socket.on('message', (query: Buffer, peer: RemoteInfo) => {
-    const answer = respond(query, table, queries);
+    const answer = respond(query, table, queries, silenced);
     if (answer) socket.send(answer, peer.port, peer.address);
   });
   socket.bind(0, '127.0.0.1');
@@ -44,16 +49,18 @@ export async function startDnsStub(records: Record<string, string> = {}): Promis
     server: `127.0.0.1:${port}`,
     queries,
     set,
+    silence: (name) => void silent.add(name.toLowerCase().replace(/\.$/, '')),
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }
 
 /** One response to one query: its header and question echoed, an A record when the table has the name. */
-function respond(query: Buffer, table: ReadonlyMap<string, string>, queries: string[]): Buffer | undefined {
+function respond(query: Buffer, table: ReadonlyMap<string, string>, queries: string[], silenced: (name: string) => boolean): Buffer | undefined {
   if (query.length < 12) return undefined;
   const question = readQuestion(query);
   if (!question) return header(query, FORMERR, 0, Buffer.alloc(0));
   queries.push(question.name);
+  if (silenced(question.name)) return undefined;
   const address = table.get(question.name);
   const rcode = address === undefined ? NXDOMAIN : 0;
   const body = query.subarray(12, question.end);

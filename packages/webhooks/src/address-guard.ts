@@ -1,7 +1,7 @@
 // The address guard: which webhook URLs may be registered, and the one checked address a delivery may connect to.
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { blockedAddress, type AddressClass } from './blocked-addresses.js';
+import { dnsLookup, untilAborted } from './dns-lookup.js';
 
 /**
  * 2,048 characters: what browsers, proxies and CDNs have long treated as the longest URL that works everywhere, so
@@ -28,11 +28,14 @@ export interface GuardOptions {
   allowHosts?: ReadonlySet<string>;
 }
 
-export type Lookup = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
+/** A resolver: every address of a name. `signal` aborts it (the attempt's deadline). */
+export type Lookup = (hostname: string, options?: { signal?: AbortSignal }) => Promise<readonly { address: string; family: number }[]>;
 
 export interface ResolveOptions extends GuardOptions {
-  /** Replaces dns.lookup, so tests can make a name resolve anywhere without a DNS server. */
-  lookup?: Lookup;
+  /** dnsLookup's, or a test's that makes a name resolve anywhere; without: the system's nameservers, through c-ares. */
+  lookup?: Lookup | undefined;
+  /** Ends the lookup (as `unresolvable`) when it aborts, whether or not `lookup` heeds it. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Parses WEBHOOK_ALLOW_HOSTS (`host:port`, comma or space separated) into the entries the guard matches exactly. */
@@ -88,9 +91,12 @@ export async function resolveAndCheck(raw: string | URL, options: ResolveOptions
   const host = bareHost(url);
   const literal = isIP(host);
   if (literal !== 0) return { ok: true, url, address: host, family: literal === 6 ? 6 : 4 };
+  // Only an allowed host:port gets here with a localhost name (the form check refuses the others): loopback, no DNS.
+  if (isLocalhostName(host)) return { ok: true, url, address: '127.0.0.1', family: 4 };
   let addresses: readonly { address: string; family: number }[];
   try {
-    addresses = await (options.lookup ?? systemLookup)(host);
+    const { signal } = options;
+    addresses = await untilAborted((options.lookup ?? systemLookup)(host, signal ? { signal } : {}), signal);
   } catch (error) {
     return refuse('unresolvable', `${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
@@ -106,7 +112,9 @@ export async function resolveAndCheck(raw: string | URL, options: ResolveOptions
   return { ok: true, url, address: first.address, family: isIP(first.address) === 6 ? 6 : 4 };
 }
 
-const systemLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+let system: Lookup | undefined;
+/** Made at the first use, so a process that never resolves never reads resolv.conf or /etc/hosts. */
+const systemLookup: Lookup = (hostname, options) => (system ??= dnsLookup([]))(hostname, options);
 
 /** `literal`: the address is the URL's own host, so naming what it carries tells the registrant nothing new. */
 function checkAddress(address: string, subject: string, literal: boolean): Refusal | undefined {

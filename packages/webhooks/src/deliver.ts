@@ -17,6 +17,11 @@ export interface DeliveryRequest {
   body: string;
   /** The whole attempt: connecting, sending, and the response's status and headers. */
   timeoutMs: number;
+  /**
+   * The attempt's deadline when it began before this call (its DNS lookup): aborting ends the attempt as a timeout of
+   * `timeoutMs`, so the lookup, the connection and the response share one budget.
+   */
+  signal?: AbortSignal;
   maxBodyBytes: number;
 }
 
@@ -57,6 +62,7 @@ export function deliverOnce(request: DeliveryRequest): Promise<DeliveryResult> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onDeadline);
       // Also drops whatever of the response is still unread: a receiver cannot keep this attempt busy.
       req.destroy();
       const bodyPreview = Buffer.concat(chunks).toString('utf8');
@@ -95,10 +101,10 @@ export function deliverOnce(request: DeliveryRequest): Promise<DeliveryResult> {
       onResponse,
     );
     req.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
-    const timer = setTimeout(
-      () => finish(status === null ? `timeout after ${request.timeoutMs} ms` : undefined),
-      request.timeoutMs,
-    );
+    const onDeadline = () => finish(status === null ? `timeout after ${request.timeoutMs} ms` : undefined);
+    const timer = setTimeout(onDeadline, request.timeoutMs);
+    if (request.signal?.aborted) onDeadline();
+    else request.signal?.addEventListener('abort', onDeadline, { once: true });
     req.end(request.body);
   });
 }

@@ -1,13 +1,15 @@
 // Every connection goes to a receiver this file starts on 127.0.0.1, let through by allowHosts; the refusals never connect.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as Verifier } from 'standardwebhooks';
 import type { RedisClient } from '@dish-live/broker';
-import { testRedis, waitFor } from '@dish-live/test-support';
+import { startDnsStub, testRedis, waitFor } from '@dish-live/test-support';
 import type { AlertJob } from './alert-batch.js';
 import { alertId, alertPayload, alertPayloadSchema, webhookMessageId } from './alert-message.js';
 import { parseAllowHosts } from './address-guard.js';
 import { attemptDelivery, GONE_REASON, type DeliveryDeps } from './delivery-worker.js';
+import { dnsLookup } from './dns-lookup.js';
 import { startReceiver, type Handler, type Receiver } from './receiver.test-helpers.js';
 import { WebhookStore } from './store.js';
 
@@ -139,6 +141,35 @@ describe('one delivery attempt', () => {
     const entries = await waitFor('the entry written again', async () => { const e = await log(); return e.length > 0 && e; }, 2000);
     expect(entries.map((e) => [e.attempt, e.outcome, e.status])).toEqual([[1, 'delivered', 200]]);
     expect(r.received).toHaveLength(1);
+  });
+
+  it('keeps a hanging lookup inside the attempt’s deadline, and 16 of them at once do not delay a literal address', async () => {
+    const dns = await startDnsStub();
+    dns.silence('blackholed.test');
+    try {
+      const r = await receiver(answer(204));
+      const lookup = dnsLookup([dns.server]);
+      const hanging = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => setup(`http://hook-${i}.blackholed.test/`, undefined, { deps: { lookup, timeoutMs: 1500 } })),
+      );
+      const literal = await setup(`http://127.0.0.1:${r.port}/`, r, { deps: { lookup, timeoutMs: 1500 } });
+      const started = performance.now();
+      const timed = <T>(promise: Promise<T>) => promise.then((result) => ({ result, ms: performance.now() - started }));
+      const slow = hanging.map((h) => timed(attemptDelivery(h.job, 1, 8, h.deps)));
+      // Started after the sixteen lookups are in flight, as a busy notifier would.
+      await waitFor('the sixteen names asked for (A and AAAA)', () => dns.queries.length >= 32, 2000);
+      const quick = await timed(attemptDelivery(literal.job, 1, 8, literal.deps));
+      expect(quick.result).toMatchObject({ outcome: 'delivered', status: 204 });
+      expect(quick.ms).toBeLessThan(500);
+      for (const { result, ms } of await Promise.all(slow)) {
+        expect(result).toMatchObject({ outcome: 'retrying', status: null });
+        expect(result.error).toMatch(/^unresolvable: hook-\d+\.blackholed\.test does not resolve \(ETIMEOUT\)$/);
+        expect(ms).toBeGreaterThanOrEqual(1400);
+        expect(ms).toBeLessThan(2200);
+      }
+    } finally {
+      await dns.close();
+    }
   });
 
   it('retries a name that does not resolve, and a secret that cannot be opened, as failures', async () => {

@@ -18,7 +18,7 @@ export interface DeliveryDeps {
   allowHosts?: ReadonlySet<string>;
   /** WEBHOOK_DNS_SERVERS' resolver; the system's without. */
   lookup?: Lookup | undefined;
-  /** WEBHOOK_TIMEOUT_MS: one attempt, connect to response headers. */
+  /** WEBHOOK_TIMEOUT_MS: one attempt, from its DNS lookup to the response's status and headers. */
   timeoutMs: number;
   maxBodyBytes?: number;
   /** Replaces deliverOnce (tests). */
@@ -61,7 +61,9 @@ export async function attemptDelivery(job: AlertJob, attempt: number, maxAttempt
   }
   if (!webhook || webhook.disabled) return { outcome: 'dropped', status: null, error: null };
 
-  const check = await resolveAndCheck(webhook.url, { allowHosts: deps.allowHosts, lookup: deps.lookup });
+  // One deadline from the lookup on: a name whose nameserver never answers costs this attempt its budget, no more.
+  const signal = AbortSignal.timeout(deps.timeoutMs);
+  const check = await resolveAndCheck(webhook.url, { allowHosts: deps.allowHosts, lookup: deps.lookup, signal });
   if (!check.ok) {
     // A name that does not resolve now may again later (a DNS outage): retried. An address the guard refuses is not.
     const outcome = check.reason === 'unresolvable' ? failure : 'refused';
@@ -75,6 +77,7 @@ export async function attemptDelivery(job: AlertJob, attempt: number, maxAttempt
     headers: { ...webhookHeaders({ id: job.messageId, body, secret: webhook.secret }) },
     body,
     timeoutMs: deps.timeoutMs,
+    signal,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
   if (result.gone) await deps.store.disable(job.restaurant, job.webhookId, GONE_REASON);

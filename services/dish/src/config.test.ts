@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       snapshotSalesWindowMs: 3_600_000,
       simRestaurants: ['default'],
       subscribe: { SUBSCRIBE_JWT_SECRET: undefined, SUBSCRIBE_JWT_PUBLIC_KEY: undefined, SUBSCRIBE_TOKEN_REQUIRED: undefined },
-      webhooks: { secretKey: undefined, allowHosts: new Set(), dnsServers: [] },
+      webhooks: { secretKey: undefined, allowHosts: new Set(), dnsServers: [], resolveTimeoutMs: 5000 },
     });
   });
 
@@ -145,8 +145,11 @@ describe('loadConfig', () => {
       WEBHOOK_SECRET_KEY: key.toString('base64'),
       WEBHOOK_ALLOW_HOSTS: '127.1:9000, [::1]:443',
       WEBHOOK_DNS_SERVERS: '127.0.0.1:5353 [::1]:53',
+      WEBHOOK_TIMEOUT_MS: '800',
     });
-    expect(webhooks).toEqual({ secretKey: key, allowHosts: new Set(['127.0.0.1:9000', '[::1]:443']), dnsServers: ['127.0.0.1:5353', '[::1]:53'] });
+    expect(webhooks).toEqual({
+      secretKey: key, allowHosts: new Set(['127.0.0.1:9000', '[::1]:443']), dnsServers: ['127.0.0.1:5353', '[::1]:53'], resolveTimeoutMs: 800,
+    });
     expect(loadConfig({ WEBHOOK_SECRET_KEY: key.toString('hex') }).webhooks.secretKey).toEqual(key);
 
     const leaked = `${key.toString('base64').slice(0, 40)}!!!!`;

@@ -4,10 +4,10 @@ import type { BlockList } from 'node:net';
 import { DEFAULT_RESTAURANT, isRestaurantId, LIMITS } from '@dish-live/protocol';
 import {
   allowedOriginsEnv, boolEnv, ConfigError, durability, intEnv as int, loadEnv, portEnv, redisTarget, serviceEnv, subscriptionEnv,
-  trustProxyEnv, type ConfigProblem, type Durability, type RedisTarget,
+  trustProxyEnv, type Durability, type RedisTarget,
   type AllowedOrigins, type LogLevel,
 } from '@dish-live/server';
-import { parseAllowHosts, parseDnsServers, parseSecretKey, SecretKeyError } from '@dish-live/webhooks';
+import { DEFAULT_TIMEOUT_MS, loadWithWebhookEnv, webhookEnvShape, type WebhookEnv } from '@dish-live/webhooks';
 import type { SubscriptionAuthConfig } from './read-scope.js';
 
 /** A number of tokens per second; 0 turns a limit off. */
@@ -17,20 +17,6 @@ const perSecond = (fallback: number, what: string) =>
     .default(String(fallback))
     .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 100_000, `expected a number of ${what} per second (0 is off)`)
     .transform(Number);
-
-/** A list the webhooks package parses; its error, which starts with the variable's name, is the issue's message. */
-const webhookList = <T>(parse: (value: string | undefined) => T) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      try {
-        return parse(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^WEBHOOK_\w+: /, '') });
-        return z.NEVER;
-      }
-    });
 
 const HASHED_TOKEN = /^sha256:[0-9a-f]{64}$/i;
 /** Each simulated restaurant has a schedule in Redis and ticks on the workers: a demo's handful, not a benchmark's load. */
@@ -84,25 +70,10 @@ const envShape = {
     .refine((ids) => ids.length <= MAX_SIM_RESTAURANTS, `at most ${MAX_SIM_RESTAURANTS} restaurants`),
   // Read scope, with the gateways' variables and meaning.
   ...subscriptionEnv,
-  /** `host:port` entries whose webhook URLs skip the address guard (a receiver on the deployment's own network). */
-  WEBHOOK_ALLOW_HOSTS: webhookList(parseAllowHosts),
-  /** DNS servers the guard resolves webhook hosts through; unset: the system's resolver. */
-  WEBHOOK_DNS_SERVERS: webhookList(parseDnsServers),
+  ...webhookEnvShape,
+  /** The notifier's attempt budget; here, how long a registration waits for DNS before it answers 422 unresolvable. */
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000, DEFAULT_TIMEOUT_MS),
 };
-
-/**
- * WEBHOOK_SECRET_KEY is read apart from loadEnv, which repeats a bad value in its error (hiding only tokens and
- * `*_SECRET`): this one is a key, so its error names the variable and never shows the value.
- */
-function webhookSecretKey(env: NodeJS.ProcessEnv): { key?: Buffer; problem?: ConfigProblem } {
-  try {
-    return { key: parseSecretKey(env.WEBHOOK_SECRET_KEY) };
-  } catch (err) {
-    if (!(err instanceof SecretKeyError)) throw err;
-    return { problem: { variable: 'WEBHOOK_SECRET_KEY', value: '***', message: err.message.replace(/^WEBHOOK_SECRET_KEY /, '') } };
-  }
-}
-
 
 export interface Config {
   port: number;
@@ -133,20 +104,14 @@ export interface Config {
   simRestaurants: string[];
   /** What SubscriptionAuth reads (the gateways' names): unset keys leave reads public. */
   subscribe: SubscriptionAuthConfig;
-  /** The webhook routes: secrets sealed with `secretKey` (unset: kept as is), URLs checked by the address guard. */
-  webhooks: { secretKey: Buffer | undefined; allowHosts: ReadonlySet<string>; dnsServers: string[] };
+  /** The webhook routes: secrets sealed with `secretKey` (unset: kept as is), URLs checked by the address guard,
+   * whose DNS lookup ends after `resolveTimeoutMs`. */
+  webhooks: WebhookEnv & { resolveTimeoutMs: number };
 }
 
 /** Reads the configuration; throws a ConfigError naming every bad variable. Empty values count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const secret = webhookSecretKey(env);
-  let e: ReturnType<typeof loadEnv<typeof envShape>>;
-  try {
-    e = loadEnv(envShape, env);
-  } catch (err) {
-    throw err instanceof ConfigError && secret.problem ? new ConfigError([...err.problems, secret.problem]) : err;
-  }
-  if (secret.problem) throw new ConfigError([secret.problem]);
+  const { e, webhooks } = loadWithWebhookEnv(env, (vars) => loadEnv(envShape, vars), ConfigError);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -174,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       SUBSCRIBE_JWT_PUBLIC_KEY: e.SUBSCRIBE_JWT_PUBLIC_KEY,
       SUBSCRIBE_TOKEN_REQUIRED: e.SUBSCRIBE_TOKEN_REQUIRED,
     },
-    webhooks: { secretKey: secret.key, allowHosts: e.WEBHOOK_ALLOW_HOSTS, dnsServers: e.WEBHOOK_DNS_SERVERS },
+    webhooks: { ...webhooks, resolveTimeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
 }
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@dish-live/local-redis';
-import { testRedis } from '@dish-live/test-support';
+import { startDnsStub, testRedis } from '@dish-live/test-support';
 import { WebhookStore, webhookKeys, type DeliveryRecord, type Webhook } from '@dish-live/webhooks';
 import { AUTH, call, startTestService, testConfig } from './dish.test-helpers.js';
 import type { ProblemBody } from './http-errors.js';
@@ -15,7 +15,7 @@ import { startDishService, type DishService } from './service.js';
 const redis = testRedis('dish-webhooks');
 const KEY = randomBytes(32);
 const RECEIVER = 'http://127.0.0.1:9/hook';
-const webhooks = { secretKey: KEY, allowHosts: new Set(['127.0.0.1:9']), dnsServers: [] };
+const webhooks = { secretKey: KEY, allowHosts: new Set(['127.0.0.1:9']), dnsServers: [], resolveTimeoutMs: 5000 };
 const BASE = '/api/restaurants/default/webhooks';
 
 let service: DishService;
@@ -92,6 +92,34 @@ describe('the webhook routes over the store', () => {
     for (const id of ['wh_short', 'wh_AAAAAAAAAAAAAAAA!', 'AAAAAAAAAAAAAAAAAAA', 'wh_%00AAAAAAAAAAAAAAA']) {
       expect((await call(service.url, 'GET', `${BASE}/${id}`, { headers: AUTH })).status, id).toBe(404);
       expect((await call(service.url, 'DELETE', `${BASE}/${id}`, { headers: AUTH })).status, id).toBe(404);
+    }
+  });
+});
+
+describe('a registration whose name never resolves', () => {
+  it('answers 422 unresolvable at WEBHOOK_TIMEOUT_MS, eight at once, while a literal address registers at once', async () => {
+    const dns = await startDnsStub();
+    dns.silence('blackholed.example');
+    const slow = await startTestService(testConfig(redis, { webhooks: { ...webhooks, dnsServers: [dns.server], resolveTimeoutMs: 400 } }));
+    try {
+      const started = Date.now();
+      const timed = (url: string) => call<ProblemBody>(slow.url, 'POST', BASE, { json: { url }, headers: AUTH }).then((res) => ({ res, ms: Date.now() - started }));
+      const hanging = Array.from({ length: 8 }, (_, i) => timed(`http://hook-${i}.blackholed.example/`));
+      const literal = await timed(RECEIVER);
+      expect(literal.res.status, literal.res.text).toBe(201);
+      expect(literal.ms).toBeLessThan(300);
+      for (const { res, ms } of await Promise.all(hanging)) {
+        expect(res.status, res.text).toBe(422);
+        expect(res.body.reason).toBe('unresolvable');
+        expect(res.body.detail).toMatch(/^hook-\d\.blackholed\.example does not resolve \(ETIMEOUT\)$/);
+        expect(ms).toBeGreaterThanOrEqual(380);
+        expect(ms).toBeLessThan(1500);
+      }
+      expect((await call<Webhook[]>(slow.url, 'GET', BASE, { headers: AUTH })).body.map((w) => w.url)).not.toContain('http://hook-0.blackholed.example/');
+      expect(dns.queries).toContain('hook-7.blackholed.example');
+    } finally {
+      await slow.stop();
+      await dns.close();
     }
   });
 });

@@ -4,7 +4,8 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import {
-  ALERT_TYPES, alertTypeSchema, DEFAULT_STOCK_THRESHOLD, resolveAndCheck, type ResolveOptions, type Webhook, type WebhookStore,
+  ALERT_TYPES, alertTypeSchema, DEFAULT_STOCK_THRESHOLD, resolveAndCheck, type ResolveOptions, type Webhook,
+  type WebhookStore,
 } from '@dish-live/webhooks';
 import { HttpProblem } from '@dish-live/server';
 import { jsonBody, jsonParser } from './input.js';
@@ -31,6 +32,8 @@ export interface WebhookRouteDeps {
   store: WebhookStore;
   /** WEBHOOK_ALLOW_HOSTS and the WEBHOOK_DNS_SERVERS lookup: the guard a registered URL passes. */
   guard: ResolveOptions;
+  /** WEBHOOK_TIMEOUT_MS: how long a registration waits for DNS before it answers 422 unresolvable, never hanging. */
+  resolveTimeoutMs: number;
 }
 
 /** The webhook a path names among the restaurant's; a malformed or unknown id is the same 404 (not echoed). */
@@ -59,7 +62,8 @@ export function webhookRoutes(deps: WebhookRouteDeps, writeGuards: RequestHandle
     })
     .post(...guards, jsonParser, async (req, res) => {
       const input = createWebhookSchema.parse(jsonBody(req));
-      const checked = await resolveAndCheck(input.url, deps.guard);
+      const signal = AbortSignal.timeout(deps.resolveTimeoutMs);
+      const checked = await resolveAndCheck(input.url, { ...deps.guard, signal });
       if (!checked.ok) {
         throw new HttpProblem(422, 'webhook-url-refused', 'Webhook URL refused', checked.detail, { extensions: { reason: checked.reason } });
       }

@@ -57,8 +57,12 @@ export async function startDishService(config: Config, logger: Logger, options: 
     durability: config.durability,
   }, new AnswerCache());
   const orders = new Orders(redis);
-  const { secretKey, allowHosts, dnsServers } = config.webhooks;
-  const webhooks = { store: new WebhookStore(redis, config.keyPrefix, secretKey), guard: { allowHosts, lookup: dnsLookup(dnsServers) } };
+  const { secretKey, allowHosts, dnsServers, resolveTimeoutMs } = config.webhooks;
+  const webhooks = {
+    store: new WebhookStore(redis, config.keyPrefix, secretKey),
+    guard: { allowHosts, lookup: dnsLookup(dnsServers) },
+    resolveTimeoutMs,
+  };
   const jobs = new BackgroundJobs({ config, redis, scopes, registry, orders, metrics, logger, random: options.random });
   if (await waitReady(redis, options.redisWaitMs ?? 3000)) await jobs.ensure();
   else logger.warn({ redis: describeRedis(config.redis) }, 'redis not reachable yet; answering 503 until it is');

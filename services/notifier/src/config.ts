@@ -1,40 +1,20 @@
 // The notifier's configuration: environment variables validated with zod, a bad one named in the error.
-import { z } from 'zod';
 import {
-  ConfigError, durability, intEnv, loadEnv, portEnv, redisTarget, serviceEnv,
-  type ConfigProblem, type Durability, type LogLevel, type RedisTarget,
+  ConfigError, durability, intEnv, loadEnv, portEnv, redisTarget, serviceEnv, type Durability, type LogLevel, type RedisTarget,
 } from '@dish-live/server';
 import {
-  BACKOFF_CAP_MS, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, parseAllowHosts, parseDnsServers, parseSecretKey,
-  SecretKeyError,
+  BACKOFF_CAP_MS, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, loadWithWebhookEnv, webhookEnvShape, type WebhookEnv,
 } from '@dish-live/webhooks';
-
-/** A list the webhooks package parses; its error, which starts with the variable's name, is the issue's message. */
-const webhookList = <T>(parse: (value: string | undefined) => T) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      try {
-        return parse(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^WEBHOOK_\w+: /, '') });
-        return z.NEVER;
-      }
-    });
 
 const envShape = {
   PORT: portEnv(3001),
   ...serviceEnv,
-  /** host:port entries the address guard lets through (a receiver on a private network, a test's on loopback). */
-  WEBHOOK_ALLOW_HOSTS: webhookList(parseAllowHosts),
-  /** DNS servers the guard resolves webhook hosts through; unset: the system's resolver. */
-  WEBHOOK_DNS_SERVERS: webhookList(parseDnsServers),
+  ...webhookEnvShape,
   /** Attempts per alert and webhook, the first included. */
   WEBHOOK_MAX_ATTEMPTS: intEnv(1, 100, DEFAULT_MAX_ATTEMPTS),
   /** The first retry's delay; each later one doubles it (with jitter), up to an hour. */
   WEBHOOK_BACKOFF_MS: intEnv(1, BACKOFF_CAP_MS, DEFAULT_BACKOFF_MS),
-  /** One attempt, from connecting to the response's status: a receiver slower than this counts as failed. */
+  /** One attempt, from its DNS lookup to the response's status: a receiver (or nameserver) slower than this fails it. */
   WEBHOOK_TIMEOUT_MS: intEnv(100, 60_000, DEFAULT_TIMEOUT_MS),
   /** Attempts in flight at once: a slow receiver holds one of these for at most WEBHOOK_TIMEOUT_MS. */
   WEBHOOK_CONCURRENCY: intEnv(1, 1000, 32),
@@ -47,7 +27,8 @@ const envShape = {
   SHUTDOWN_GRACE_MS: intEnv(1000, 120_000, 15_000),
 };
 
-export interface Config {
+/** WEBHOOK_SECRET_KEY opens the secrets the dish service sealed; unset when it stores them as is. */
+export interface Config extends WebhookEnv {
   port: number;
   host: string;
   redis: RedisTarget;
@@ -55,10 +36,6 @@ export interface Config {
   durability: Durability;
   keyPrefix: string;
   logLevel: LogLevel;
-  /** WEBHOOK_SECRET_KEY: opens the secrets the dish service sealed; unset when it stores them as is. */
-  secretKey: Buffer | undefined;
-  allowHosts: ReadonlySet<string>;
-  dnsServers: string[];
   maxAttempts: number;
   backoffMs: number;
   timeoutMs: number;
@@ -67,39 +44,17 @@ export interface Config {
   shutdownGraceMs: number;
 }
 
-/**
- * WEBHOOK_SECRET_KEY is read apart from loadEnv, which repeats a bad value in its error (hiding only tokens and
- * `*_SECRET`): this one is a key, so its error names the variable and never shows the value.
- */
-function webhookSecretKey(env: NodeJS.ProcessEnv): { key?: Buffer; problem?: ConfigProblem } {
-  try {
-    return { key: parseSecretKey(env.WEBHOOK_SECRET_KEY) };
-  } catch (err) {
-    if (!(err instanceof SecretKeyError)) throw err;
-    return { problem: { variable: 'WEBHOOK_SECRET_KEY', value: '***', message: err.message.replace(/^WEBHOOK_SECRET_KEY /, '') } };
-  }
-}
-
 /** Reads the configuration; throws a ConfigError naming every bad variable. Empty values count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const secret = webhookSecretKey(env);
-  let e: ReturnType<typeof loadEnv<typeof envShape>>;
-  try {
-    e = loadEnv(envShape, env);
-  } catch (err) {
-    throw err instanceof ConfigError && secret.problem ? new ConfigError([...err.problems, secret.problem]) : err;
-  }
-  if (secret.problem) throw new ConfigError([secret.problem]);
+  const { e, webhooks } = loadWithWebhookEnv(env, (vars) => loadEnv(envShape, vars), ConfigError);
   return {
+    ...webhooks,
     port: e.PORT,
     host: e.HOST,
     redis: redisTarget(e),
     durability: durability(e),
     keyPrefix: e.KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
-    secretKey: secret.key,
-    allowHosts: e.WEBHOOK_ALLOW_HOSTS,
-    dnsServers: e.WEBHOOK_DNS_SERVERS,
     maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     backoffMs: e.WEBHOOK_BACKOFF_MS,
     timeoutMs: e.WEBHOOK_TIMEOUT_MS,
