@@ -388,16 +388,19 @@ export class EventLog {
     return this.#replay(since, limit, eventFromEntry);
   }
 
-  /** As `replay`, each event as its wire JSON exactly as it was published: nothing parsed or serialized again. */
-  async replayJson(since: string, limit = 1000): Promise<ReplayResult<string>> {
-    return this.#replay(since, limit, envelopeJson);
+  /**
+   * As `replay`, each event as its wire JSON exactly as it was published: nothing parsed or serialized again. `until`
+   * (an id read with the state, as `dishes` answers it) ends the read there, so the page and that state agree.
+   */
+  async replayJson(since: string, limit = 1000, until?: string): Promise<ReplayResult<string>> {
+    return this.#replay(since, limit, envelopeJson, until);
   }
 
-  async #replay<E>(since: string, limit: number, decode: (entry: StreamEntry) => E): Promise<ReplayResult<E>> {
+  async #replay<E>(since: string, limit: number, decode: (entry: StreamEntry) => E, until?: string): Promise<ReplayResult<E>> {
     if (!isStreamId(since)) return { recovered: false };
     // One read, inclusive of `since` (its presence proves the window still covers it: an id trimmed away, between
     // entries or in the future is not found) and one past the limit (`more`).
-    const read = await this.#entries(since, await this.#visibleEnd(), since === ZERO_ID ? limit + 1 : limit + 2);
+    const read = await this.#entries(since, until ?? (await this.#visibleEnd()), since === ZERO_ID ? limit + 1 : limit + 2);
     const first = read[0];
     let entries: StreamEntry[];
     if (since === ZERO_ID) {

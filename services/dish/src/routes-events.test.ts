@@ -1,4 +1,5 @@
 // Reading the log over HTTP against real Redis: snapshot, the polling endpoint, sales history across a restart, chat.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis } from '@dish-live/test-support';
 import type { OrderOutcome } from '@dish-live/broker';
@@ -24,6 +25,13 @@ afterAll(async () => {
   await service.stop();
   check.client.disconnect();
 });
+
+/** The contract's digest of the whole menu now, computed here from the log's own read. */
+async function digestNow(): Promise<string> {
+  const dishes = (await check.log.dishes()).dishes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const lines = dishes.map((d) => `${d.id}:${d.version}`);
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+}
 
 const poll = (query: string) => call<PollResponse & Record<string, unknown>>(base, 'GET', `/api/events${query}`);
 
@@ -51,6 +59,7 @@ describe('GET /api/events (polling)', () => {
     if (res.body.recovered) return;
     expect(res.body.snapshot.id).toBe(await check.log.lastId());
     expect(res.body.snapshot.dishes).toHaveLength(3);
+    expect(res.body.snapshot.digest).toBe(await digestNow());
     expect(Object.keys(res.body).sort()).toEqual(['recovered', 'snapshot']);
   });
 
@@ -60,7 +69,7 @@ describe('GET /api/events (polling)', () => {
     const b = await chat('two');
     const c = await chat('three');
     const res = await poll(`?since=${from}`);
-    expect(res.body).toEqual({ recovered: true, events: [a, b, c], last: c.id, more: false });
+    expect(res.body).toEqual({ recovered: true, events: [a, b, c], last: c.id, more: false, digest: await digestNow() });
     expect(a.prev).toBe(from);
     expect(b.prev).toBe(a.id);
 
@@ -71,7 +80,7 @@ describe('GET /api/events (polling)', () => {
 
   it('answers no events and last = since when nothing is new', async () => {
     const last = await check.log.lastId();
-    expect((await poll(`?since=${last}`)).body).toEqual({ recovered: true, events: [], last, more: false });
+    expect((await poll(`?since=${last}`)).body).toEqual({ recovered: true, events: [], last, more: false, digest: await digestNow() });
   });
 
   it('replays from 0-0 while the stream was never trimmed', async () => {
@@ -85,6 +94,8 @@ describe('GET /api/events (polling)', () => {
   it('cuts at limit and says more', async () => {
     const res = await poll('?since=0-0&limit=2');
     expect(res.body).toMatchObject({ recovered: true, more: true });
+    // The digest comes with the page that reaches the head, not with one the limit cut.
+    expect(res.body).not.toHaveProperty('digest');
     const events = (res.body as { events: DishEvent[]; last: string }).events;
     expect(events).toHaveLength(2);
     expect((res.body as { last: string }).last).toBe(events[1]!.id);

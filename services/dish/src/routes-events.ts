@@ -1,7 +1,7 @@
 // Reading one restaurant's log over HTTP (snapshot, polling, sales history) and writing chat messages to it.
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { chatInputSchema, LIMITS, type PollResponse } from '@dish-live/protocol';
+import { chatInputSchema, LIMITS, stateDigest, type PollResponse } from '@dish-live/protocol';
 import { HttpProblem } from '@dish-live/server';
 import { jsonBody, jsonParser } from './input.js';
 import { methodNotAllowed } from './http-errors.js';
@@ -57,17 +57,24 @@ export function eventRoutes(readGuards: RequestHandler[], chatGuards: RequestHan
         // Dashboards polling at one cadence ask with the same `since`: one read of the log answers them all. The
         // events go out as the strings the log holds, never parsed and serialized again.
         const body = await answers.get(`events ${since} ${limit}`, await eventLog.lastId(), async () => {
-          const replay = await eventLog.replayJson(since, limit);
+          // The page ends at the id the dishes were read at (one atomic read), so the digest is of the state at `last`
+          // whatever is written meanwhile; both reads are bounded by the menu and the limit, not by the log.
+          const head = await eventLog.dishes();
+          const replay = await eventLog.replayJson(since, limit, head.id);
           if (!replay.recovered) return '';
           const { events, last, more } = replay;
-          return `{"recovered":true,"events":[${events.join(',')}],"last":${JSON.stringify(last)},"more":${more}}`;
+          // A page the limit cut ends before the head: the state there would cost a walk back through the rest, so
+          // its digest comes with the page that reaches the head.
+          const digest = more ? '' : `,"digest":"${stateDigest(head.dishes)}"`;
+          return `{"recovered":true,"events":[${events.join(',')}],"last":${JSON.stringify(last)},"more":${more}${digest}}`;
         });
         if (body) {
           res.type('application/json').send(body);
           return;
         }
       }
-      const body: PollResponse = { recovered: false, snapshot: await eventLog.snapshot() };
+      const snapshot = await eventLog.snapshot();
+      const body: PollResponse = { recovered: false, snapshot: { ...snapshot, digest: stateDigest(snapshot.dishes) } };
       res.json(body);
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
