@@ -2,6 +2,7 @@
 import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, Restaurant } from '@dish-live/protocol';
 import { isRestaurantId } from '@dish-live/protocol/wire';
 import type { AlertType } from '@dish-live/webhooks/rules';
+import type { CreatedWebhook, DeliveryRecord, Webhook } from '@dish-live/webhooks/wire';
 
 export interface FieldError {
   path: string;
@@ -30,41 +31,13 @@ export class NetworkError extends Error {
   override name = 'NetworkError';
 }
 
-/** A webhook as the dish service lists it (never with its secret). */
-export interface WebhookView {
-  id: string;
-  url: string;
-  events: AlertType[];
-  threshold: number;
-  createdAt: string;
-  disabled: { at: string; reason: string } | null;
-}
+/** A webhook as the dish service lists it (never with its secret); one delivery attempt from a webhook's log. */
+export type { CreatedWebhook, Webhook as WebhookView, DeliveryRecord as WebhookDelivery };
 
 export interface NewWebhookInput {
   url: string;
   events?: AlertType[];
   threshold?: number;
-}
-
-/** The answer to a registration: the only time the secret is ever shown. */
-export interface CreatedWebhook {
-  id: string;
-  url: string;
-  events: AlertType[];
-  threshold: number;
-  secret: string;
-}
-
-/** One delivery attempt from a webhook's log (newest first). */
-export interface WebhookDelivery {
-  alertId: string;
-  type: AlertType;
-  messageId: string;
-  attempt: number;
-  status: number | null;
-  error: string | null;
-  outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'refused';
-  at: string;
 }
 
 export interface OrderResult {
@@ -125,8 +98,8 @@ export class DishApi {
   }
 
   // Webhooks: every call carries the token, reads too, since a webhook URL can hold its receiver's own credentials.
-  listWebhooks(): Promise<WebhookView[]> {
-    return this.#call<WebhookView[]>('GET', '/webhooks', { auth: true });
+  listWebhooks(): Promise<Webhook[]> {
+    return this.#call<Webhook[]>('GET', '/webhooks', { auth: true });
   }
 
   createWebhook(input: NewWebhookInput): Promise<CreatedWebhook> {
@@ -137,8 +110,8 @@ export class DishApi {
     return this.#call<void>('DELETE', `/webhooks/${encodeURIComponent(id)}`, { auth: true });
   }
 
-  webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
-    return this.#call<WebhookDelivery[]>('GET', `/webhooks/${encodeURIComponent(id)}/deliveries`, { auth: true });
+  webhookDeliveries(id: string): Promise<DeliveryRecord[]> {
+    return this.#call<DeliveryRecord[]>('GET', `/webhooks/${encodeURIComponent(id)}/deliveries`, { auth: true });
   }
 
   async #call<T>(method: string, path: string, opts: { body?: unknown; auth?: boolean; ifMatch?: number } = {}): Promise<T> {

@@ -53,6 +53,7 @@ export {
   type WebhookWithSecret,
 } from './store.js';
 export { dnsLookup, parseDnsServers } from './dns-lookup.js';
+export type { CreatedWebhook } from './webhook-wire.js';
 export { loadWithWebhookEnv, webhookEnvShape, type EnvError, type EnvProblem, type WebhookEnv } from './webhook-env.js';
 export {
   NotifierState,

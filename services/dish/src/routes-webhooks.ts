@@ -4,8 +4,8 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import {
-  ALERT_TYPES, alertTypeSchema, DEFAULT_STOCK_THRESHOLD, resolveAndCheck, type ResolveOptions, type Webhook,
-  type WebhookStore,
+  ALERT_TYPES, alertTypeSchema, DEFAULT_STOCK_THRESHOLD, resolveAndCheck, type CreatedWebhook, type ResolveOptions,
+  type Webhook, type WebhookStore,
 } from '@dish-live/webhooks';
 import { HttpProblem } from '@dish-live/server';
 import { jsonBody, jsonParser } from './input.js';
@@ -73,10 +73,8 @@ export function webhookRoutes(deps: WebhookRouteDeps, writeGuards: RequestHandle
         events: input.events ?? [...ALERT_TYPES],
         threshold: input.threshold ?? DEFAULT_STOCK_THRESHOLD,
       });
-      res
-        .status(201)
-        .location(`/api/restaurants/${id}/webhooks/${created.id}`)
-        .json({ id: created.id, url: created.url, events: created.events, threshold: created.threshold, secret: created.secret });
+      const answer: CreatedWebhook = { id: created.id, url: created.url, events: created.events, threshold: created.threshold, secret: created.secret };
+      res.status(201).location(`/api/restaurants/${id}/webhooks/${created.id}`).json(answer);
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
 
