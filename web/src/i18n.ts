@@ -1,5 +1,6 @@
 // The dashboard's two languages: a typed dictionary (English is the shape, Chinese must match it) and a formatter.
 import { alertsEn, alertsZh } from './i18n-alerts.js';
+import { proofEn, proofZh } from './i18n-proof.js';
 
 export const LOCALES = ['en', 'zh'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -92,6 +93,7 @@ const en = {
   'ui.themeDark': 'Dark',
   'ui.themeLight': 'Light',
   ...alertsEn,
+  ...proofEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -185,6 +187,7 @@ const zh: Dictionary = {
   'ui.themeDark': '深色',
   'ui.themeLight': '浅色',
   ...alertsZh,
+  ...proofZh,
 };
 
 const dictionaries: Record<Locale, Dictionary> = { en, zh };

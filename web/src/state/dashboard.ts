@@ -1,7 +1,7 @@
 // The dashboard controller: one live connection (to one restaurant) applying to the client's store, one frame loop
 // redrawing what it changed.
 import { shallowRef, type ShallowRef } from 'vue';
-import { connect, LatencyRing, RateMeter, ZERO_ID, type ClientStatus, type ConnectionState, type DishClient } from '@dish-live/client';
+import { connect, LatencyRing, RateMeter, type ClientStatus, type DishClient } from '@dish-live/client';
 import type { Restaurant } from '@dish-live/protocol';
 import { DEFAULT_RESTAURANT } from '@dish-live/protocol/wire';
 import { DishApi, restaurantApiBase } from '../api.js';
@@ -11,29 +11,14 @@ import { clientOptions } from './client-options.js';
 import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
 import { FrameListeners, type FrameListener } from './frame-listeners.js';
+import { ProofTally } from './proof-tally.js';
+import { statusView, type StatusView } from './status-view.js';
 import type { TransportChoice } from './url-state.js';
 
 /** Why the page shows another restaurant than its link named: the id was no restaurant id, or no such restaurant exists. */
 export interface RestaurantNotice {
   reason: 'invalid' | 'unknown';
   id: string;
-}
-
-export interface StatusView {
-  state: ConnectionState;
-  /** Seconds until the next attempt, while reconnecting. */
-  retryInS: number | undefined;
-  transport: TransportChoice['transport'];
-  pollIntervalMs: number;
-  instance: string | undefined;
-  lastId: string;
-  eventsPerSecond: number;
-  p50: number | undefined;
-  p99: number | undefined;
-  requests: number;
-  bytes: number;
-  reason: string | undefined;
-  snapshots: number;
 }
 
 /** How often the status bar's figures refresh: often enough to read as live, rarely enough to cost nothing. */
@@ -73,6 +58,7 @@ export class Dashboard {
   #retryAt: number | undefined;
   #statusTimer: ReturnType<typeof setInterval> | undefined;
   #instance: string | undefined;
+  readonly #proof = new ProofTally();
   /** Snapshots taken since the page opened: a transport switch or a reconnect that resumed adds none. */
   snapshots = 0;
 
@@ -191,6 +177,7 @@ export class Dashboard {
   #closeClient(): void {
     const old = this.#client;
     this.#client = undefined;
+    if (old) this.#proof.retire(old);
     old?.close();
   }
 
@@ -235,6 +222,11 @@ export class Dashboard {
       this.#retryAt = status.state === 'reconnecting' && status.delayMs !== undefined ? Date.now() + status.delayMs : undefined;
       this.#refreshStatus();
     });
+    client.on('resync', (info) => {
+      if (!current()) return;
+      this.#proof.resync(info);
+      this.#refreshStatus();
+    });
     client.on('error', (error) => console.warn(`[dish-live] the gateway answered ${error.code}: ${error.message}`));
   }
 
@@ -261,24 +253,19 @@ export class Dashboard {
 
   #statusView(): StatusView {
     const now = Date.now();
-    const choice = this.choice.value;
-    const stats = this.#client?.stats();
-    const status = this.#clientStatus;
-    const { p50, p99 } = this.latency.percentiles();
-    return {
-      state: status?.state ?? 'connecting',
-      retryInS: this.#retryAt !== undefined ? Math.max(0, Math.ceil((this.#retryAt - now) / 1000)) : undefined,
-      transport: choice.transport,
-      pollIntervalMs: choice.pollIntervalMs ?? this.config.pollIntervalMs,
+    return statusView({
+      now,
+      choice: this.choice.value,
+      defaultPollIntervalMs: this.config.pollIntervalMs,
+      stats: this.#client?.stats(),
+      status: this.#clientStatus,
+      latency: this.latency.percentiles(),
+      retryAt: this.#retryAt,
       instance: this.#instance,
-      lastId: this.store.lastId ?? ZERO_ID,
+      lastId: this.store.lastId,
       eventsPerSecond: this.#rate.rate(now),
-      p50,
-      p99,
-      requests: stats?.requests ?? 0,
-      bytes: stats?.bytes ?? 0,
-      reason: status?.reason,
       snapshots: this.snapshots,
-    };
+      proof: this.#proof.view(this.#client),
+    });
   }
 }
