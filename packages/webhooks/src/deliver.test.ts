@@ -1,6 +1,7 @@
 // Every connection here goes to a receiver this file starts on loopback; the guard lets it through by allowHosts.
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { alertPayload, alertPayloadSchema, webhookMessageId } from './alert-message.js';
@@ -141,6 +142,18 @@ describe('deliverOnce', () => {
     expect(result.ms).toBeGreaterThanOrEqual(290);
     expect(result.ms).toBeLessThan(1500);
     expect(r.received).toHaveLength(1);
+  });
+
+  it('ends at the attempt’s deadline when its DNS lookup used part of the budget, and at once when it used all', async () => {
+    const r = await receiver(() => undefined);
+    // The attempt began 200 ms before this call (its lookup): 100 ms of the 300 are left.
+    const started = performance.now();
+    const result = await deliverOnce({ ...attempt(r, { timeoutMs: 300 }), signal: AbortSignal.timeout(100) });
+    expect(result).toMatchObject({ status: null, retryable: true, error: 'timeout after 300 ms' });
+    expect(performance.now() - started).toBeLessThan(250);
+    const spent = AbortSignal.abort();
+    expect(await deliverOnce({ ...attempt(r, { timeoutMs: 300 }), signal: spent })).toMatchObject({ status: null, error: 'timeout after 300 ms' });
+    expect(r.received, 'nothing is sent once the budget is spent').toHaveLength(1);
   });
 
   it('keeps a 2xx whose body never ends as delivered once the deadline passes', async () => {

@@ -50,6 +50,9 @@ export function deliverOnce(request: DeliveryRequest): Promise<DeliveryResult> {
   const name = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const started = performance.now();
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const timedOut = `timeout after ${request.timeoutMs} ms`;
+  // The lookup used the whole budget: nothing is sent.
+  if (request.signal?.aborted) return Promise.resolve(outcome({ status: null, location: undefined, error: timedOut, bodyPreview: '', ms: 0 }));
 
   return new Promise((resolve) => {
     let status: number | null = null;
@@ -101,10 +104,9 @@ export function deliverOnce(request: DeliveryRequest): Promise<DeliveryResult> {
       onResponse,
     );
     req.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
-    const onDeadline = () => finish(status === null ? `timeout after ${request.timeoutMs} ms` : undefined);
+    const onDeadline = () => finish(status === null ? timedOut : undefined);
     const timer = setTimeout(onDeadline, request.timeoutMs);
-    if (request.signal?.aborted) onDeadline();
-    else request.signal?.addEventListener('abort', onDeadline, { once: true });
+    request.signal?.addEventListener('abort', onDeadline, { once: true });
     req.end(request.body);
   });
 }
