@@ -134,6 +134,32 @@ describe('the client checks the digests it is given', () => {
   });
 });
 
+describe('conflated states', () => {
+  it('counts as verified the events a state stood for once a digest confirms it, its own or a later check', async () => {
+    const b = dish('b', { category: 'drinks' });
+    const client = open({ maxRate: 10 });
+    const first = await ws.connections.next('the first connection');
+    const states = (n: number) => new Promise<void>((resolve) => {
+      let seen = 0;
+      client.on('state', () => ++seen === n && resolve());
+    });
+    // a: version 1 → 3 (two events), b: new at version 1 (one), a chat line (one): four events.
+    const twoStates = states(2);
+    const chatLine = { type: 'chat.message' as const, id: '5-0', prev: '4-0', ts: 1, data: { author: 'ann', text: 'hi' } };
+    send(first, snapshot('1-0', [a1]), { type: 'state', id: '5-0', dishes: [a3, b], chat: [chatLine] });
+    // Unconfirmed until a digest agrees; a second state (a: 3 → 4) with its digest confirms both.
+    const a4 = dish('a', { version: 4 });
+    send(first, { type: 'state', id: '6-0', dishes: [a4], chat: [], digest: digestOf(a4, b) });
+    await twoStates;
+    expect(client.stats()).toMatchObject({ verified: 5, gaps: 0, resyncs: 0 });
+    const checked = waitFor(client, 'check');
+    const a6 = dish('a', { version: 6 });
+    send(first, { type: 'state', id: '8-0', dishes: [a6], chat: [] }, { type: 'check', id: '8-0', digest: digestOf(a6, b) });
+    await checked;
+    expect(client.stats().verified).toBe(7);
+  });
+});
+
 describe('polling', () => {
   it("checks an answer's digest at its last id, and asks a snapshot when it disagrees", async () => {
     const client = connect({ transport: 'poll', url: http.url, intervalMs: 20, backoff: FAST_BACKOFF });

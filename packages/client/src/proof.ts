@@ -1,5 +1,6 @@
 // The client's proof: each event's `prev` checked against the end of the chain it holds, each digest it is given
 // against the dishes it holds. The hot path pays one string compare per event; a hash only when a digest comes.
+import type { StateMessage } from '@dish-live/protocol';
 import { heldDigest } from './held-digest.js';
 import type { DishStore } from './store.js';
 
@@ -22,7 +23,10 @@ export interface ResyncInfo {
 }
 
 export interface ProofCounts {
-  /** Events whose `prev` was the last id the client held. */
+  /**
+   * Events whose `prev` was the last id the client held, and events a conflated `state` stood for once a digest
+   * confirmed the state they led to (a state carries no links: its digest, or a later one, is its proof).
+   */
   verified: number;
   /** Broken links: events that did not follow the last one held. */
   gaps: number;
@@ -56,10 +60,29 @@ export class Proof {
   /** A digest disagreed: what is held is wrong, so the next connection asks a snapshot (no `since`). */
   snapshotNext = false;
   #pending: ResyncInfo | undefined;
+  /** Events applied through states that no digest has confirmed yet. */
+  #unconfirmed = 0;
+
+  /** Events stood for by a state without a digest: verified once a later digest agrees. */
+  unconfirmed(events: number): void {
+    this.#unconfirmed += events;
+  }
+
+  /** A digest agreed with what is held: every event that led there is verified, `events` more with it. */
+  confirmed(events = 0): void {
+    this.counts.verified += this.#unconfirmed + events;
+    this.#unconfirmed = 0;
+  }
+
+  /** What was held is replaced (a snapshot) or in doubt (a resync): its unconfirmed events will never be. */
+  discardUnconfirmed(): void {
+    this.#unconfirmed = 0;
+  }
 
   /** Counts a resync; `again` when the one before had not recovered yet (the caller then backs off). */
   start(reason: ResyncReason, detail: string, from: string | undefined, at: number): { info: ResyncInfo; again: boolean } {
     const again = this.#pending !== undefined;
+    this.#unconfirmed = 0;
     this.counts.resyncs++;
     if (reason === 'gap') this.counts.gaps++;
     else this.snapshotNext = true;
@@ -77,4 +100,17 @@ export class Proof {
     this.last = { ...pending, recovered: true, via, recoveredAt: at };
     return { ...this.last };
   }
+}
+
+/**
+ * How many events a conflated state stands for, read before it is applied: every event moves its dish's version by
+ * one (a new dish starts at 1), a deletion is one, each chat message one.
+ */
+export function eventsInState(held: ReadonlyMap<string, { version: number }>, state: Pick<StateMessage, 'dishes' | 'chat'>): number {
+  let events = state.chat.length;
+  for (const dish of state.dishes) {
+    if ('deleted' in dish) events++;
+    else events += Math.max(1, dish.version - (held.get(dish.id)?.version ?? 0));
+  }
+  return events;
 }

@@ -4,7 +4,7 @@ import { isEventType, isStreamId } from '@dish-live/protocol/wire';
 import type { ClientEvents, SnapshotInfo } from './client-api.js';
 import type { Emitter } from './emitter.js';
 import type { LatencyTracker } from './latency.js';
-import { brokenLink, compareDigest, type Proof, type ResyncReason } from './proof.js';
+import { brokenLink, compareDigest, eventsInState, type Proof, type ResyncReason } from './proof.js';
 import type { DishStore } from './store.js';
 
 /** What only the connection's owner can do: go live, start a resync, end one. */
@@ -46,9 +46,12 @@ export class Receiver {
   /** Checks a digest given for `id`; false when it disagreed, the resync then under way. */
   #agrees(id: string, digest: unknown): boolean {
     const verdict = compareDigest(this.store, id, digest);
-    if (verdict?.agrees !== false) return true;
-    this.#hooks.resync('digest', verdict.detail);
-    return false;
+    if (verdict?.agrees === false) {
+      this.#hooks.resync('digest', verdict.detail);
+      return false;
+    }
+    if (verdict) this.#proof.confirmed();
+    return true;
   }
 
   /** One parsed server message, whatever the transport. */
@@ -64,6 +67,7 @@ export class Receiver {
         // Optional: a server from before chat rode in snapshots sends none.
         const snapshot: SnapshotInfo = { ...given, chat: Array.isArray(given.chat) ? given.chat.filter(isChatEvent) : [] };
         this.store.applySnapshot(snapshot, this.#now());
+        this.#proof.discardUnconfirmed();
         this.#counts.snapshots++;
         this.#hooks.live(typeof snapshot.instance === 'string' ? snapshot.instance : undefined);
         this.#emitter.emit('snapshot', snapshot);
@@ -84,21 +88,28 @@ export class Receiver {
       case 'state': {
         const state = raw as StateMessage;
         if (!isStreamId(state.id) || !Array.isArray(state.dishes)) return;
-        const { result, chat } = this.store.applyState({ ...state, chat: Array.isArray(state.chat) ? state.chat : [] }, this.#now());
+        const given = { ...state, chat: Array.isArray(state.chat) ? state.chat : [] };
+        const events = this.store.includes(state.id) ? 0 : eventsInState(this.store.dishes, given);
+        const { result, chat } = this.store.applyState(given, this.#now());
         if (result === 'duplicate') {
           this.#counts.duplicates++;
           return;
         }
         this.#emitter.emit('state', state);
         for (const event of chat) this.#delivered(event);
-        this.#agrees(state.id, message.digest);
+        const verdict = compareDigest(this.store, state.id, message.digest);
+        if (verdict?.agrees === false) return this.#hooks.resync('digest', verdict.detail);
+        if (verdict) this.#proof.confirmed(events);
+        else this.#proof.unconfirmed(events);
         return;
       }
       case 'check': {
         const check = raw as CheckMessage;
         const verdict = compareDigest(this.store, check.id, check.digest);
         if (verdict?.agrees === false) return this.#hooks.resync('digest', verdict.detail);
-        if (verdict) this.#emitter.emit('check', check);
+        if (!verdict) return;
+        this.#proof.confirmed();
+        this.#emitter.emit('check', check);
         return;
       }
       case 'error':
