@@ -1,10 +1,9 @@
 // The proof's `check` messages: at most every interval, to each client that got events since its last one, what it is
 // meant to hold at the last id it was sent. One timer per gateway; one digest and one frame per group and id a round.
 import type { CheckMessage } from '@dish-live/protocol';
-import type { Connection } from './connection.js';
 import type { Group } from './group.js';
 import type { LiveRestaurants } from './live-restaurants.js';
-import { digestFor } from './proof.js';
+import type { Proof } from './proof.js';
 import type { Sink, Transport } from './transport.js';
 import type { Writer } from './writer.js';
 
@@ -36,33 +35,38 @@ export class Checks<S extends Sink> {
   round(): void {
     for (const r of this.o.restaurants.values()) {
       if (r.state !== 'live') continue;
-      for (const group of r.groups.values()) this.#checkGroup(group);
+      for (const group of r.groups.values()) this.#checkGroup(r.proof, group);
     }
   }
 
-  #checkGroup(group: Group<S>): void {
+  #checkGroup(proof: Proof, group: Group<S>): void {
     const { writer } = this.o;
-    const frames = new Map<string, string>();
-    const frame = (conn: Connection<S>, id: string): string => {
-      let f = frames.get(id);
-      if (f === undefined) {
-        const message: CheckMessage = { type: 'check', id, digest: digestFor(conn, id) };
-        f = this.o.transport.encode(message, JSON.stringify(message));
-        frames.set(id, f);
+    const frames = new Map<string, string | undefined>();
+    // A check the proof cannot compute from memory (an id the view has not reached, or that the ring no longer
+    // reaches back to) is left to a later round: a wrong one would make an honest client resynchronise.
+    const frame = (id: string): string | undefined => {
+      if (!frames.has(id)) {
+        const digest = proof.digestAt(group, id);
+        const message: CheckMessage | undefined = digest === undefined ? undefined : { type: 'check', id, digest };
+        frames.set(id, message && this.o.transport.encode(message, JSON.stringify(message)));
       }
-      return f;
+      return frames.get(id);
     };
-    const first = group.members[0];
-    if (first && group.lastPassed !== group.checkedId) {
-      // Queued behind this turn's frames of the group, so it comes after the events it covers.
-      group.checkedId = group.lastPassed;
-      writer.batch(group, frame(first, group.lastPassed));
+    if (group.members.length > 0 && group.lastPassed !== group.checkedId) {
+      const f = frame(group.lastPassed);
+      if (f !== undefined) {
+        // Queued behind this turn's frames of the group, so it comes after the events it covers.
+        group.checkedId = group.lastPassed;
+        writer.batch(group, f);
+      }
     }
     for (const conn of group.others) {
       // A replaying client's chain is still being written: it is checked once it is through.
       if (conn.mode === 'replaying' || conn.lastChain === conn.checkedId) continue;
+      const f = frame(conn.lastChain);
+      if (f === undefined) continue;
       conn.checkedId = conn.lastChain;
-      writer.queue(conn, frame(conn, conn.lastChain));
+      writer.queue(conn, f);
     }
   }
 }
