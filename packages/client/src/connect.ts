@@ -142,7 +142,10 @@ class Client implements DishClient {
         if (alive()) this.#counts.requests++;
       },
       live: () => {
-        if (alive()) this.#live(this.#status.instance);
+        if (!alive()) return;
+        this.#live(this.#status.instance);
+        // Polling's answer that resumed from `since` is what `resumed` is to a stream: it ends a resync after a gap.
+        this.#settled('resumed');
       },
       end: (end) => {
         if (!alive()) return;

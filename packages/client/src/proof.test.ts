@@ -178,4 +178,19 @@ describe('polling', () => {
     expect(seen).toEqual([expect.objectContaining({ reason: 'digest', recovered: false })]);
     expect(client.stats()).toMatchObject({ verified: 1, gaps: 0, resyncs: 1 });
   });
+
+  it('on a broken link in an answer polls again from the last id it verified, and is back once that answer resumes', async () => {
+    const client = connect({ transport: 'poll', url: http.url, intervalMs: 20, backoff: FAST_BACKOFF });
+    clients.push(client);
+    const seen = resyncs(client);
+    const poll = () => http.requests.next('a poll');
+    json((await poll()).res, 200, { recovered: false, snapshot: { id: '1-0', dishes: [a1], digest: digestOf(a1) } });
+    json((await poll()).res, 200, { recovered: true, events: [updated('3-0', '2-0', a3)], last: '3-0', more: false });
+    const again = await poll();
+    expect(again.url.searchParams.get('since')).toBe('1-0');
+    json(again.res, 200, { recovered: true, events: [updated('2-0', '1-0', a2), updated('3-0', '2-0', a3)], last: '3-0', more: false, digest: digestOf(a3) });
+    await poll();
+    expect(seen.map((r) => [r.reason, r.recovered, r.via])).toEqual([['gap', false, undefined], ['gap', true, 'resumed']]);
+    expect(client.stats()).toMatchObject({ verified: 2, gaps: 1, resyncs: 1 });
+  });
 });
