@@ -22,6 +22,7 @@ import type { RunResult } from './results.js';
 import { runCluster, stopClusters } from './scenarios/cluster.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
+import { runHistory } from './scenarios/history.js';
 import { runMemory } from './scenarios/memory.js';
 import { runReads } from './scenarios/reads.js';
 import { runRestaurants } from './scenarios/restaurants.js';
@@ -310,6 +311,11 @@ async function run(options: Options): Promise<RunResult> {
     if (options.scenarios.includes('cluster')) {
       log('\n== cluster');
       partial.cluster = await runCluster(ctx);
+    }
+    if (options.scenarios.includes('history')) {
+      log('\n== history');
+      partial.history = await runHistory(ctx);
+      if (partial.history.status === 'skipped') log(`skipped history: ${partial.history.reason ?? ''}`);
     }
     for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);

@@ -1,4 +1,5 @@
 // The shape of a benchmark run's results: what the JSON file holds and the reports read.
+import type { HistoryResult } from './scenarios/history.js';
 import type { LatencySummary } from './loadgen/stats.js';
 import type { ProfileSummary } from './profile.js';
 import type { ServerName } from './servers.js';
@@ -483,6 +484,8 @@ export interface RunResult {
   restaurants?: RestaurantsResult[];
   /** Writes over a 1- and a 3-primary Redis Cluster, and deliveries through a gateway on each; absent before it existed. */
   cluster?: ClusterResult;
+  /** `state?at=` at random moments of 100,000 events (issue 16); absent before it existed. */
+  history?: HistoryResult;
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

@@ -153,7 +153,7 @@ describe('GET …/state?at= through a real dish service', () => {
         // The checkpoint read and the stream read at least (MONITOR reports a command as Redis runs it).
         await waitFor('the answer\'s reads in MONITOR', () => reads.length >= before + 2, 5000);
         const mine = reads.slice(before);
-        // The checkpoint, one interval of the stream (its own event and at most 499 after it), a page of the next ms.
+        // The checkpoint, one interval of the stream (its own event and at most an interval after it), a page of the next ms.
         expect(mine.length, JSON.stringify(mine)).toBeLessThanOrEqual(4);
         for (const args of mine) expect(Number(args[args.length - 1]), args.join(' ')).toBeLessThanOrEqual(log.checkpointEvents + 1);
       }

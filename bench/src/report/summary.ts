@@ -158,6 +158,8 @@ export function failures(run: RunResult): string[] {
   if (run.reads?.status === 'failed') out.push(`reads: ${run.reads.reason?.split('\n')[0] ?? 'failed'}`);
   for (const r of run.restaurants ?? []) if (r.status === 'failed') out.push(`restaurants/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.cluster?.status === 'failed') out.push(`cluster: ${run.cluster.reason?.split('\n')[0] ?? 'failed'}`);
+  if (run.history?.status === 'failed' || run.history?.status === 'crashed') out.push(`history: ${run.history.reason?.split('\n')[0] ?? 'failed'}`);
+  if (run.history?.non2xx) out.push(`history: ${run.history.non2xx} state?at= answers were not 200`);
   out.push(...readsErrors(run.reads));
   return out;
 }

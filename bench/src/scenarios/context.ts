@@ -77,7 +77,7 @@ export interface ClusterOptions {
   finalDrainMs: number;
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster'] as const;
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {

@@ -69,7 +69,7 @@ const DEFAULT_SALES_BUCKET_MS = 10_000;
 const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_ORDER_RETENTION_MS = 7 * 24 * 3600_000;
 const DEFAULT_HISTORY_RETENTION_MS = 24 * 3600_000;
-const DEFAULT_CHECKPOINT_EVENTS = 500;
+const DEFAULT_CHECKPOINT_EVENTS = 250;
 const DEFAULT_CHECKPOINT_MS = 5 * 60_000;
 /** Closed sales buckets never change, so pages of history are served from memory once read (bounded). */
 const CLOSED_BUCKET_CACHE = 20_000;

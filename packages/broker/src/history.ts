@@ -1,7 +1,7 @@
 // History by time: the state of a restaurant at a past moment, from the nearest checkpoint at or before it and the
 // events after it (at most one checkpoint interval of them), never from the whole log.
 import { compareStreamIds, ZERO_ID, type Dish } from '@dish-live/protocol';
-import { entryPrev, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
+import { entryPrev, flatToRecord, type StreamEntry } from './decode.js';
 import type { BrokerKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -78,14 +78,31 @@ export async function readStateAt({ redis, keys, checkpointEvents, visibleEnd }:
     if (cut >= 0 || tail.length < TAIL_PAGE) break;
     from = `(${tail.at(-1)![0]}`;
   }
-  for (const entry of entries) {
-    const event = eventFromEntry(entry);
-    if (event.ts > at) break;
-    id = event.id;
-    if (event.type === 'dish.deleted') dishes.delete(event.data.id);
-    else if (event.type !== 'chat.message') dishes.set(event.data.dish.id, event.data.dish);
+  const fields = entries.map(([, flat]) => flatToRecord(flat));
+  let upTo = fields.findIndex((f) => Number(f.ts) > at);
+  if (upTo < 0) upTo = entries.length;
+  if (upTo > 0) id = entries[upTo - 1]![0];
+  // Newest first, each dish's latest event alone decides it: one JSON parse per dish, not one per event.
+  const decided = new Set<string>();
+  for (let i = upTo - 1; i >= 0; i--) {
+    const { type, data = '' } = fields[i]!;
+    if (type === 'chat.message') continue;
+    const dishId = dishIdOf(data);
+    if (decided.has(dishId)) continue;
+    decided.add(dishId);
+    if (type === 'dish.deleted') dishes.delete(dishId);
+    else dishes.set(dishId, (JSON.parse(data) as { dish: Dish }).dish);
   }
   return { at, id, dishes: [...dishes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), entriesRead };
+}
+
+/** The dish an event's data names (lib.lua writes `{"dish":{"id":…` or, deleted, `{"id":…`), read without parsing it all. */
+const DISH_ID = /^\{"(?:dish":\{")?id":("(?:[^"\\]|\\.)*")/;
+function dishIdOf(data: string): string {
+  const match = DISH_ID.exec(data);
+  if (match) return JSON.parse(match[1]!) as string;
+  const parsed = JSON.parse(data) as { id?: string; dish?: { id: string } };
+  return parsed.dish?.id ?? parsed.id ?? '';
 }
 
 const xrange = async (redis: RedisClient, key: string, start: string, end: string, count: number) =>
