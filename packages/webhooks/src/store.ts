@@ -4,8 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { brokerKeys, type RedisClient } from '@dish-live/broker';
 import type { AlertType } from './alert-rules.js';
+import type { DeliveryRecord, Webhook } from './webhook-wire.js';
 import { openSecret, sealSecret } from './secret-box.js';
 import { newWebhookSecret } from './signature.js';
+
+// The shapes the routes answer with live in the browser-safe entry (@dish-live/webhooks/wire); re-exported for the services.
+export type { DeliveryOutcome, DeliveryRecord, Webhook } from './webhook-wire.js';
 
 /** Per restaurant: enough for a few phones, a chat tool and an automation, small enough to deliver each alert to all at once. */
 export const MAX_WEBHOOKS_PER_RESTAURANT = 20;
@@ -13,16 +17,6 @@ export const MAX_WEBHOOKS_PER_RESTAURANT = 20;
 export const DELIVERY_LOG_SIZE = 100;
 /** A delivery log whose webhook stopped getting alerts goes away after a week. */
 const DELIVERY_LOG_TTL_MS = 7 * 24 * 3600_000;
-
-export interface Webhook {
-  id: string;
-  url: string;
-  events: AlertType[];
-  threshold: number;
-  createdAt: string;
-  /** Set once a receiver answered 410 Gone: the webhook gets nothing more. */
-  disabled: { at: string; reason: string } | null;
-}
 
 export interface WebhookWithSecret extends Webhook {
   secret: string;
@@ -32,24 +26,6 @@ export interface NewWebhook {
   url: string;
   events: AlertType[];
   threshold: number;
-}
-
-/**
- * One delivery attempt. `outcome`: `delivered` (2xx), `retrying` (failed, another attempt is due), `failed` (the
- * last attempt failed), `gone` (410: the webhook is now disabled), `refused` (the address guard refused the URL's
- * address at delivery; not retried).
- */
-export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'refused';
-export interface DeliveryRecord {
-  alertId: string;
-  type: AlertType;
-  /** The `webhook-id` header the attempt carried. */
-  messageId: string;
-  attempt: number;
-  status: number | null;
-  error: string | null;
-  outcome: DeliveryOutcome;
-  at: string;
 }
 
 export class WebhookLimitError extends Error {

@@ -40,7 +40,7 @@ export async function startNotifier(config: Config, logger: Logger, instance: st
   const worker = startDeliveryWorker({
     redis, target: config.redis, keyPrefix: config.keyPrefix, maxAttempts: config.maxAttempts, backoffMs: config.backoffMs,
     concurrency: config.concurrency, lockMs: config.lockMs, metrics, logger, instance,
-    delivery: { store, allowHosts: config.allowHosts, lookup: dnsLookup(config.dnsServers), timeoutMs: config.timeoutMs },
+    delivery: { store, allowHosts: config.allowHosts, lookup: dnsLookup(config.dnsServers), timeoutMs: config.timeoutMs, logger },
   });
   const handler = createHttpHandler({
     instance,
