@@ -104,6 +104,17 @@ describe('proof digests', () => {
     }
   });
 
+  it('hashes nothing on the per-event path: full-rate clients of several groups get 50 events and no digest is computed', async () => {
+    const { hub } = await startHub({ checkMs: 60_000 });
+    const clients = Array.from({ length: 12 }, (_, i) => connect(hub, [{}, { categories: ['soup'] }, { categories: ['grill'] }][i % 3]));
+    await until('snapshots', () => clients.every((c) => c.sink.frames.length > 0));
+    await hub.idle();
+    hashes.mockClear();
+    const written = await bed.change(50);
+    await until('every event to the unfiltered clients', () => eventsOf(clients[0]!.sink).at(-1)?.id === written.at(-1));
+    expect(hashes).not.toHaveBeenCalled();
+  });
+
   it('sends `check` after events, one digest per group and round whatever the clients', async () => {
     const { hub } = await startHub({ checkMs: 200 });
     const clients = Array.from({ length: 20 }, (_, i) => connect(hub, i % 2 ? { categories: ['grill'] } : {}));
