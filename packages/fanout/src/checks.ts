@@ -3,6 +3,7 @@
 import type { CheckMessage } from '@dish-live/protocol';
 import type { Group } from './group.js';
 import type { LiveRestaurants } from './live-restaurants.js';
+import type { FanoutMetrics } from './metrics.js';
 import type { Proof } from './proof.js';
 import type { Sink, Transport } from './transport.js';
 import type { Writer } from './writer.js';
@@ -14,6 +15,7 @@ export interface ChecksOptions<S extends Sink> {
   restaurants: LiveRestaurants<S>;
   writer: Writer<S>;
   transport: Transport<S>;
+  metrics: FanoutMetrics;
   intervalMs: number;
 }
 
@@ -33,14 +35,18 @@ export class Checks<S extends Sink> {
 
   /** One round: full-rate members by one frame per group (after this turn's events), the others one by one. */
   round(): void {
+    let sent = 0;
     for (const r of this.o.restaurants.values()) {
       if (r.state !== 'live') continue;
-      for (const group of r.groups.values()) this.#checkGroup(r.proof, group);
+      for (const group of r.groups.values()) sent += this.#checkGroup(r.proof, group);
     }
+    if (sent > 0) this.o.metrics.checks.labels(this.o.transport.name).inc(sent);
   }
 
-  #checkGroup(proof: Proof, group: Group<S>): void {
+  /** The checks it sent. */
+  #checkGroup(proof: Proof, group: Group<S>): number {
     const { writer } = this.o;
+    let sent = 0;
     const frames = new Map<string, string | undefined>();
     // A check the proof cannot compute from memory (an id the view has not reached, or that the ring no longer
     // reaches back to) is left to a later round: a wrong one would make an honest client resynchronise.
@@ -58,6 +64,7 @@ export class Checks<S extends Sink> {
         // Queued behind this turn's frames of the group, so it comes after the events it covers.
         group.checkedId = group.lastPassed;
         writer.batch(group, f);
+        sent += group.members.length;
       }
     }
     for (const conn of group.others) {
@@ -67,6 +74,8 @@ export class Checks<S extends Sink> {
       if (f === undefined) continue;
       conn.checkedId = conn.lastChain;
       writer.queue(conn, f);
+      sent++;
     }
+    return sent;
   }
 }

@@ -66,7 +66,7 @@ export class Hub<S extends Sink = Sink> {
         feedError: (_restaurant, err) => feedWarning(err),
       },
     });
-    this.#checks = new Checks({ restaurants: this.#restaurants, writer: this.#writer, transport, intervalMs: options.checkMs ?? DEFAULT_CHECK_MS });
+    this.#checks = new Checks({ restaurants: this.#restaurants, writer: this.#writer, transport, metrics, intervalMs: options.checkMs ?? DEFAULT_CHECK_MS });
   }
 
   /** Starts the tick and the budget's periodic check; restaurants load as their clients come. */

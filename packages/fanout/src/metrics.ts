@@ -10,6 +10,8 @@ export interface FanoutMetrics {
   bytesSent: Counter;
   stateMessages: Counter;
   conflatedEvents: Counter;
+  /** The proof's `check` messages written (one per client). */
+  checks: Counter;
   disconnects: Counter<'transport' | 'reason'>;
   feedGapsFilled: Counter;
   publishLatency: Histogram;
@@ -45,6 +47,9 @@ export function createMetrics(transport: string): FanoutMetrics {
   const conflatedEvents = new Counter({
     name: 'dish_live_conflated_events_total', help: 'Events folded into `state` messages instead of sent one by one', labelNames: ['transport'], registers,
   });
+  const checks = new Counter({
+    name: 'dish_live_check_messages_total', help: 'Proof `check` messages sent (one per client per round it got events in)', labelNames: ['transport'], registers,
+  });
   const disconnects = new Counter({
     name: 'dish_live_disconnects_total', help: 'Connections ended, by reason', labelNames: ['transport', 'reason'], registers,
   });
@@ -71,7 +76,7 @@ export function createMetrics(transport: string): FanoutMetrics {
     name: 'dish_live_restaurant_bytes', help: 'Estimated bytes of the live restaurants (views, rings, fixed overhead), as the memory budget counts them', registers,
   });
   return {
-    registry, connections, conflating, eventsDelivered, bytesSent, stateMessages, conflatedEvents, disconnects, feedGapsFilled, publishLatency,
+    registry, connections, conflating, eventsDelivered, bytesSent, stateMessages, conflatedEvents, checks, disconnects, feedGapsFilled, publishLatency,
     restaurantsLive, restaurantLoads, restaurantReleases, restaurantEvictions, restaurantRingShrinks, restaurantBytes,
     bound: {
       connections: connections.labels(transport),

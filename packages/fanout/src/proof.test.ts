@@ -116,7 +116,7 @@ describe('proof digests', () => {
   });
 
   it('sends `check` after events, one digest per group and round whatever the clients', async () => {
-    const { hub } = await startHub({ checkMs: 200 });
+    const { hub, metrics } = await startHub({ checkMs: 200 });
     const clients = Array.from({ length: 20 }, (_, i) => connect(hub, i % 2 ? { categories: ['grill'] } : {}));
     await until('snapshots', () => clients.every((c) => c.sink.frames.length > 0));
     await new Promise((r) => setTimeout(r, 450));
@@ -135,5 +135,6 @@ describe('proof digests', () => {
     expect(hashes.mock.calls.length).toBe(2);
     await new Promise((r) => setTimeout(r, 450));
     for (const { sink } of clients) expect(ofType(sink.messages, 'check')).toHaveLength(1);
+    expect((await metrics.checks.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(20);
   });
 });
