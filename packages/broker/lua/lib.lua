@@ -76,7 +76,8 @@ end
 
 -- History by time (issue 16). Every script that emits an event declares three more keys — the mirror (a hash of
 -- dish id → the dish's JSON, kept with each event so a checkpoint never needs every dish key declared), the meta
--- hash (`complete`, events `count` since the last checkpoint, its `at`) and the checkpoint stream — and three ARGV:
+-- string (`<events since the last checkpoint> <its ts>`, present once the mirror is complete) and the checkpoint
+-- stream — and three ARGV:
 -- the retention, the events and the ms between checkpoints.
 local function history_of(dishes_key, meta_key, checkpoints_key, retention, every_events, every_ms)
   return { dishes = dishes_key, meta = meta_key, checkpoints = checkpoints_key, retention = tonumber(retention),
@@ -110,12 +111,16 @@ local function record(h, stream, id, prev, ts, dish_id, dish_json)
   if dish_id then
     if dish_json then redis.call('HSET', h.dishes, dish_id, dish_json) else redis.call('HDEL', h.dishes, dish_id) end
   end
-  local m = redis.call('HMGET', h.meta, 'complete', 'count', 'at')
-  if m[1] ~= '1' and prev ~= '0-0' then return end
-  local count, at = (tonumber(m[2]) or 0) + 1, tonumber(m[3]) or 0
+  local m = redis.call('GET', h.meta)
+  if not m and prev ~= '0-0' then return end
+  local count, at = 1, 0
+  if m then
+    local c, a = string.match(m, '^(%d+) (%d+)$')
+    count, at = tonumber(c) + 1, tonumber(a)
+  end
   if count >= h.every_events or tonumber(ts) - at >= h.every_ms then
     checkpoint(h, stream, id, ts)
     count, at = 0, tonumber(ts)
   end
-  redis.call('HSET', h.meta, 'complete', '1', 'count', int_str(count), 'at', int_str(at))
+  redis.call('SET', h.meta, int_str(count) .. ' ' .. int_str(at))
 end

@@ -5,7 +5,7 @@
 -- ARGV[1] dish key prefix
 -- Returns {'complete'} | {'seeded'} | {'stale', {dish id, ...}} when the set holds a dish whose key was not declared
 
-if redis.call('HGET', KEYS[5], 'complete') == '1' then return {'complete'} end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {'complete'} end
 local dishes, ids = read_dishes(KEYS[3], ARGV[1], declared(7, #KEYS))
 if not dishes then return {'stale', ids} end
 redis.call('DEL', KEYS[4])
@@ -27,5 +27,5 @@ if last ~= '0-0' then
   if top and compare_ids(top[1], last) >= 0 then redis.call('DEL', KEYS[6]) end
   redis.call('XADD', KEYS[6], last, 'ts', ts, 'dishes', '[' .. table.concat(redis.call('HVALS', KEYS[4]), ',') .. ']')
 end
-redis.call('HSET', KEYS[5], 'complete', '1', 'count', '0', 'at', ts)
+redis.call('SET', KEYS[5], '0 ' .. ts)
 return {'seeded'}

@@ -100,7 +100,7 @@ describe('state at a moment', () => {
     const later = new Recorder(log);
     later.changes.push(...recorder.changes);
     await later.write(60);
-    expect(await redis.hget(log.keys.historyMeta, 'complete')).toBe('1');
+    expect(await redis.get(log.keys.historyMeta)).toMatch(/^\d+ \d+$/);
     const [firstCheckpoint] = await edge(log.keys.checkpoints, 'first');
     expect(firstCheckpoint, 'the first checkpoint is the seed, at the last event before it').toBe(seededAt);
     for (const at of pick(later.changes.map((c) => c.ts), 30)) {

@@ -29,7 +29,7 @@ export interface BrokerKeys {
   dish(id: string): string;
   /** History by time: a hash of dish id → the dish's JSON, kept by every event, that checkpoints copy. */
   historyDishes: string;
-  /** History by time: `complete` (the mirror holds every dish), `count` events since the last checkpoint, its `at`. */
+  /** History by time: `<events since the last checkpoint> <its ts>`; set once the mirror holds every dish. */
   historyMeta: string;
   /** History by time: a stream of checkpoints, each under the id of the last event it includes (`ts`, `dishes`). */
   checkpoints: string;
