@@ -11,6 +11,7 @@ import { freePort } from '@dish-live/local-redis';
 import { testRedis, waitFor } from '@dish-live/test-support';
 import { startLocalWeb } from '../../scripts/local-web.js';
 import { DEMO_MENU } from '../../services/dish/src/menu.js';
+import { blocking, runAxe } from './axe.js';
 import { chromiumSkipReason } from './chromium.js';
 import { waitLive } from './page-probes.js';
 import { browserSuite, root, type Stack, write } from './stack.js';
@@ -115,7 +116,8 @@ describe.skipIf(skip !== undefined)('the proof in the status bar', () => {
   });
 
   async function open(url: string, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale });
+    // bypassCSP: the page's policy would refuse the axe script a test injects (audits.test.ts tests the policy).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale, bypassCSP: true });
     const page = await context.newPage();
     await page.goto(url);
     await waitLive(page);
@@ -170,6 +172,9 @@ describe.skipIf(skip !== undefined)('the proof in the status bar', () => {
     await expect(notice.getAttribute('aria-live')).resolves.toBe('polite');
     await expect(page.getByTestId('status-proof').getAttribute('data-gaps')).resolves.toBe('0');
     await tableEqualsService(page);
+    // The audited page stays audited with the resync on screen.
+    const violations = await runAxe(page);
+    expect(blocking(violations).map((v) => `${v.impact} ${v.id} at ${v.targets.join(' | ')}`)).toEqual([]);
     await page.context().close();
   });
 
