@@ -44,8 +44,14 @@ const earlier = (a: string, b: string) => (b !== '+' && compareStreamIds(b, a) <
 
 export async function readStateAt({ redis, keys, checkpointEvents, visibleEnd }: HistoryRead, at: number): Promise<StateAt> {
   const end = earlier(endOfMs(at), visibleEnd);
-  // Its id at or before `at` makes its ts so too.
-  const [checkpoint] = (await redis.xrevrange(keys.checkpoints, end, '-', 'COUNT', 1)) as StreamEntry[];
+  const tailEnd = earlier(endOfMs(at + TS_SKEW_MS), visibleEnd);
+  const hasTail = compareStreamIds(end, tailEnd) < 0;
+  // The checkpoint (its id at or before `at` makes its ts so too) and the first page of the next milliseconds, which
+  // does not depend on it, in one round trip.
+  const [[checkpoint], firstTail] = await Promise.all([
+    redis.xrevrange(keys.checkpoints, end, '-', 'COUNT', 1) as Promise<StreamEntry[]>,
+    hasTail ? xrange(redis, keys.events, `(${end}`, tailEnd, TAIL_PAGE) : Promise.resolve([]),
+  ]);
   const dishes = new Map<string, Dish>();
   let id = ZERO_ID;
   if (checkpoint) {
@@ -69,14 +75,12 @@ export async function readStateAt({ redis, keys, checkpointEvents, visibleEnd }:
     entries.push(...next);
     more = next.length === page;
   }
-  const tailEnd = earlier(endOfMs(at + TS_SKEW_MS), visibleEnd);
-  for (let from = `(${end}`; compareStreamIds(from.slice(1), tailEnd) < 0; ) {
-    const tail = await xrange(redis, keys.events, from, tailEnd, TAIL_PAGE);
+  for (let tail = firstTail; tail.length > 0; ) {
     entriesRead += tail.length;
     const cut = tail.findIndex((entry) => Number(flatToRecord(entry[1]).ts) > at);
     entries.push(...(cut < 0 ? tail : tail.slice(0, cut)));
     if (cut >= 0 || tail.length < TAIL_PAGE) break;
-    from = `(${tail.at(-1)![0]}`;
+    tail = await xrange(redis, keys.events, `(${tail.at(-1)![0]}`, tailEnd, TAIL_PAGE);
   }
   const fields = entries.map(([, flat]) => flatToRecord(flat));
   let upTo = fields.findIndex((f) => Number(f.ts) > at);
