@@ -138,6 +138,10 @@ describe('history kept by time', () => {
     // The oldest event kept: the checkpoint before the horizon, give or take one of the stream's nodes (MINID ~).
     expect(Number(field(first, 'ts'))).toBeGreaterThan(lastTs - retention - 500);
     expect(field(first, 'prev')).not.toBe('0-0');
+    // What a usable `since` is did not change: trimmed by age as by count, from the head only.
+    expect((await log.replay('0-0')).recovered, 'the first event ever is gone').toBe(false);
+    expect((await log.replay(field(first, 'prev'))).recovered, 'an id trimmed away').toBe(false);
+    expect((await log.replay(first[0], 10)).recovered, 'the oldest id kept').toBe(true);
     const now = Date.now();
     for (const at of [now - retention + 1, now - retention / 2, lastTs]) {
       expect((await log.stateAt(at, now)).dishes, `state at ${at}`).toEqual(recorder.stateAt(at));
