@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Dish } from '@dish-live/protocol';
 import { connect, type DishClient } from './connect.js';
-import { heldDigest } from './held-digest.js';
+import { stateDigest } from '@dish-live/protocol/wire';
 import { nodeTransports } from './node.js';
 import type { ResyncInfo } from './proof.js';
 import { json, startHttpServer, startWsServer, waitFor, type WsConnection } from './servers.test-helpers.js';
@@ -40,7 +40,7 @@ function resyncs(client: DishClient): ResyncInfo[] {
 const a1 = dish('a');
 const a2 = dish('a', { price: 5, version: 2 });
 const a3 = dish('a', { price: 6, version: 3 });
-const digestOf = (...dishes: Dish[]) => heldDigest(dishes);
+const digestOf = (...dishes: Dish[]) => stateDigest(dishes);
 
 describe('the client checks its chain', () => {
   it('counts each event whose link holds, and on a broken link resumes at once from the last id held', async () => {

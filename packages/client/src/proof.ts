@@ -1,7 +1,7 @@
 // The client's proof: each event's `prev` checked against the end of the chain it holds, each digest it is given
 // against the dishes it holds. The hot path pays one string compare per event; a hash only when a digest comes.
 import type { StateMessage } from '@dish-live/protocol';
-import { heldDigest } from './held-digest.js';
+import { stateDigest } from '@dish-live/protocol/wire';
 import type { DishStore } from './store.js';
 
 export type ResyncReason = 'gap' | 'digest';
@@ -48,7 +48,7 @@ export type DigestVerdict = { agrees: true } | { agrees: false; detail: string }
  */
 export function compareDigest(store: DishStore, id: string, digest: unknown): DigestVerdict {
   if (typeof digest !== 'string' || store.lastId !== id) return undefined;
-  const held = heldDigest(store.dishes.values());
+  const held = stateDigest(store.dishes.values());
   return held === digest ? { agrees: true } : { agrees: false, detail: `the state at ${id} hashes to ${digest}, the client's to ${held}` };
 }
 

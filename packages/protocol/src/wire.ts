@@ -6,3 +6,4 @@ export * from './codes.js';
 export * from './event-types.js';
 export * from './sales-buckets.js';
 export * from './restaurant-id.js';
+export * from './digest.js';
