@@ -64,7 +64,7 @@ export interface StoredOutcome {
 
 export type ReplayResult<E = DishEvent> = { recovered: true; events: E[]; last: string; more: boolean } | { recovered: false };
 
-const DEFAULT_STREAM_MAXLEN = 10_000;
+const DEFAULT_STREAM_MAXLEN = 100_000;
 const DEFAULT_SALES_BUCKET_MS = 10_000;
 const DEFAULT_SALES_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_ORDER_RETENTION_MS = 7 * 24 * 3600_000;

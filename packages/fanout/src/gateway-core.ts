@@ -51,6 +51,7 @@ export async function startGatewayCore<S extends Sink>(
       restaurant,
       durability: writes,
       streamMaxLen: config.STREAM_MAXLEN,
+      historyRetentionMs: config.HISTORY_RETENTION_MS,
       salesBucketMs: config.SALES_BUCKET_MS,
       snapshotSalesWindowMs: config.SNAPSHOT_SALES_WINDOW_MS,
     });

@@ -15,7 +15,9 @@ export const gatewayEnv = {
   /** Browser origins besides the page's own that may connect: exact origins, comma-separated, or `*` (unset: same origin only). */
   ALLOWED_ORIGINS: allowedOriginsEnv,
   SHUTDOWN_GRACE_MS: atLeast(0, 5000),
-  STREAM_MAXLEN: atLeast(1, 10_000),
+  STREAM_MAXLEN: atLeast(1, 100_000),
+  /** As on the dish service: chat appended here takes checkpoints and trims by age too. */
+  HISTORY_RETENTION_MS: intEnv(1000, 30 * 24 * 3_600_000, 24 * 3_600_000),
   SALES_BUCKET_MS: atLeast(1, 10_000),
   /** Sales history a snapshot carries: the span the dashboard draws. */
   SNAPSHOT_SALES_WINDOW_MS: atLeast(0, LIMITS.snapshotSalesWindowMs),

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       durability: { minReplicas: 0, replicaTimeoutMs: 1000 },
       apiTokens: [],
       simRate: 0,
-      streamMaxLen: 10_000,
+      streamMaxLen: 100_000,
       historyRetentionMs: 86_400_000,
       salesBucketMs: 10_000,
       keyPrefix: '',

@@ -40,7 +40,7 @@ const envShape = {
     .default('0')
     .refine((v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= 1000, 'expected a number of events per second from 0 to 1000')
     .transform(Number),
-  STREAM_MAXLEN: int(100, 10_000_000, 10_000),
+  STREAM_MAXLEN: int(100, 10_000_000, 100_000),
   /** How far back `…/state?at=` answers; the stream is trimmed by age to it (STREAM_MAXLEN still bounds its memory). */
   HISTORY_RETENTION_MS: int(1000, 30 * 24 * 3_600_000, 24 * 3_600_000),
   SALES_BUCKET_MS: int(1000, 3_600_000, 10_000),
