@@ -7,6 +7,7 @@ import type { DishService } from './service.js';
 import { AUTH, call, startTestService, testConfig } from './dish.test-helpers.js';
 
 const redis = testRedis('dish-state');
+const trimmedRedis = testRedis('dish-state-span');
 let service: DishService;
 let base: string;
 const RETENTION_MS = 3_600_000;
@@ -60,5 +61,41 @@ describe('GET /api/state?at=', () => {
     expect(gone.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(gone.body).toMatchObject({ type: 'urn:dish-live:problem:history-gone', retentionMs: RETENTION_MS });
     expect((await stateAt('/api/restaurants/nowhere/state', Date.now())).status).toBe(404);
+  });
+});
+
+describe('GET /api/state/span', () => {
+  const span = (url: string) => call<{ from: number; to: number; retentionMs: number }>(url, 'GET', '/api/restaurants/default/state/span');
+
+  it('starts at the first event while the log holds its first event ever', async () => {
+    const [first] = await service.eventLog.range('-', '+', 1);
+    const res = await span(base);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body.from).toBe(first!.ts);
+    expect(res.body.retentionMs).toBe(RETENTION_MS);
+    expect(Math.abs(res.body.to - Date.now())).toBeLessThan(5000);
+    expect((await stateAt('/api/state', res.body.from)).status).toBe(200);
+  });
+
+  it('starts, once STREAM_MAXLEN trimmed the log, at the oldest moment state?at= still answers', async () => {
+    const trimmed = await startTestService(testConfig(trimmedRedis, { historyRetentionMs: RETENTION_MS, streamMaxLen: 400 }));
+    try {
+      const log = trimmed.eventLog;
+      await log.createDish({ id: 'tofu', name: 'Tofu', category: 'c', price: 900, stock: 5 });
+      for (let i = 0; i < 1200; i++) {
+        await log.updateDish('tofu', { stock: i });
+        // Moments a millisecond apart at least, so the start found is a moment of its own.
+        if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      const [first] = await log.range('-', '+', 1);
+      expect(first!.prev).not.toBe('0-0');
+      const { from } = (await span(trimmed.url)).body;
+      const at = (t: number) => call(trimmed.url, 'GET', `/api/state?at=${t}`);
+      expect((await at(from)).status).toBe(200);
+      expect((await at(from - 1)).status).toBe(410);
+    } finally {
+      await trimmed.stop();
+    }
   });
 });
