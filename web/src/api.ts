@@ -1,5 +1,5 @@
 // The dish service's REST API as the dashboard uses it: typed calls, bearer token, problem+json errors kept whole.
-import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, Restaurant } from '@dish-live/protocol';
+import type { ChatInput, CreateDish, Dish, OrderItem, PatchDish, PollResponse, Restaurant, SalesPage } from '@dish-live/protocol';
 import { isRestaurantId } from '@dish-live/protocol/wire';
 import type { AlertType } from '@dish-live/webhooks/rules';
 import type { CreatedWebhook, DeliveryRecord, Webhook } from '@dish-live/webhooks/wire';
@@ -40,6 +40,21 @@ export interface NewWebhookInput {
   threshold?: number;
 }
 
+/** `GET …/state?at=`: the dishes after the last event with `ts ≤ at` (contract: "Proof … and time travel"). */
+export interface StateAt {
+  at: number;
+  id: string;
+  dishes: Dish[];
+  digest: string;
+}
+
+/** `GET …/state/span`: the moments `state?at=` answers, from `from` to `to` (the server's now). */
+export interface HistorySpan {
+  from: number;
+  to: number;
+  retentionMs: number;
+}
+
 export interface OrderResult {
   orderId: string;
   status: string;
@@ -70,6 +85,23 @@ export class DishApi {
       const given = r as Partial<Restaurant> | null;
       return typeof given === 'object' && given !== null && isRestaurantId(given.id) && typeof given.name === 'string';
     });
+  }
+
+  // The timeline's reads (issue 16): a past state, where history starts, the events after an id, sales up to a moment.
+  stateAt(at: number): Promise<StateAt> {
+    return this.#call<StateAt>('GET', `/state?at=${Math.floor(at)}`);
+  }
+
+  historySpan(): Promise<HistorySpan> {
+    return this.#call<HistorySpan>('GET', '/state/span');
+  }
+
+  eventsSince(since: string, limit: number): Promise<PollResponse> {
+    return this.#call<PollResponse>('GET', `/events?since=${encodeURIComponent(since)}&limit=${limit}`);
+  }
+
+  salesPage(from: number, to: number, limit: number): Promise<SalesPage> {
+    return this.#call<SalesPage>('GET', `/sales?from=${Math.max(0, Math.floor(from))}&to=${Math.floor(to)}&limit=${limit}`);
   }
 
   listDishes(): Promise<Dish[]> {

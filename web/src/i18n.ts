@@ -1,6 +1,7 @@
 // The dashboard's two languages: a typed dictionary (English is the shape, Chinese must match it) and a formatter.
 import { alertsEn, alertsZh } from './i18n-alerts.js';
 import { proofEn, proofZh } from './i18n-proof.js';
+import { timelineEn, timelineZh } from './i18n-timeline.js';
 
 export const LOCALES = ['en', 'zh'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -94,6 +95,7 @@ const en = {
   'ui.themeLight': 'Light',
   ...alertsEn,
   ...proofEn,
+  ...timelineEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -188,6 +190,7 @@ const zh: Dictionary = {
   'ui.themeLight': '浅色',
   ...alertsZh,
   ...proofZh,
+  ...timelineZh,
 };
 
 const dictionaries: Record<Locale, Dictionary> = { en, zh };

@@ -1,7 +1,7 @@
 // The dashboard controller: one live connection (to one restaurant) applying to the client's store, one frame loop
 // redrawing what it changed.
 import { shallowRef, type ShallowRef } from 'vue';
-import { connect, LatencyRing, RateMeter, type ClientStatus, type DishClient } from '@dish-live/client';
+import { connect, LatencyRing, RateMeter, type ClientStatus, type DishClient, type DishStore } from '@dish-live/client';
 import type { Restaurant } from '@dish-live/protocol';
 import { DEFAULT_RESTAURANT } from '@dish-live/protocol/wire';
 import { DishApi, restaurantApiBase } from '../api.js';
@@ -11,6 +11,7 @@ import { clientOptions } from './client-options.js';
 import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
 import { FrameListeners, type FrameListener } from './frame-listeners.js';
+import type { PastStore } from './past-store.js';
 import { ProofTally } from './proof-tally.js';
 import { statusView, type StatusView } from './status-view.js';
 import type { TransportChoice } from './url-state.js';
@@ -33,6 +34,9 @@ const CHAT_SCROLLBACK = 200;
 export class Dashboard {
   /** Applied to by the client, once per message; each change asks for a frame, which takes what changed; tells of stock alerts. */
   readonly store = new AlertingStore(() => this.restaurant.value, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.#frames.schedule() });
+  /** The past the timeline shows instead of the live store, undefined while live; the live store keeps applying. */
+  readonly past = shallowRef<PastStore | undefined>();
+  #shownChanged = false;
   /** The restaurant shown: every connection, read and write goes to its routes. */
   readonly restaurant: ShallowRef<string>;
   /** Every restaurant of the deployment once GET /api/restaurants answered; empty until then (or from an older server). */
@@ -77,6 +81,23 @@ export class Dashboard {
   /** The shown restaurant's routes (`/api/restaurants/{rid}/…`): the admin drawer's writes, chat over the API. */
   get api(): DishApi {
     return this.#api;
+  }
+
+  /** What the charts and the table show: the timeline's past, or the live store. */
+  get shown(): DishStore {
+    return this.past.value ?? this.store;
+  }
+
+  /** The moment shown: the past's, or now. */
+  shownNow(): number {
+    return this.past.value?.at ?? Date.now();
+  }
+
+  /** Shows a past store (the timeline's), or the live one again: every view redraws from the store now shown. */
+  showPast(store: PastStore | undefined): void {
+    this.past.value = store;
+    this.#shownChanged = true;
+    this.#frames.schedule();
   }
 
   start(): void {
@@ -231,7 +252,13 @@ export class Dashboard {
   }
 
   #render(): void {
-    const changes = this.store.takeChanges();
+    const live = this.store.takeChanges();
+    const past = this.past.value?.takeChanges();
+    // The chat stays live while the charts and the table show the past.
+    if (past) past.chat = live.chat;
+    const changes = past ?? live;
+    changes.reset ||= this.#shownChanged;
+    this.#shownChanged = false;
     const now = Date.now();
     const nextDue = this.#listeners.dispatch(changes, now);
     // A listener that skipped this frame with changes pending gets a frame when its interval is over.
@@ -242,8 +269,8 @@ export class Dashboard {
       }, nextDue - now);
     }
     const rendered = Date.now();
-    for (const ts of changes.eventTs) this.latency.add(rendered - ts);
-    this.#rate.add(changes.eventCount, rendered);
+    for (const ts of live.eventTs) this.latency.add(rendered - ts);
+    this.#rate.add(live.eventCount, rendered);
     this.version.value++;
   }
 

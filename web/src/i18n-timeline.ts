@@ -1,0 +1,38 @@
+// The timeline's words in both languages (merged into i18n.ts's dictionaries): the scrubber, replay and the past banner.
+export const timelineEn = {
+  'timeline.title': 'Timeline',
+  'timeline.scrubber': 'Moment shown',
+  'timeline.from': 'History from {time}',
+  'timeline.now': 'Now',
+  'timeline.valueLive': 'Live, {time}',
+  'timeline.valuePast': '{time}',
+  'timeline.past': 'Viewing the past — {time}',
+  'timeline.replaying': 'Replaying at {speed}: {time}',
+  'timeline.paused': 'Paused at {time}',
+  'timeline.loading': 'Loading {time}…',
+  'timeline.failed': 'That moment could not be shown: {reason}',
+  'timeline.backToLive': 'Back to live',
+  'timeline.speed': 'Replay',
+  'timeline.play': 'Replay at {speed}',
+  'timeline.pause': 'Pause',
+  'timeline.hint': 'Drag back to see any moment of the kept history.',
+} as const;
+
+export const timelineZh: Record<keyof typeof timelineEn, string> = {
+  'timeline.title': '时间线',
+  'timeline.scrubber': '显示的时刻',
+  'timeline.from': '历史记录始于 {time}',
+  'timeline.now': '现在',
+  'timeline.valueLive': '实时，{time}',
+  'timeline.valuePast': '{time}',
+  'timeline.past': '正在查看过去 — {time}',
+  'timeline.replaying': '正在以 {speed} 回放：{time}',
+  'timeline.paused': '已暂停于 {time}',
+  'timeline.loading': '正在加载 {time}…',
+  'timeline.failed': '无法显示该时刻：{reason}',
+  'timeline.backToLive': '回到实时',
+  'timeline.speed': '回放',
+  'timeline.play': '以 {speed} 回放',
+  'timeline.pause': '暂停',
+  'timeline.hint': '向回拖动即可查看保留历史中的任意时刻。',
+};
