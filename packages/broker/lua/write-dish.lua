@@ -28,6 +28,7 @@ if op == 'delete' then
   return {'ok', data, event_id}
 end
 
+local category_before = dish.category
 for i = 9, #ARGV, 2 do dish[ARGV[i]] = ARGV[i + 1] end
 dish.version = int_str(tonumber(dish.version) + 1)
 dish.updatedAt = ts
@@ -36,6 +37,11 @@ redis.call('HSET', KEYS[1], 'id', dish.id, 'name', dish.name, 'category', dish.c
 redis.call('SADD', KEYS[2], id)
 local json = dish_json(dish)
 local type = op == 'create' and 'dish.created' or 'dish.updated'
-local event_id, prev = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], type, ts, '{"dish":' .. json .. '}')
+local data = '{"dish":' .. json .. '}'
+-- A move to another category names the one it left: a filter of that category must hear the dish go.
+if op == 'update' and category_before ~= dish.category then
+  data = '{"dish":' .. json .. ',"previousCategory":' .. cjson.encode(category_before) .. '}'
+end
+local event_id, prev = emit(KEYS[3], KEYS[4], ARGV[1], ARGV[2], type, ts, data)
 record(history, KEYS[3], event_id, prev, ts, id, json)
 return {'ok', json, event_id}

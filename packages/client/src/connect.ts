@@ -49,6 +49,8 @@ class Client implements DishClient {
     this.#now = options.now ?? Date.now;
     this.store = options.store ?? new DishStore();
     if (options.since !== undefined) this.store.lastId = options.since;
+    // Polling takes no filter: it delivers (and proves) every dish, so only the streams' clients hold a filtered menu.
+    if (options.transport !== 'poll' && options.categories !== undefined && options.categories.length > 0) this.store.categories = new Set(options.categories);
     this.#backoff = new Backoff(options.backoff);
     this.#resyncBackoff = new Backoff(options.backoff);
     this.#latency = new LatencyTracker(512, 5, this.#now);

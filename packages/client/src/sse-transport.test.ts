@@ -47,10 +47,11 @@ describe('SSE client', () => {
     expect(stream.url.searchParams.get('categories')).toBe('drinks');
     const live = waitFor(client, 'status', (s) => s.state === 'live');
     const last = waitFor(client, 'event', (e) => e.id === '3-0');
-    write(stream, snapshot('1-0', [dish('a')], 'sse-A'), updated('2-0', '1-0', dish('a', { price: 2 })));
+    // The filter's dishes: one outside it would not be held (a move out of the filter drops it).
+    write(stream, snapshot('1-0', [dish('a', { category: 'drinks' })], 'sse-A'), updated('2-0', '1-0', dish('a', { category: 'drinks', price: 2 })));
     // A heartbeat comment and a frame split mid-line change nothing.
     stream.res.write(': 1700000000000\n\n');
-    const frame = encodeSseMessage(updated('3-0', '2-0', dish('a', { price: 3 })));
+    const frame = encodeSseMessage(updated('3-0', '2-0', dish('a', { category: 'drinks', price: 3 })));
     stream.res.write(frame.slice(0, 20));
     stream.res.write(frame.slice(20));
     expect((await live)[0]).toEqual({ state: 'live', transport: 'sse', instance: 'sse-A' });

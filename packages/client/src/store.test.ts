@@ -27,6 +27,17 @@ describe('DishStore', () => {
     expect(store.applyEvent(updated('1-0', '0-0', dish('a')))).toBe('applied');
   });
 
+  it('with a category filter, drops a dish moved out of it and takes one moved in', () => {
+    const store = new DishStore();
+    store.categories = new Set(['soup']);
+    store.applySnapshot({ id: '1-0', dishes: [dish('a', { category: 'soup' })] });
+    store.applyEvent(updated('2-0', '1-0', dish('a', { category: 'grill' })));
+    expect([...store.dishes.keys()]).toEqual([]);
+    store.applyEvent(updated('3-0', '2-0', dish('b', { category: 'soup' })));
+    expect([...store.dishes.keys()]).toEqual(['b']);
+    expect(store.lastId).toBe('3-0');
+  });
+
   it('applies created, updated and sold as the whole dish, and deleted by id', () => {
     const store = new DishStore();
     store.applySnapshot({ id: '1-0', dishes: [dish('a')], sales: sales() });

@@ -25,6 +25,8 @@ export class DishStore {
   lastId: string | undefined;
   /** Bumped on every change, so a view can tell cheaply whether to redraw. */
   revision = 0;
+  /** The category filter the connection asks for (undefined: every dish): a dish outside it is not held. */
+  categories: ReadonlySet<string> | undefined;
   readonly #chatLimit: number;
   readonly #changes: ChangeRecorder | undefined;
   readonly #onChange: (() => void) | undefined;
@@ -137,6 +139,8 @@ export class DishStore {
   }
 
   #putDish(dish: Dish): void {
+    // Moved out of the filter: the gateway sends the move so that the dish leaves (the filter's digest excludes it).
+    if (this.categories && !this.categories.has(dish.category)) return this.#deleteDish(dish.id);
     this.#changes?.dish(this.dishes.get(dish.id), dish);
     this.dishes.set(dish.id, dish);
   }

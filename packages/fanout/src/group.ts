@@ -42,8 +42,10 @@ export class Group<S extends Sink = Sink> {
   passes(event: DishEvent): boolean {
     if (!this.categories) return true;
     const category = eventCategory(event);
-    // Chat passes every filter; a deletion without a category cannot be placed, so nobody misses it.
-    return category === undefined || this.categories.has(category);
+    // Chat passes every filter; a deletion without a category cannot be placed, so nobody misses it. A move out of the
+    // filter passes too: its clients drop the dish, as the digest of their filter says they must.
+    if (category === undefined || this.categories.has(category)) return true;
+    return event.type === 'dish.updated' && event.data.previousCategory !== undefined && this.categories.has(event.data.previousCategory);
   }
 
   /** The event's JSON for this group: as published when `prev` agrees, else with `prev` rewritten to this filter's chain. */

@@ -81,7 +81,8 @@ export class View {
       case 'dish.updated': {
         const seen = compareStreamIds(event.id, this.#undoFrom) > 0;
         const moved = this.#undo.get(event.id);
-        return { version: event.data.dish.version - 1, category: moved?.category ?? (seen ? event.data.dish.category : undefined) };
+        const category = moved?.category ?? event.data.previousCategory ?? (seen ? event.data.dish.category : undefined);
+        return { version: event.data.dish.version - 1, category };
       }
       case 'dish.deleted':
         return this.#undo.get(event.id);

@@ -11,7 +11,8 @@ const envelope = <T extends EventType, D extends z.ZodType>(type: T, data: D) =>
   z.object({ type: z.literal(type), id: streamIdSchema, prev: streamIdSchema, ts: z.number(), data });
 
 export const dishCreatedSchema = envelope('dish.created', z.object({ dish: dishSchema }));
-export const dishUpdatedSchema = envelope('dish.updated', z.object({ dish: dishSchema }));
+/** `previousCategory`: present when the update moved the dish to another category (a filter of the old one drops it). */
+export const dishUpdatedSchema = envelope('dish.updated', z.object({ dish: dishSchema, previousCategory: z.string().optional() }));
 export const dishDeletedSchema = envelope('dish.deleted', z.object({ id: z.string(), category: z.string().optional() }));
 export const dishSoldSchema = envelope(
   'dish.sold',
