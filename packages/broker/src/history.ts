@@ -86,9 +86,31 @@ export async function readStateAt({ redis, keys, checkpointEvents, visibleEnd }:
   let upTo = fields.findIndex((f) => Number(f.ts) > at);
   if (upTo < 0) upTo = entries.length;
   if (upTo > 0) id = entries[upTo - 1]![0];
-  // Newest first, each dish's latest event alone decides it: one JSON parse per dish, not one per event.
+  applyNewestFirst(dishes, fields.slice(0, upTo));
+  return { at, id, dishes: sortedById(dishes), entriesRead };
+}
+
+/**
+ * The dishes as of event `id` (one still in the stream), from the nearest checkpoint at or before it and at most a
+ * checkpoint interval of events: undefined when no checkpoint is at or before it (a log older than its checkpoints)
+ * or its events are gone — never a walk through the whole log.
+ */
+export async function readStateAtId({ redis, keys, checkpointEvents }: Omit<HistoryRead, 'visibleEnd'>, id: string): Promise<Dish[] | undefined> {
+  const [checkpoint] = (await redis.xrevrange(keys.checkpoints, id, '-', 'COUNT', 1)) as StreamEntry[];
+  if (!checkpoint) return undefined;
+  const entries = await xrange(redis, keys.events, checkpoint[0], id, checkpointEvents + 2);
+  // The checkpoint's own event first (its presence proves every event after it is there), `id` last.
+  if (entries[0]?.[0] !== checkpoint[0] || entries.at(-1)?.[0] !== id) return undefined;
+  const dishes = new Map<string, Dish>();
+  for (const dish of JSON.parse(flatToRecord(checkpoint[1]).dishes ?? '[]') as Dish[]) dishes.set(dish.id, dish);
+  applyNewestFirst(dishes, entries.slice(1).map(([, flat]) => flatToRecord(flat)));
+  return sortedById(dishes);
+}
+
+/** Newest first, each dish's latest event alone decides it: one JSON parse per dish, not one per event. */
+function applyNewestFirst(dishes: Map<string, Dish>, fields: readonly Record<string, string>[]): void {
   const decided = new Set<string>();
-  for (let i = upTo - 1; i >= 0; i--) {
+  for (let i = fields.length - 1; i >= 0; i--) {
     const { type, data = '' } = fields[i]!;
     if (type === 'chat.message') continue;
     const dishId = dishIdOf(data);
@@ -97,8 +119,9 @@ export async function readStateAt({ redis, keys, checkpointEvents, visibleEnd }:
     if (type === 'dish.deleted') dishes.delete(dishId);
     else dishes.set(dishId, (JSON.parse(data) as { dish: Dish }).dish);
   }
-  return { at, id, dishes: [...dishes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), entriesRead };
 }
+
+const sortedById = (dishes: Map<string, Dish>) => [...dishes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /** The dish an event's data names (lib.lua writes `{"dish":{"id":…` or, deleted, `{"id":…`), read without parsing it all. */
 const DISH_ID = /^\{"(?:dish":\{")?id":("(?:[^"\\]|\\.)*")/;

@@ -94,13 +94,26 @@ describe('GET /api/events (polling)', () => {
   it('cuts at limit and says more', async () => {
     const res = await poll('?since=0-0&limit=2');
     expect(res.body).toMatchObject({ recovered: true, more: true });
-    // The digest comes with the page that reaches the head, not with one the limit cut.
+    // Before the log's first checkpoint the state at a cut page's end is not known cheaply: no digest, never a walk.
     expect(res.body).not.toHaveProperty('digest');
     const events = (res.body as { events: DishEvent[]; last: string }).events;
     expect(events).toHaveLength(2);
     expect((res.body as { last: string }).last).toBe(events[1]!.id);
     const next = await poll(`?since=${events[1]!.id}&limit=10000`);
     expect((next.body as { events: DishEvent[] }).events[0]?.prev).toBe(events[1]!.id);
+  });
+
+  it('proves a page the limit cut with the state at its end, from the nearest checkpoint', async () => {
+    // Past a checkpoint (one every 250 events): the digest of each cut page's end, as the log read it then.
+    const digests = new Map<string, string>();
+    for (let i = 0; i < 300; i++) {
+      await check.log.updateDish('duck', { price: 1000 + i });
+      digests.set(await check.log.lastId(), await digestNow());
+    }
+    const ids = [...digests.keys()];
+    const res = await poll(`?since=${ids[270]}&limit=5`);
+    expect(res.body).toMatchObject({ recovered: true, more: true, last: ids[275] });
+    expect(res.body.digest).toBe(digests.get(ids[275]!));
   });
 
   it('answers a snapshot, not an error, for a garbage, future or in-between since', async () => {

@@ -63,9 +63,10 @@ export function eventRoutes(readGuards: RequestHandler[], chatGuards: RequestHan
           const replay = await eventLog.replayJson(since, limit, head.id);
           if (!replay.recovered) return '';
           const { events, last, more } = replay;
-          // A page the limit cut ends before the head: the state there would cost a walk back through the rest, so
-          // its digest comes with the page that reaches the head.
-          const digest = more ? '' : `,"digest":"${stateDigest(head.dishes)}"`;
+          // A page the limit cut ends before the head: the state there comes from the nearest checkpoint and at most
+          // one interval of events (none only for a log older than its checkpoints).
+          const dishes = more ? await eventLog.dishesAt(last) : head.dishes;
+          const digest = dishes ? `,"digest":"${stateDigest(dishes)}"` : '';
           return `{"recovered":true,"events":[${events.join(',')}],"last":${JSON.stringify(last)},"more":${more}${digest}}`;
         });
         if (body) {
