@@ -1,17 +1,16 @@
 // The dashboard controller: one live connection (to one restaurant) applying to the client's store, one frame loop
 // redrawing what it changed.
 import { shallowRef, type ShallowRef } from 'vue';
-import { connect, LatencyRing, RateMeter, type ClientStatus, type DishClient, type DishStore } from '@dish-live/client';
+import { connect, type ClientStatus, type DishClient } from '@dish-live/client';
 import type { Restaurant } from '@dish-live/protocol';
 import { DEFAULT_RESTAURANT } from '@dish-live/protocol/wire';
 import { DishApi, restaurantApiBase } from '../api.js';
 import type { RuntimeConfig } from '../runtime-config.js';
 import { AlertingStore } from './alerting-store.js';
 import { clientOptions } from './client-options.js';
-import { createFrameScheduler } from './frame-scheduler.js';
 import { savedToken, saveToken } from './preferences.js';
-import { FrameListeners, type FrameListener } from './frame-listeners.js';
-import type { PastStore } from './past-store.js';
+import type { FrameListener } from './frame-listeners.js';
+import { FrameRenderer } from './frame-renderer.js';
 import { ProofTally } from './proof-tally.js';
 import { statusView, type StatusView } from './status-view.js';
 import type { TransportChoice } from './url-state.js';
@@ -33,10 +32,11 @@ const CHAT_SCROLLBACK = 200;
 
 export class Dashboard {
   /** Applied to by the client, once per message; each change asks for a frame, which takes what changed; tells of stock alerts. */
-  readonly store = new AlertingStore(() => this.restaurant.value, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.#frames.schedule() });
-  /** The past the timeline shows instead of the live store, undefined while live; the live store keeps applying. */
-  readonly past = shallowRef<PastStore | undefined>();
-  #shownChanged = false;
+  readonly store = new AlertingStore(() => this.restaurant.value, { chatLimit: CHAT_SCROLLBACK, onChange: () => this.view.schedule() });
+  /** What the views draw, frame by frame: the live store, or the timeline's past shown instead (`view.showPast`). */
+  readonly view = new FrameRenderer(this.store);
+  /** Bumped once per frame that changed anything: a cheap reactive signal for views that list the dishes. */
+  readonly version = this.view.version;
   /** The restaurant shown: every connection, read and write goes to its routes. */
   readonly restaurant: ShallowRef<string>;
   /** Every restaurant of the deployment once GET /api/restaurants answered; empty until then (or from an older server). */
@@ -45,17 +45,9 @@ export class Dashboard {
   /** The API root: its routes serve `default`, and it lists the restaurants. */
   readonly #rootApi: DishApi;
   #api: DishApi;
-  /** Bumped once per frame that changed anything: a cheap reactive signal for views that list the dishes. */
-  readonly version = shallowRef(0);
   readonly status: ShallowRef<StatusView>;
   readonly choice: ShallowRef<TransportChoice>;
   readonly token = shallowRef<string | undefined>(savedToken());
-  /** Event → render latency: what a viewer waits, the frame included. */
-  readonly latency = new LatencyRing(2048);
-  readonly #rate = new RateMeter(3);
-  readonly #listeners = new FrameListeners();
-  #deferred: ReturnType<typeof setTimeout> | undefined;
-  readonly #frames = createFrameScheduler(() => this.#render());
   #client: DishClient | undefined;
   #clientStatus: ClientStatus | undefined;
   /** When the client said it would retry: the status bar counts down to it. */
@@ -83,23 +75,6 @@ export class Dashboard {
     return this.#api;
   }
 
-  /** What the charts and the table show: the timeline's past, or the live store. */
-  get shown(): DishStore {
-    return this.past.value ?? this.store;
-  }
-
-  /** The moment shown: the past's, or now. */
-  shownNow(): number {
-    return this.past.value?.at ?? Date.now();
-  }
-
-  /** Shows a past store (the timeline's), or the live one again: every view redraws from the store now shown. */
-  showPast(store: PastStore | undefined): void {
-    this.past.value = store;
-    this.#shownChanged = true;
-    this.#frames.schedule();
-  }
-
   start(): void {
     this.#open();
     this.#statusTimer = setInterval(() => this.#refreshStatus(), STATUS_REFRESH_MS);
@@ -107,8 +82,7 @@ export class Dashboard {
 
   stop(): void {
     this.#closeClient();
-    this.#frames.cancel();
-    if (this.#deferred !== undefined) clearTimeout(this.#deferred);
+    this.view.stop();
     if (this.#statusTimer !== undefined) clearInterval(this.#statusTimer);
   }
 
@@ -162,12 +136,12 @@ export class Dashboard {
    * animates for N ms gains nothing from being told more often, and each update costs it a full layout.
    */
   onFrame(listener: FrameListener, minIntervalMs = 0): () => void {
-    return this.#listeners.add(listener, minIntervalMs);
+    return this.view.onFrame(listener, minIntervalMs);
   }
 
   /** Asks for a redraw even without new events (a control changed, the sales window slid). */
   requestFrame(): void {
-    this.#frames.schedule();
+    this.view.schedule();
   }
 
   setToken(token: string | undefined): void {
@@ -251,29 +225,6 @@ export class Dashboard {
     client.on('error', (error) => console.warn(`[dish-live] the gateway answered ${error.code}: ${error.message}`));
   }
 
-  #render(): void {
-    const live = this.store.takeChanges();
-    const past = this.past.value?.takeChanges();
-    // The chat stays live while the charts and the table show the past.
-    if (past) past.chat = live.chat;
-    const changes = past ?? live;
-    changes.reset ||= this.#shownChanged;
-    this.#shownChanged = false;
-    const now = Date.now();
-    const nextDue = this.#listeners.dispatch(changes, now);
-    // A listener that skipped this frame with changes pending gets a frame when its interval is over.
-    if (nextDue !== undefined && this.#deferred === undefined) {
-      this.#deferred = setTimeout(() => {
-        this.#deferred = undefined;
-        this.#frames.schedule();
-      }, nextDue - now);
-    }
-    const rendered = Date.now();
-    for (const ts of live.eventTs) this.latency.add(rendered - ts);
-    this.#rate.add(live.eventCount, rendered);
-    this.version.value++;
-  }
-
   #refreshStatus(): void {
     this.status.value = this.#statusView();
   }
@@ -286,11 +237,11 @@ export class Dashboard {
       defaultPollIntervalMs: this.config.pollIntervalMs,
       stats: this.#client?.stats(),
       status: this.#clientStatus,
-      latency: this.latency.percentiles(),
+      latency: this.view.latency.percentiles(),
       retryAt: this.#retryAt,
       instance: this.#instance,
       lastId: this.store.lastId,
-      eventsPerSecond: this.#rate.rate(now),
+      eventsPerSecond: this.view.eventsPerSecond(now),
       snapshots: this.snapshots,
       proof: this.#proof.view(this.#client),
     });
