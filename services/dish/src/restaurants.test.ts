@@ -3,7 +3,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog, type OrderOutcome } from '@dish-live/broker';
-import type { ChatMessageEvent, Dish, PollResponse } from '@dish-live/protocol';
+import { compareStreamIds, type ChatMessageEvent, type Dish, type PollResponse } from '@dish-live/protocol';
 import { testRedis } from '@dish-live/test-support';
 import type { ProblemBody } from './http-errors.js';
 import { jobIdFor, ORDER_QUEUE } from './orders.js';
@@ -287,8 +287,11 @@ describe('caches and limits per restaurant', () => {
   it("never answers one restaurant's request from another's cached answer, even when their last ids are equal", async () => {
     const c = logOf('cache-c');
     const d = logOf('cache-d');
-    // Two streams written in the same millisecond get the same ids; make it so.
-    const lastC = await c.lastId();
+    // Two streams written in the same millisecond get the same ids; make it so, with the later of the two (a read
+    // ends at the last id, so an earlier one would hide the other stream's own event).
+    const [realC, realD] = [await c.lastId(), await d.lastId()];
+    const lastC = compareStreamIds(realC, realD) >= 0 ? realC : realD;
+    await check.client.set(c.keys.last, lastC);
     await check.client.set(d.keys.last, lastC);
     expect(await d.lastId()).toBe(lastC);
 
