@@ -103,7 +103,7 @@ export class Timeline {
     try {
       const bucketMs = this.host.salesBucketMs() ?? DEFAULT_BUCKET_MS;
       const bucket = bucketStart(at, bucketMs);
-      const base = Math.max(bucket - 1, this.earliest() ?? at, 0);
+      const base = Math.max(bucket - 1, this.earliest() ?? 0);
       const [state, sales] = await Promise.all([api.stateAt(Math.min(base, at)), api.salesPage(bucket - SALES_BACK_MS, bucket, 1000)]);
       if (generation !== this.#generation) return;
       const store = new PastStore(() => this.host.requestFrame());
