@@ -27,6 +27,7 @@ import { runMemory } from './scenarios/memory.js';
 import { runReads } from './scenarios/reads.js';
 import { runRestaurants } from './scenarios/restaurants.js';
 import { runSlow } from './scenarios/slow.js';
+import { runWrites } from './scenarios/writes.js';
 import { SCENARIOS, type Context, type Options, type ScenarioName } from './scenarios/context.js';
 import { SERVER_NAMES, SERVERS, type ServerName } from './servers.js';
 import { LoadGen } from './workers.js';
@@ -121,6 +122,8 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       servers: servers.filter((s) => (quick ? SERVERS[s].dishLive : true)),
     },
     reads: { connections: 50, durationMs: quick ? 2000 : 8000, warmupMs: quick ? 250 : 1000, events: 1000 },
+    // Closed loops: the sustained req/s shows where more connections stop adding any, p99 what they queue.
+    writes: { connections: quick ? [16] : [8, 32, 128], durationMs: quick ? 2000 : 8000, warmupMs: quick ? 250 : 1000 },
     // Both cases deliver the same totals: the single restaurant E ev/s to all its clients, the many restaurants
     // (E × restaurants) ev/s spread round robin, each event to its restaurant's clients. Steps of about √2, each a
     // whole number of events/s for the single restaurant; from 20k, since the many case needs 1,000× its events and
@@ -316,6 +319,11 @@ async function run(options: Options): Promise<RunResult> {
       log('\n== history');
       partial.history = await runHistory(ctx);
       if (partial.history.status === 'skipped') log(`skipped history: ${partial.history.reason ?? ''}`);
+    }
+    if (options.scenarios.includes('writes')) {
+      log('\n== writes');
+      partial.writes = await runWrites(ctx);
+      if (partial.writes.status === 'skipped') log(`skipped writes: ${partial.writes.reason ?? ''}`);
     }
     for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);

@@ -3,6 +3,7 @@ import type { HistoryResult } from './scenarios/history.js';
 import type { LatencySummary } from './loadgen/stats.js';
 import type { ProfileSummary } from './profile.js';
 import type { ServerName } from './servers.js';
+import type { WritesResult } from './scenarios/writes-figures.js';
 
 export type Status = 'ok' | 'skipped' | 'failed' | 'crashed';
 
@@ -486,6 +487,8 @@ export interface RunResult {
   cluster?: ClusterResult;
   /** `state?at=` at random moments of 100,000 events (issue 16); absent before it existed. */
   history?: HistoryResult;
+  /** PATCH through the dish service beside a bare express + ioredis handler (issue 18); absent before it existed. */
+  writes?: WritesResult;
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

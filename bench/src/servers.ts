@@ -98,7 +98,7 @@ export async function startDishService(ctx: ServerContext, token: string, env: N
     name: 'dish',
     core: ctx.core,
     command: 'node',
-    args: [DISH_SERVICE_ENTRY],
+    args: [...profileFlags(ctx.profile), DISH_SERVICE_ENTRY],
     env: { ...serviceEnv(ctx, port), DISH_API_TOKENS: token, SEED_MENU: 'false', SIM_RATE: '0', ...env },
   });
   await waitForHttp(process, `http://127.0.0.1:${port}/readyz`, 20_000);
@@ -114,6 +114,20 @@ export async function startReadsPeer(ctx: ServerContext, routes: Record<string, 
     command: 'node',
     args: ['--import', 'tsx', root('bench/peers/reads-bare.ts')],
     env: { PORT: String(port), REDIS_URL: ctx.redisUrl, ROUTES: JSON.stringify(routes), NODE_ENV: 'production' },
+  });
+  await waitForReadyLine(process);
+  return { port, process };
+}
+
+/** The writes scenario's baseline peer: PATCH /api/dishes/:id as one MULTI of HSET + XADD + SPUBLISH. */
+export async function startWritesPeer(ctx: ServerContext, keyPrefix: string): Promise<{ port: number; process: SupervisedProcess }> {
+  const port = await freePort();
+  const process = start({
+    name: 'bare-writes',
+    core: ctx.core,
+    command: 'node',
+    args: [...profileFlags(ctx.profile), '--import', 'tsx', root('bench/peers/bare-writes.ts')],
+    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: brokerKeys(keyPrefix).channel, KEY_PREFIX: keyPrefix, NODE_ENV: 'production' },
   });
   await waitForReadyLine(process);
   return { port, process };

@@ -1,7 +1,7 @@
 // The orchestrator's handle on the load generator worker processes: commands over IPC, reports merged.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpLoadResult } from './loadgen/http-load.js';
+import type { HttpLoadResult, HttpRequestSpec } from './loadgen/http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply, WriteLoad, WritersSetup } from './loadgen/ipc.js';
 import { addCounters, emptyCounters, LatencyHistogram } from './loadgen/stats.js';
 import { describeExit, type SupervisedProcess } from '@dish-live/test-support';
@@ -134,8 +134,8 @@ export class LoadGen {
     );
   }
 
-  /** GETs `path` over `connections` keep-alive connections (spread over the workers) for `durationMs`, summed. */
-  async http(port: number, path: string, connections: number, durationMs: number): Promise<MergedHttpLoad> {
+  /** GETs `path` (or sends the listed requests in turn) over `connections` keep-alive connections (spread over the workers) for `durationMs`, summed. */
+  async http(port: number, path: string | HttpRequestSpec[], connections: number, durationMs: number): Promise<MergedHttpLoad> {
     const n = this.workers.length;
     const replies = await Promise.all(
       this.workers.map((w, i) =>

@@ -44,9 +44,32 @@ export function parseHead(head: string): ResponseHead {
   return { status: code, length: Number(length) };
 }
 
-/** GETs `path` on 127.0.0.1:`port` over `connections` keep-alive connections for `durationMs`. */
-export async function httpLoad(port: number, path: string, connections: number, durationMs: number): Promise<HttpLoadResult> {
-  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: application/json\r\n\r\n`, 'latin1');
+/** A request other than a plain GET (the writes scenario's PATCHes): method, path, extra headers, a JSON body. */
+export interface HttpRequestSpec {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** The request's bytes as sent: a body gets its Content-Type and Content-Length. */
+export function requestBytes(port: number, spec: HttpRequestSpec): Buffer {
+  const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
+  const headers = { Host: `127.0.0.1:${port}`, Accept: 'application/json', ...spec.headers };
+  if (body) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(body.length) });
+  const head = Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`, 'latin1');
+  return body ? Buffer.concat([head, body]) : head;
+}
+
+/**
+ * GETs `path` on 127.0.0.1:`port` over `connections` keep-alive connections for `durationMs`; or, given a list of
+ * requests, sends them in turn (each connection takes the next one of the list when it sends).
+ */
+export async function httpLoad(port: number, path: string | HttpRequestSpec[], connections: number, durationMs: number): Promise<HttpLoadResult> {
+  const specs = typeof path === 'string' ? [{ method: 'GET', path }] : path;
+  if (specs.length === 0) throw new Error('httpLoad: no request to send');
+  const requests_ = specs.map((spec) => requestBytes(port, spec));
+  let turn = 0;
   const latency = new LatencyHistogram();
   const statuses: Record<string, number> = {};
   let requests = 0;
@@ -78,7 +101,7 @@ export async function httpLoad(port: number, path: string, connections: number, 
       };
       const send = (socket: Socket) => {
         sentAt = performance.now();
-        socket.write(request);
+        socket.write(requests_[turn++ % requests_.length]!);
       };
       const socket = connect({ host: '127.0.0.1', port, noDelay: true }, () => send(socket));
       socket.setTimeout(REQUEST_TIMEOUT_MS, () => finish(false, socket, new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));

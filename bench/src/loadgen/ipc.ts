@@ -1,5 +1,5 @@
 // The messages between the orchestrator and a load generator worker process (Node IPC, JSON).
-import type { HttpLoadResult } from './http-load.js';
+import type { HttpLoadResult, HttpRequestSpec } from './http-load.js';
 import type { Counters, HistogramData } from './stats.js';
 
 /** Options of a connect beyond one path (the restaurants scenario). */
@@ -32,8 +32,8 @@ export type WorkerCommand =
   | { op: 'pause'; group: string; fraction: number; into: string }
   /** Starts reading again on every client of the group. */
   | { op: 'resume'; group: string }
-  /** GETs one path over keep-alive connections for a fixed time (the reads scenario). */
-  | { op: 'http'; port: number; path: string; connections: number; durationMs: number }
+  /** GETs one path (the reads scenario), or sends the listed requests in turn (writes), over keep-alive connections. */
+  | { op: 'http'; port: number; path: string | HttpRequestSpec[]; connections: number; durationMs: number }
   /** Opens this worker's share of a write load's cluster connections and logs (the cluster scenario). */
   | { op: 'writers'; setup: WritersSetup }
   /** Writes through them: as fast as `concurrency` writes in flight allow, or at a fixed rate. */

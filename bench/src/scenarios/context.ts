@@ -24,6 +24,8 @@ export interface Options {
   slow: { clients: number; fraction: number; rate: number; baselineMs: number; slowMs: number; catchUpMs: number; servers: ServerName[] };
   /** HTTP connections kept busy per step, the measured time and warm-up per step, events written before. */
   reads: { connections: number; durationMs: number; warmupMs: number; events: number };
+  /** The writes scenario: closed-loop steps of this many keep-alive connections, each server in turn. */
+  writes: { connections: number[]; durationMs: number; warmupMs: number };
   restaurants: RestaurantsOptions;
   cluster: ClusterOptions;
 }
@@ -77,7 +79,7 @@ export interface ClusterOptions {
   finalDrainMs: number;
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history'] as const;
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {
