@@ -138,6 +138,9 @@ describe.skipIf(skip !== undefined)('the timeline in Chromium', () => {
     console.log(`[browser] timeline: dragged to ${new Date(moment).toISOString()} (${max - moment} ms back); recorded then stock ${expected.stock}, sold ${expected.sold}; live stock ${live.stock}`);
     expect(expected.stock).not.toBe(live.stock);
     await shows(page, expected);
+    // The status's last change is the moment's too: the id `state?at=` answers for it.
+    const then = (await (await fetch(`${stack.api}/state?at=${moment}`)).json()) as { id: string };
+    await expect.poll(() => page.getByTestId('status-last-id').textContent(), { timeout: 5000 }).toBe(then.id);
     // The sales line's heading counts what had sold by then (every order of the test is within its 15 minutes).
     const soldThen = recorded.filter((d, i) => i % 2 === 1 && d.updatedAt <= moment).reduce((sum, _d, i) => sum + i + 1, 0);
     await expect.poll(() => page.getByTestId('sales-summary').textContent(), { timeout: 5000 }).toContain(`${soldThen} dishes sold`);
@@ -187,6 +190,7 @@ describe.skipIf(skip !== undefined)('the timeline in Chromium', () => {
       10_000,
     );
     expect(table).toHaveLength(DEMO_MENU.length);
+    await expect.poll(() => page.getByTestId('status-last-id').textContent(), { timeout: 5000 }).toBe(snapshot.id);
     expect(await page.getByTestId(`dish-${DISH}-stock`).textContent()).toBe('7');
     const proof = page.getByTestId('status-proof');
     expect(await proof.getAttribute('data-gaps')).toBe('0');

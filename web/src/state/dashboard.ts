@@ -240,7 +240,8 @@ export class Dashboard {
       latency: this.view.latency.percentiles(),
       retryAt: this.#retryAt,
       instance: this.#instance,
-      lastId: this.store.lastId,
+      // As of the moment shown: the timeline's past has a last change of its own.
+      lastId: this.view.shown.lastId,
       eventsPerSecond: this.view.eventsPerSecond(now),
       snapshots: this.snapshots,
       proof: this.#proof.view(this.#client),
