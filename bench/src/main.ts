@@ -14,6 +14,7 @@ import { resultsFileName, writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
 import { writeProfilesDoc } from './report/profiles.js';
 import { readsTable } from './report/reads.js';
+import { writesTable } from './report/writes.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { restaurantsTable } from './report/restaurants.js';
 import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
@@ -246,12 +247,13 @@ function writeReports(run: RunResult, docs: boolean, profileDir: string | undefi
 
 function printTables(run: RunResult): void {
   const reads = run.reads?.steps.length ? `\n\n${renderText(readsTable(run.reads))}` : '';
+  const writes = run.writes?.steps.length ? `\n\n${renderText(writesTable(run.writes))}` : '';
   const restaurants = run.restaurants?.length ? `\n\n${renderText(restaurantsTable(run.restaurants))}` : '';
   const c = run.cluster;
   const cluster = c?.writes.length
     ? `\n\n${[clusterWritesTable(c), clusterComparisonTable(c), ...(c.deliveries.length ? [clusterDeliveriesTable(c)] : [])].map(renderText).join('\n\n')}`
     : '';
-  console.log(`\n${renderText(fanoutTable(run))}${reads}${restaurants}${cluster}\n\n${renderText(summaryTable(run))}`);
+  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options): Promise<RunResult> {

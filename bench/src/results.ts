@@ -464,6 +464,8 @@ export interface Summary {
   restaurantsRatio?: number | null;
   restaurantsRatioIsFloor?: boolean;
   restaurantViewBytes?: number | null;
+  /** The dish service's PATCH req/s over the bare express + ioredis handler's, each at its best clean step. */
+  writesRatio?: number | null;
   /** The cluster scenario per WRITE_MIN_REPLICAS: writes/s and primaries' CPU µs per write on 1 primary and on 3. */
   clusterWrites?: { minReplicas: number; writesPerSec: [number | null, number | null]; primaryUsPerWrite: [number | null, number | null]; writesRatio: number | null }[];
   targets: Record<string, { target: string; met: boolean | null }>;

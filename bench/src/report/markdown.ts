@@ -7,6 +7,7 @@ import { SERVERS } from '../servers.js';
 import { READS_TARGET, readsTable } from './reads.js';
 import { clusterSection } from './cluster.js';
 import { restaurantsSection } from './restaurants.js';
+import { writesSection } from './writes.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
 import { barChart, lineChart } from './svg.js';
 import { fanoutTable, renderMarkdown, summaryTable, type Table } from './table.js';
@@ -230,6 +231,10 @@ ${run.slow.length ? renderMarkdown(slowTable(run)) : '_Not run._'}
 ## Reads (dish service vs bare express + ioredis, with and without 24 h of sales history)
 
 ${readsSection(run)}
+
+## Writes (PATCH through the dish service vs bare express + ioredis)
+
+${writesSection(run.writes)}
 
 ## Many restaurants (one gateway process: many restaurants vs one, same clients and deliveries)
 

@@ -2,6 +2,7 @@
 import type { ClusterResult, FanoutResult, RunResult, StepResult, Summary } from '../results.js';
 import { SERVERS, type ServerName } from '../servers.js';
 import { compareReads, READS_TARGET, readsErrors, readsVerdict } from './reads.js';
+import { compareWrites, WRITES_TARGET_RATIO, writesFailures } from '../scenarios/writes-figures.js';
 import { RESTAURANT_VIEW_TARGET_BYTES, RESTAURANTS_RATIO_TARGET } from './restaurants.js';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
@@ -76,6 +77,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...restaurants.filter((r) => r.status === 'crashed').map((r) => `restaurants/${r.server}: ${r.reason ?? ''}`),
     ...(run.e2e?.status === 'crashed' ? [`e2e: ${run.e2e.reason ?? ''}`] : []),
     ...(run.reads?.status === 'crashed' ? [`reads: ${run.reads.reason ?? ''}`] : []),
+    ...(run.writes?.status === 'crashed' ? [`writes: ${run.writes.reason ?? ''}`] : []),
     ...(run.cluster?.status === 'crashed' ? [`cluster: ${run.cluster.reason ?? ''}`] : []),
   ];
   const reads = readsVerdict(run.reads);
@@ -104,6 +106,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       ? { restaurantsRatio: wsRestaurants.ratio, restaurantsRatioIsFloor: wsRestaurants.ratioIsFloor, restaurantViewBytes: wsRestaurants.viewBytes }
       : {}),
     ...(run.cluster?.comparisons.length ? { clusterWrites: clusterWrites(run.cluster) } : {}),
+    ...(run.writes ? { writesRatio: compareWrites(run.writes).ratio } : {}),
   };
   const atLeast = (v: number | null, t: number) => (v === null ? null : v >= t);
   const atMost = (v: number | null, t: number) => (v === null ? null : v <= t);
@@ -117,6 +120,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       sseVsRawHttp: { target: 'sse-gateway ≥ raw node:http SSE', met: atLeast(summary.sseVsRawHttp, 1) },
       wsP99VsRawAt200k: { target: 'ws-gateway p99 at 200k deliveries/s ≤ 1.5× raw uWS', met: atMost(summary.wsP99VsRawAt200k, 1.5) },
       sseP99VsRawAt200k: { target: 'sse-gateway p99 at 200k deliveries/s ≤ 1.5× raw node:http', met: atMost(summary.sseP99VsRawAt200k, 1.5) },
+      ...(run.writes ? { writesVsBare: { target: `dish service PATCH ≥ ${WRITES_TARGET_RATIO}× bare express + ioredis HSET + XADD + PUBLISH`, met: compareWrites(run.writes).met } } : {}),
       readsVsBare: { target: `dish service reads ≥ ${READS_TARGET}× bare express + ioredis, every route, 0 and 24 h of sales`, met: reads.met },
       ...(wsRestaurants
         ? {
@@ -161,5 +165,7 @@ export function failures(run: RunResult): string[] {
   if (run.history?.status === 'failed' || run.history?.status === 'crashed') out.push(`history: ${run.history.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.history?.non2xx) out.push(`history: ${run.history.non2xx} state?at= answers were not 200`);
   out.push(...readsErrors(run.reads));
+  // Crashes are in summary.crashes already; a failed run or errors under load are the scenario's own.
+  out.push(...writesFailures(run.writes).filter((f) => !f.startsWith('writes: crashed')));
   return out;
 }

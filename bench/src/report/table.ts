@@ -1,6 +1,7 @@
 // Plain-text tables for the terminal (and the Markdown report, which shares the rows).
 import type { RunResult } from '../results.js';
 import { formatKb as kb, formatRate } from '../format.js';
+import { writesSummaryLine } from '../scenarios/writes-figures.js';
 
 export interface Table {
   head: string[];
@@ -53,6 +54,9 @@ export function summaryTable(run: RunResult): Table {
     ['sse-gateway p99 / raw http p99 near 200k/s', x(s.sseP99VsRawAt200k), s.targets.sseP99VsRawAt200k!.target, met(s.targets.sseP99VsRawAt200k!.met)],
     ...(run.reads && s.targets.readsVsBare
       ? [['dish service reads / bare express + ioredis (lowest)', x(s.readsWorstRatio ?? null), s.targets.readsVsBare.target, met(s.targets.readsVsBare.met)]]
+      : []),
+    ...(run.writes && s.targets.writesVsBare
+      ? [['dish service PATCH / bare express + ioredis (best steps)', writesSummaryLine(run.writes).value, s.targets.writesVsBare.target, met(s.targets.writesVsBare.met)]]
       : []),
     ...(s.targets.restaurantsRatio
       ? [['ws-gateway many restaurants / one restaurant', `${x(s.restaurantsRatio ?? null)}${s.restaurantsRatioIsFloor ? ' (floor)' : ''}`, s.targets.restaurantsRatio.target, met(s.targets.restaurantsRatio.met)]]

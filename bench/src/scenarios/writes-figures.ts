@@ -1,4 +1,5 @@
 // The writes scenario's figures (issue 18): what each server sustained under the same PATCH load, and the ratio.
+import { formatRate } from '../format.js';
 import type { LatencySummary } from '../loadgen/stats.js';
 import type { HttpRequestSpec } from '../loadgen/http-load.js';
 import type { ProfileSummary } from '../profile.js';
@@ -77,6 +78,13 @@ export function compareWrites(result: WritesResult | undefined): WritesCompariso
   const bare = best(result?.steps ?? [], 'bare');
   const ratio = dish && bare && bare.reqPerSec > 0 ? Math.round((dish.reqPerSec / bare.reqPerSec) * 100) / 100 : null;
   return { ...(dish ? { dish } : {}), ...(bare ? { bare } : {}), ratio, met: ratio === null ? null : ratio >= WRITES_TARGET_RATIO };
+}
+
+/** The summary's line: dish / bare at each one's best clean step. */
+export function writesSummaryLine(w: WritesResult | undefined): { value: string; ratio: number | null; met: boolean | null } {
+  const c = compareWrites(w);
+  const at = (s: WritesStep | undefined) => (s ? `${formatRate(s.reqPerSec)} req/s p99 ${s.latency.p99} ms` : '—');
+  return { value: `${c.ratio === null ? '—' : `${c.ratio}×`} (dish ${at(c.dish)}; bare ${at(c.bare)})`, ratio: c.ratio, met: c.met };
 }
 
 /** What makes a run fail: errors, non-2xx answers or a crash (a low ratio is reported, not a failure). */
