@@ -20,7 +20,7 @@ import {
 } from '@dish-live/protocol';
 import { bucketFromHash, dishFromHash, entryPrev, envelopeJson, eventFromEntry, flatToRecord, type StreamEntry } from './decode.js';
 import { DishExistsError, DishNotFoundError, OrderMismatchError, ReplicationTimeoutError, VersionConflictError } from './errors.js';
-import { HistoryGoneError, readStateAt, readStateAtId, type StateAt } from './history.js';
+import { HistoryGoneError, readHistoryStart, readStateAt, readStateAtId, type StateAt } from './history.js';
 import { brokerKeys, type BrokerKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { defineScripts, type Reply, type ScriptClient, type ScriptName, type ScriptPipeline } from './scripts.js';
@@ -316,6 +316,11 @@ export class EventLog {
     if (at < now - this.historyRetentionMs) throw new HistoryGoneError(at);
     const visibleEnd = await this.#visibleEnd();
     return readStateAt({ redis: this.#redis, keys: this.keys, checkpointEvents: this.checkpointEvents, visibleEnd }, at);
+  }
+
+  /** The oldest moment `stateAt` answers; undefined when none (an empty log, or nothing answerable left). */
+  async historyStart(now = Date.now()): Promise<number | undefined> {
+    return readHistoryStart(this.#redis, this.keys, now - this.historyRetentionMs);
   }
 
   /** The dishes as of event `id`, from the nearest checkpoint (bounded work); undefined when that cannot be known so. */

@@ -141,3 +141,16 @@ async function startsAtFirstEvent(redis: RedisClient, keys: BrokerKeys, read: St
   return !first || entryPrev(first) === ZERO_ID;
 }
 
+
+/**
+ * The oldest moment `readStateAt` answers (ms), given the retention's floor: while the log starts at its first event
+ * ever, that event's time; once trimmed, the oldest checkpoint whose own event is still held. Two reads, whatever the
+ * history.
+ */
+export async function readHistoryStart(redis: RedisClient, keys: BrokerKeys, floor: number): Promise<number | undefined> {
+  const [first] = await xrange(redis, keys.events, '-', '+', 1);
+  if (!first) return undefined;
+  if (entryPrev(first) === ZERO_ID) return Math.max(floor, Number(flatToRecord(first[1]).ts));
+  const [checkpoint] = await xrange(redis, keys.checkpoints, first[0], '+', 1);
+  return checkpoint ? Math.max(floor, Number(checkpoint[0].split('-')[0])) : undefined;
+}
