@@ -68,6 +68,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
       ...(r.withSlow?.loadgenLimited ? [`slow/${r.server}@${r.withSlow.rate} stalled`] : []),
     ]),
     ...(run.reads?.steps.filter((s) => s.loadgenLimited).map((s) => `reads/${s.endpoint}@${s.buckets} ${s.server}`) ?? []),
+    ...(run.writes?.steps.filter((s) => s.loadgenLimited).map((s) => `writes/${s.server}@${s.connections}`) ?? []),
     ...restaurants.flatMap((r) =>
       (['single', 'many'] as const).flatMap((c) => (r[c]?.steps ?? []).filter((s) => s.loadgenLimited).map((s) => `restaurants/${r.server} ${c}@${s.rate}`)),
     ),
@@ -100,7 +101,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),
     loadgenLimited: loadgenLimitedSteps.length > 0,
     loadgenLimitedSteps,
-    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? []), ...restaurantSteps].filter((s) => s?.contended).length,
+    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? []), ...(run.writes?.steps ?? []), ...restaurantSteps].filter((s) => s?.contended).length,
     crashes,
     ...(wsRestaurants
       ? { restaurantsRatio: wsRestaurants.ratio, restaurantsRatioIsFloor: wsRestaurants.ratioIsFloor, restaurantViewBytes: wsRestaurants.viewBytes }

@@ -47,7 +47,7 @@ describe('compareWrites', () => {
     expect(c.bare?.reqPerSec).toBe(1000);
     expect(c.ratio).toBe(0.8);
     expect(c.met).toBe(true);
-    expect(writesSummaryLine(result([step('dish', 8, 600), step('bare', 8, 1000)])).value).toBe('0.6× (dish 600 req/s p99 3 ms; bare 1.0k req/s p99 3 ms)');
+    expect(writesSummaryLine(result([step('dish', 8, 600, { serverUsPerRequest: 125 }), step('bare', 8, 1000)])).value).toBe('0.6× (dish 600 req/s p99 3 ms; bare 1.0k req/s p99 3 ms; per CPU-second 0.8×)');
   });
 
   it('has no ratio without a clean step of both', () => {

@@ -70,6 +70,8 @@ export interface WritesComparison {
   bare?: WritesStep;
   ratio: number | null;
   met: boolean | null;
+  /** bare CPU µs/req ÷ dish CPU µs/req at those steps: the ratio of their costs, steadier on a shared machine. */
+  cpuRatio: number | null;
 }
 
 /** Best against best: each server at the concurrency where it sustained most. */
@@ -77,14 +79,16 @@ export function compareWrites(result: WritesResult | undefined): WritesCompariso
   const dish = best(result?.steps ?? [], 'dish');
   const bare = best(result?.steps ?? [], 'bare');
   const ratio = dish && bare && bare.reqPerSec > 0 ? Math.round((dish.reqPerSec / bare.reqPerSec) * 100) / 100 : null;
-  return { ...(dish ? { dish } : {}), ...(bare ? { bare } : {}), ratio, met: ratio === null ? null : ratio >= WRITES_TARGET_RATIO };
+  const cpuRatio = dish?.serverUsPerRequest && bare?.serverUsPerRequest ? Math.round((bare.serverUsPerRequest / dish.serverUsPerRequest) * 100) / 100 : null;
+  return { ...(dish ? { dish } : {}), ...(bare ? { bare } : {}), ratio, met: ratio === null ? null : ratio >= WRITES_TARGET_RATIO, cpuRatio };
 }
 
 /** The summary's line: dish / bare at each one's best clean step. */
 export function writesSummaryLine(w: WritesResult | undefined): { value: string; ratio: number | null; met: boolean | null } {
   const c = compareWrites(w);
   const at = (s: WritesStep | undefined) => (s ? `${formatRate(s.reqPerSec)} req/s p99 ${s.latency.p99} ms` : '—');
-  return { value: `${c.ratio === null ? '—' : `${c.ratio}×`} (dish ${at(c.dish)}; bare ${at(c.bare)})`, ratio: c.ratio, met: c.met };
+  const perCpu = c.cpuRatio === null ? '' : `; per CPU-second ${c.cpuRatio}×`;
+  return { value: `${c.ratio === null ? '—' : `${c.ratio}×`} (dish ${at(c.dish)}; bare ${at(c.bare)}${perCpu})`, ratio: c.ratio, met: c.met };
 }
 
 /** What makes a run fail: errors, non-2xx answers or a crash (a low ratio is reported, not a failure). */
