@@ -120,7 +120,8 @@ describe('slow consumers', () => {
       const last = await log.lastId();
       await waitFor('a state with the last id', () => c.messages.some((m) => m.type === 'state' && m.id === last), 5000);
       const seconds = (Date.now() - started) / 1000;
-      const updates = c.messages.slice(1);
+      // A proof `check` (every 10 s) may come between them: it carries no data and is not what maxRate counts.
+      const updates = c.messages.slice(1).filter((m) => m.type !== 'check');
       expect(updates.every((m) => m.type === 'state')).toBe(true);
       expect(updates.length).toBeLessThanOrEqual(Math.ceil(seconds * 5) + 1);
       expect(updates.length).toBeGreaterThanOrEqual(2);
