@@ -49,7 +49,7 @@ export interface Assumptions {
   utilisation: number;
   /** Redis memory usable for data per shard (primary), in bytes. */
   shardMemoryBytes: number;
-  /** STREAM_MAXLEN: events kept per restaurant's stream (the default). */
+  /** STREAM_MAXLEN: events kept per restaurant's stream, as this plan sets it (resumes, not a day of time travel). */
   streamMaxLen: number;
   /** RESTAURANT_MEMORY_BUDGET_MB in bytes: what the rings of one gateway take at most together (the default). */
   ringBudgetBytes: number;
@@ -421,7 +421,7 @@ the cluster bus, whose gossip grows with the node count.
 | planned peak load (u), as a share of what a core takes at the measured cost | ${a.utilisation * 100} % | headroom for bursts, garbage collection, a failed gateway's clients reconnecting to the others, a replica taking over its primary's load; and at a lower load a core spends more per unit (less batched per event-loop turn${lowLoadNote(i)}), so a core planned at u of its measured capacity is busier than u, not saturated |
 | routing of dashboards to gateways | spread | what compose (Docker DNS) and nginx do: any dashboard to any gateway; the tables also show routing by restaurant |
 | Redis memory for data per shard | ${gb(a.shardMemoryBytes)} | e.g. a 32 GB node: an AOF rewrite forks, and the copy-on-write pages need room |
-| STREAM_MAXLEN | ${n0(a.streamMaxLen)} | the default; a stream reaches it after STREAM_MAXLEN / e seconds (${n1(a.streamMaxLen / a.eventsPerRestaurant / 3600)} h) |
+| STREAM_MAXLEN | ${n0(a.streamMaxLen)} | set for this plan (the default, 100,000, keeps a day of history for the timeline up to 1.16 events/s); a stream reaches it after STREAM_MAXLEN / e seconds (${n1(a.streamMaxLen / a.eventsPerRestaurant / 3600)} h of history) |
 | RESTAURANT_MEMORY_BUDGET_MB | ${mb(a.ringBudgetBytes)} | the default: past it the gateway shrinks rings (resumes then read Redis), so rings take at most this per gateway |
 
 ## The model
