@@ -148,7 +148,8 @@ describe('one delivery attempt', () => {
     dns.silence('blackholed.test');
     try {
       const r = await receiver(answer(204));
-      const lookup = dnsLookup([dns.server]);
+      // c-ares alone would wait 20 s: what ends the lookups near the 1.5 s budget is the attempt's deadline.
+      const lookup = dnsLookup([dns.server], undefined, { timeout: 20_000, tries: 1 });
       const hanging = await Promise.all(
         Array.from({ length: 16 }, (_, i) => setup(`http://hook-${i}.blackholed.test/`, undefined, { deps: { lookup, timeoutMs: 1500 } })),
       );
@@ -160,12 +161,14 @@ describe('one delivery attempt', () => {
       await waitFor('the sixteen names asked for (A and AAAA)', () => dns.queries.length >= 32, 2000);
       const quick = await timed(attemptDelivery(literal.job, 1, 8, literal.deps));
       expect(quick.result).toMatchObject({ outcome: 'delivered', status: 204 });
-      expect(quick.ms).toBeLessThan(500);
-      for (const { result, ms } of await Promise.all(slow)) {
+      const settled = await Promise.all(slow);
+      // Delivered while every hanging lookup still waited: they did not hold it (ordering, not a stopwatch).
+      expect(quick.ms).toBeLessThan(Math.min(...settled.map((s) => s.ms)));
+      for (const { result, ms } of settled) {
         expect(result).toMatchObject({ outcome: 'retrying', status: null });
         expect(result.error).toMatch(/^unresolvable: hook-\d+\.blackholed\.test does not resolve \(ETIMEOUT\)$/);
         expect(ms).toBeGreaterThanOrEqual(1400);
-        expect(ms).toBeLessThan(2200);
+        expect(ms).toBeLessThan(10_000);
       }
     } finally {
       await dns.close();

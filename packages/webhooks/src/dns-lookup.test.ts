@@ -37,14 +37,16 @@ describe('the lookup', () => {
   });
 
   it('ends a lookup whose nameserver never answers at the caller’s deadline, as unresolvable', async () => {
-    const lookup = dnsLookup([dns.server]);
+    // c-ares left alone would wait 20 s: ending anywhere near the 300 ms deadline can only be the deadline's doing
+    // (the bound is loose so a loaded machine's late timers do not fail it).
+    const lookup = dnsLookup([dns.server], undefined, { timeout: 20_000, tries: 1 });
     const started = performance.now();
     const check = await resolveAndCheck('http://blackholed.example/', { lookup, signal: AbortSignal.timeout(300) });
     const ms = performance.now() - started;
     expect(check).toMatchObject({ ok: false, reason: 'unresolvable' });
     expect(!check.ok && check.detail).toBe('blackholed.example does not resolve (ETIMEOUT)');
     expect(ms).toBeGreaterThanOrEqual(280);
-    expect(ms).toBeLessThan(600);
+    expect(ms).toBeLessThan(10_000);
     expect(dns.queries).toContain('blackholed.example');
   });
 

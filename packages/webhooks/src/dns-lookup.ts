@@ -28,10 +28,10 @@ export function parseDnsServers(value: string | undefined): string[] {
 
 /**
  * A and AAAA from `servers`, every address; without servers, /etc/hosts first (as getaddrinfo reads it), then the
- * system's nameservers. `hosts` replaces /etc/hosts (tests).
+ * system's nameservers. `hosts` replaces /etc/hosts (tests); `resolverOptions` c-ares' per-query timeout and tries.
  */
-export function dnsLookup(servers: readonly string[], hosts?: HostsTable): Lookup {
-  const resolver = new Resolver(RESOLVER_OPTIONS);
+export function dnsLookup(servers: readonly string[], hosts?: HostsTable, resolverOptions = RESOLVER_OPTIONS): Lookup {
+  const resolver = new Resolver(resolverOptions);
   const system = servers.length === 0;
   resolver.setServers(system ? getServers() : servers);
   const table: HostsTable = system ? (hosts ?? readHostsFile()) : new Map();

@@ -107,13 +107,16 @@ describe('a registration whose name never resolves', () => {
       const hanging = Array.from({ length: 8 }, (_, i) => timed(`http://hook-${i}.blackholed.example/`));
       const literal = await timed(RECEIVER);
       expect(literal.res.status, literal.res.text).toBe(201);
-      expect(literal.ms).toBeLessThan(300);
-      for (const { res, ms } of await Promise.all(hanging)) {
+      const answered = await Promise.all(hanging);
+      // Registered while all eight still waited for DNS: they did not hold it (ordering, not a stopwatch).
+      expect(literal.ms).toBeLessThan(Math.min(...answered.map((a) => a.ms)));
+      for (const { res, ms } of answered) {
         expect(res.status, res.text).toBe(422);
         expect(res.body.reason).toBe('unresolvable');
         expect(res.body.detail).toMatch(/^hook-\d\.blackholed\.example does not resolve \(ETIMEOUT\)$/);
+        // At the 400 ms bound, not c-ares' own ~3 s (two tries of 1 s, doubled): loose for a loaded machine.
         expect(ms).toBeGreaterThanOrEqual(380);
-        expect(ms).toBeLessThan(1500);
+        expect(ms).toBeLessThan(2500);
       }
       expect((await call<Webhook[]>(slow.url, 'GET', BASE, { headers: AUTH })).body.map((w) => w.url)).not.toContain('http://hook-0.blackholed.example/');
       expect(dns.queries).toContain('hook-7.blackholed.example');
