@@ -21,6 +21,7 @@ export { pushAsReads, splitAt } from './socket-reads.js';
 export { rssBytes, settledRss } from './rss.js';
 export { collectGarbage, INSPECT_FLAG, waitForInspector } from './inspector-gc.js';
 export { heapUsed } from './inspector-heap.js';
+export { heapSnapshot } from './inspector-snapshot.js';
 export { recordFigures, type Figures } from './figures.js';
 export { startDnsStub, type DnsStub } from './dns-stub.js';
 export { startWebhookReceiver, type Answer, type Behaviour, type ReceivedAttempt, type WebhookReceiver } from './webhook-receiver.js';
