@@ -37,4 +37,22 @@ describe('rate limiter', () => {
     await new Promise((r) => setTimeout(r, (refused.allowed ? 0 : refused.retryAfterMs) + 5));
     expect((await limiter.take('refill', limit)).allowed).toBe(true);
   });
+
+  it('takes from several buckets at once, or from none: a refusal spends nothing and waits for the emptiest', async () => {
+    const limiter = new RateLimiter(redis, prefix);
+    const limit = { burst: 2, perSecond: 1 };
+    expect((await limiter.take('both:token', limit)).allowed).toBe(true);
+    expect((await limiter.take('both:token', limit)).allowed).toBe(true);
+    const before = await redis.hgetall(`${prefix}rate:both:ip`);
+    const refused = await limiter.takeAll(['both:ip', 'both:token'], limit);
+    expect(refused.allowed).toBe(false);
+    expect(!refused.allowed && refused.retryAfterMs).toBeGreaterThan(0);
+    expect(!refused.allowed && refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    // The address's bucket was left as it was: not even created.
+    expect(await redis.hgetall(`${prefix}rate:both:ip`)).toEqual(before);
+    expect((await limiter.takeAll(['both:ip', 'both:other'], limit)).allowed).toBe(true);
+    expect((await limiter.takeAll(['both:ip', 'both:other'], limit)).allowed).toBe(true);
+    expect((await limiter.take('both:ip', limit)).allowed).toBe(false);
+    expect((await limiter.take('both:other', limit)).allowed).toBe(false);
+  });
 });

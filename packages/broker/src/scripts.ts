@@ -11,7 +11,7 @@ const SCRIPTS = {
   dishLiveAppendEvent: { file: 'append-event', numberOfKeys: 6 },
   dishLiveReadSnapshot: { file: 'read-snapshot' },
   dishLiveReadDishes: { file: 'read-dishes' },
-  dishLiveRateLimit: { file: 'rate-limit', numberOfKeys: 1 },
+  dishLiveRateLimit: { file: 'rate-limit' },
   dishLiveConfirm: { file: 'confirm', numberOfKeys: 2 },
   dishLiveSeedHistory: { file: 'seed-history' },
 } as const;
@@ -32,7 +32,7 @@ export function defineScripts(redis: RedisClient): ScriptClient {
   const client = redis as ScriptClient;
   for (const [name, spec] of Object.entries(SCRIPTS) as [ScriptName, (typeof SCRIPTS)[ScriptName]][]) {
     if (typeof client[name] === 'function') continue;
-    // A script without a fixed key count takes it as its first argument (one key per dish it touches).
+    // A script without a fixed key count takes it as its first argument (one key per dish or bucket it touches).
     redis.defineCommand(name, 'numberOfKeys' in spec ? { lua: sources[name], numberOfKeys: spec.numberOfKeys } : { lua: sources[name] });
   }
   return client;

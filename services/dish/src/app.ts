@@ -21,7 +21,8 @@ import { orderRoutes } from './routes-orders.js';
 import { restaurantEntryRoutes, restaurantListRoutes } from './routes-restaurants.js';
 import { stateRoutes } from './routes-state.js';
 import { webhookRoutes, type WebhookRouteDeps } from './routes-webhooks.js';
-import { WriteScope } from './write-scope.js';
+import { writeGuard } from './write-guard.js';
+import { deploymentPermission, restaurantPermission, WriteScope } from './write-scope.js';
 
 export interface AppDeps {
   config: Pick<Config, 'apiTokens' | 'chatRequiresToken' | 'chatRate' | 'writeRate' | 'allowedOrigins' | 'trustProxy' | 'keyPrefix'>;
@@ -77,20 +78,18 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  // Each write counts against its client address first (so guessing tokens is limited too), then, once the token
-  // is known good, against the token: one budget per token however many addresses share it.
+  // Each write counts against its client address and, once the token is known good, against the token (write-guard.ts).
   const limiter = new RateLimiter(deps.redis, deps.config.keyPrefix);
-  const writeScope = new WriteScope(createTokenCheck(deps.config.apiTokens), (token) => deps.registry.tokenRestaurant(token));
+  const scope = new WriteScope(createTokenCheck(deps.config.apiTokens), (token) => deps.registry.tokenRestaurant(token));
   const { writeRate, chatRate } = deps.config;
-  const byAddress = rateLimit(limiter, byClientAddress('write'), writeRate, 'writes');
-  const byWriteToken = rateLimit(limiter, byToken('write'), writeRate, 'writes');
-  const writeGuards: RequestHandler[] = [byAddress, writeScope.restaurantWriter, byWriteToken];
-  const createGuards: RequestHandler[] = [byAddress, writeScope.deploymentWriter, byWriteToken];
+  const writes = { limiter, limit: writeRate, what: 'writes', address: byClientAddress('write'), token: byToken('write'), scope };
+  const writeGuards: RequestHandler[] = [writeGuard({ ...writes, permission: restaurantPermission })];
+  const createGuards: RequestHandler[] = [writeGuard({ ...writes, permission: deploymentPermission })];
   // Chat is counted per restaurant: a client chatting in one restaurant spends nothing of its budget in another.
-  const chatLimit = rateLimit(limiter, byRestaurantClientAddress('chat'), chatRate, 'messages');
+  const chatAddress = byRestaurantClientAddress('chat');
   const chatGuards: RequestHandler[] = deps.config.chatRequiresToken
-    ? [chatLimit, writeScope.restaurantWriter, rateLimit(limiter, byToken('chat'), chatRate, 'messages')]
-    : [chatLimit];
+    ? [writeGuard({ limiter, limit: chatRate, what: 'messages', address: chatAddress, token: byToken('chat'), scope, permission: restaurantPermission })]
+    : [rateLimit(limiter, chatAddress, chatRate, 'messages')];
   const readGuards: RequestHandler[] = [readScope(deps.subscriptionAuth)];
 
   // One restaurant's API, written once; which restaurant is set by the mount.
