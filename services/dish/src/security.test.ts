@@ -87,6 +87,25 @@ describe('write rate limits', () => {
     expect(await check.log.lastId()).toBe(last);
   });
 
+  it('spends nothing of the address on a write its token has no budget for', async () => {
+    const spent = 'tok-f-0123456789';
+    const fresh = 'tok-g-0123456789';
+    const c = await startTestService(testConfig(redis, { ...BEHIND_LOOPBACK_PROXY, apiTokens: [spent, fresh], writeRate: { burst: 2, perSecond: 0.1 } }));
+    try {
+      expect((await patch(c.url, from('192.0.2.40', spent), 4000)).status).toBe(200);
+      expect((await patch(c.url, from('192.0.2.41', spent), 4001)).status).toBe(200);
+      const refusals = [];
+      for (let i = 0; i < 3; i++) refusals.push((await patch(c.url, from('192.0.2.42', spent), 4002)).status);
+      expect(refusals).toEqual([429, 429, 429]);
+      // The address's whole burst is left for another token.
+      expect((await patch(c.url, from('192.0.2.42', fresh), 4003)).status).toBe(200);
+      expect((await patch(c.url, from('192.0.2.42', fresh), 4004)).status).toBe(200);
+      expect((await patch(c.url, from('192.0.2.42', fresh), 4005)).status).toBe(429);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('keeps a hash of the token in Redis, never the token', async () => {
     const keys = await check.client.keys(`${redis.prefix}rate:*`);
     const tokenKeys = keys.filter((k) => k.includes(':token:'));
