@@ -78,7 +78,7 @@ export class Backpressure<S extends Sink> {
       }
       const rate = conn.options.maxRate;
       if (rate !== undefined) {
-        if (!conflation.empty && buffered < soft && now - conn.lastFlush >= 1000 / rate) this.#flushState(conn, now);
+        if (!conflation.empty && buffered < soft && now - conflation.lastFlush >= 1000 / rate) this.#flushState(conn, now);
       } else if (buffered <= soft / 2) {
         // Drained: what it missed goes out as one `state`, then it rejoins the full-rate path.
         if (!conflation.empty) this.#flushState(conn, now);
@@ -118,7 +118,7 @@ export class Backpressure<S extends Sink> {
     state.digest = this.#o.digestAt(conn, state.id);
     writer.queue(conn, transport.encode(state, JSON.stringify(state)));
     conn.lastChain = state.id;
-    conn.lastFlush = now;
+    conflation.lastFlush = now;
     metrics.stateMessages.labels(transport.name).inc();
     metrics.conflatedEvents.labels(transport.name).inc(events);
   }

@@ -94,7 +94,7 @@ export class CatchUp<S extends Sink> {
       group.snapshotCache = { id: snapshot.id, frame, bytes: Buffer.byteLength(frame) };
     }
     this.#o.writer.queue(conn, group.snapshotCache.frame, group.snapshotCache.bytes);
-    conn.pending = [];
+    conn.pending = undefined;
     conn.lastChain = view.last;
     conn.checkedId = view.last;
     conn.floor = view.last;
@@ -144,8 +144,8 @@ export class CatchUp<S extends Sink> {
         // Trimmed while we read: the rest is gone from Redis, but a snapshot from memory needs no reconnect.
         if (!page.recovered) return this.snapshot(conn);
       }
-      const pending = conn.pending;
-      conn.pending = [];
+      const pending = conn.pending ?? [];
+      conn.pending = undefined;
       for (const event of pending) this.send(conn, event, JSON.stringify(event));
       this.#afterSync(conn);
     } catch (err) {

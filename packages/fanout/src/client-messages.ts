@@ -21,14 +21,13 @@ export interface ClientMessageOptions<S extends Sink> {
   auth: SubscriptionAuth;
 }
 
+/** What the handler needs of a client: the transport keeps it on the socket's own per-client object. */
 export interface ClientSession<S extends Sink = Sink> {
   conn: Connection<S>;
   /** The client's address (behind a trusted proxy, the one it forwarded). */
   ip: string;
   /** What the connection's token allows; a hello with a new token replaces it. */
   grant: Grant;
-  /** The options the client asked for, before its grant narrowed them. */
-  requested: SubscriptionOptions;
   /** Hellos seen; a re-authentication answers only if no hello came after it. */
   hellos: number;
 }
@@ -76,14 +75,10 @@ export function createClientMessageHandler<S extends Sink>(o: ClientMessageOptio
     }
     session.grant = result.grant;
     o.hub.expireAt(session.conn, result.grant.expiresAt);
-    session.requested = options;
     o.hub.subscribe(session.conn, grantedOptions(options, result.grant));
   };
 
   return {
-    session(conn: Connection<S>, ip: string, grant: Grant, requested: SubscriptionOptions): ClientSession<S> {
-      return { conn, ip, grant, requested, hellos: 0 };
-    },
     handle(session: ClientSession<S>, frame: ArrayBuffer | string, isBinary: boolean): void {
       const { conn } = session;
       const decoded = decodeClientMessage(typeof frame === 'string' ? frame : new Uint8Array(frame), isBinary);
@@ -107,7 +102,6 @@ export function createClientMessageHandler<S extends Sink>(o: ClientMessageOptio
             void reauthenticate(session, message.token, options, hello);
             return;
           }
-          session.requested = options;
           return o.hub.subscribe(conn, grantedOptions(options, session.grant));
         }
         case 'chat':

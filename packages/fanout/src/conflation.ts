@@ -13,6 +13,13 @@ export class Conflation {
   #lastId: string | undefined;
   #events = 0;
 
+  /** When a `state` last went out (ms), for the client's maxRate: kept here, so only conflated clients hold it. */
+  lastFlush: number;
+
+  constructor(now = 0) {
+    this.lastFlush = now;
+  }
+
   get empty(): boolean {
     return this.#lastId === undefined;
   }

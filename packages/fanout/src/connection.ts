@@ -13,23 +13,41 @@ import type { Sink } from './transport.js';
  */
 export type ConnectionMode = 'replaying' | 'catching-up' | 'live' | 'conflating' | 'closed';
 
+/** The options of every connection that has none of its own: one frozen object, not one per idle client. */
+export const NO_OPTIONS: SubscriptionOptions = Object.freeze({});
+
+/**
+ * What a connection keeps of its options: `since` is used once, when the subscription starts; a connection left with
+ * none shares NO_OPTIONS.
+ */
+export function keptOptions(options: SubscriptionOptions): SubscriptionOptions {
+  if (options.maxRate === undefined && options.categories === undefined) return NO_OPTIONS;
+  if (options.since === undefined) return options;
+  const { since: _since, ...kept } = options;
+  return kept;
+}
+
+/**
+ * Every idle client holds one of these, so it carries no per-client arrays or objects it is not using: `pending`,
+ * `out` and the conflation exist only while they hold something.
+ */
 export class Connection<S extends Sink = Sink> {
   #mode: ConnectionMode = 'catching-up';
   group: Group<S> | undefined;
-  options: SubscriptionOptions = {};
+  options: SubscriptionOptions = NO_OPTIONS;
   /** The id the client's chain ends at: the `prev` its next event must carry. */
   lastChain = '0-0';
   /** Events up to this id are already covered (a replay from Redis may run ahead of this process's feed). */
   floor = '0-0';
-  pending: DishEvent[] = [];
+  /** Live events that arrived during a replay from Redis. */
+  pending: DishEvent[] | undefined;
   /** The id of the last `check`, snapshot or `resumed` it was sent: it is checked again once its chain moved on. */
   checkedId = '0-0';
   /** Frames for this connection alone, written at the end of the turn. */
-  readonly out: string[] = [];
+  out: string[] | undefined;
   /** Their bytes, counted as they are queued (a shared frame's length is measured once, where it is cached). */
   outBytes = 0;
   #conflation: Conflation | undefined;
-  lastFlush = 0;
   memberIndex = -1;
   /** Bumped by every re-subscription, so a replay started for older options is dropped. */
   epoch = 0;
@@ -37,7 +55,6 @@ export class Connection<S extends Sink = Sink> {
   expiry: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly id: number,
     readonly sink: S,
     /** The restaurant it reads, for its whole life (another restaurant is another connection). */
     readonly restaurant: LiveRestaurant<S>,
@@ -64,14 +81,14 @@ export class Connection<S extends Sink = Sink> {
   /** Out of its group, nothing pending: ready to be subscribed again. */
   detached(): void {
     this.#mode = 'catching-up';
-    this.pending = [];
+    this.pending = undefined;
     this.#conflation = undefined;
     this.group = undefined;
   }
 
   replaying(): void {
     this.#mode = 'replaying';
-    this.pending = [];
+    this.pending = undefined;
   }
 
   catchingUp(): void {
@@ -85,13 +102,12 @@ export class Connection<S extends Sink = Sink> {
 
   conflating(now: number): void {
     this.#mode = 'conflating';
-    this.#conflation = new Conflation();
-    this.lastFlush = now;
+    this.#conflation = new Conflation(now);
   }
 
   ended(): void {
     this.#mode = 'closed';
-    this.out.length = 0;
+    this.out = undefined;
     this.outBytes = 0;
   }
 }

@@ -17,6 +17,11 @@ export interface GatewayCore<S extends Sink> {
   auth: SubscriptionAuth;
   /** Who may connect: a transport asks it with what it read off the request. */
   gate: Gate;
+  /**
+   * The gate's connection counts. A transport may give a slot back here by its address instead of keeping the
+   * admission's `release` (a closure per client) for the socket's whole life; it must then do so exactly once.
+   */
+  limits: ConnectionLimits;
   redis: RedisClient;
   metrics: FanoutMetrics;
   hub: Hub<S>;
@@ -62,10 +67,11 @@ export async function startGatewayCore<S extends Sink>(
     ringSize: config.RING_SIZE, softLimitBytes: config.SOFT_LIMIT_BYTES, hardLimitBytes: config.HARD_LIMIT_BYTES, tickMs: config.TICK_MS, coalesceMs: config.COALESCE_MS,
     restaurantGraceMs: config.RESTAURANT_GRACE_MS, restaurantBudgetBytes: config.RESTAURANT_MEMORY_BUDGET_MB * 1024 * 1024,
   });
+  const limits = new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP);
   const gate = new Gate({
     allowedOrigins: config.ALLOWED_ORIGINS,
     trustProxy: config.TRUST_PROXY,
-    limits: new ConnectionLimits(config.MAX_CONNECTIONS, config.MAX_CONNECTIONS_PER_IP),
+    limits,
     auth,
     strictQuery,
     // A restaurant live here exists: a reconnect storm to it reads nothing from the registry.
@@ -76,7 +82,7 @@ export async function startGatewayCore<S extends Sink>(
   await redis.ping();
   await hub.start();
   return {
-    instance, log, auth, gate, redis, metrics, hub,
+    instance, log, auth, gate, limits, redis, metrics, hub,
     async quitRedis() {
       await Promise.allSettled([redis.quit(), quitChannels()]);
     },

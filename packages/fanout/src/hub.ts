@@ -5,7 +5,7 @@ import { DEFAULT_RESTAURANT, type DishEvent, type ServerMessage, type Subscripti
 import type { EventLog } from '@dish-live/broker';
 import { throttledWarn } from '@dish-live/server';
 import { Backpressure } from './backpressure.js';
-import { Connection } from './connection.js';
+import { Connection, keptOptions } from './connection.js';
 import type { Group } from './group.js';
 import { DEFAULT_RESTAURANT_BUDGET_BYTES, DEFAULT_RESTAURANT_GRACE_MS, DEFAULT_TICK_MS, type HubOptions } from './hub-options.js';
 import { LiveRestaurants } from './live-restaurants.js';
@@ -24,11 +24,9 @@ export class Hub<S extends Sink = Sink> {
   readonly #writer: Writer<S>;
   readonly #backpressure: Backpressure<S>;
   readonly #checks: Checks<S>;
-  readonly #connections = new Set<Connection<S>>();
   /** Only its `ready` is read: whether the shared command connection is up. */
   readonly #commandLog: EventLog;
   #tick: NodeJS.Timeout | undefined;
-  #nextId = 1;
 
   constructor(options: HubOptions<S>) {
     const { channels, transport, logger, metrics, instance } = options;
@@ -59,7 +57,7 @@ export class Hub<S extends Sink = Sink> {
           for (const conn of [...r.connections]) {
             // They hold events the log no longer has: a fresh snapshot (recovered: false) replaces them, as the
             // contract says. After a trim they reconnect and resume from the log, exact wherever it still can be.
-            if (cause === 'rolled-back') this.subscribe(conn, { ...conn.options, since: undefined });
+            if (cause === 'rolled-back') this.subscribe(conn, conn.options);
             else this.close(conn, 'restart');
           }
         },
@@ -103,8 +101,11 @@ export class Hub<S extends Sink = Sink> {
     return this.#restaurants.get(restaurant)?.live.last;
   }
 
+  /** Counted over the restaurants, which hold every connection already: a second registry would cost each one an entry. */
   get connectionCount(): number {
-    return this.#connections.size;
+    let n = 0;
+    for (const r of this.#restaurants.values()) n += r.connections.size;
+    return n;
   }
 
   /** Resolves when every live restaurant's feed has delivered everything it has queued (tests, shutdown). */
@@ -134,9 +135,8 @@ export class Hub<S extends Sink = Sink> {
     const restaurant = lease.live;
     // A lease holds its restaurant loaded, so a fresh one is always of a live restaurant.
     if (!lease.take()) throw new Error(`the lease on ${lease.restaurant} was already used or released`);
-    const conn = new Connection(this.#nextId++, sink, restaurant);
+    const conn = new Connection(sink, restaurant);
     this.#restaurants.attach(restaurant, conn);
-    this.#connections.add(conn);
     this.#o.metrics.bound.connections.inc();
     this.subscribe(conn, options);
     this.expireAt(conn, expiresAt);
@@ -153,7 +153,7 @@ export class Hub<S extends Sink = Sink> {
     if (conn.closed) return;
     this.#detach(conn, true);
     conn.epoch++;
-    conn.options = options;
+    conn.options = keptOptions(options);
     conn.floor = '0-0';
     conn.restaurant.groups.join(conn, options.categories);
     conn.restaurant.catchUp.start(conn, options.since);
@@ -198,7 +198,7 @@ export class Hub<S extends Sink = Sink> {
   /** Shutdown: whatever is queued goes out, then every client is told to reconnect elsewhere. */
   closeAll(reason: CloseReason): void {
     this.#writer.flush();
-    for (const conn of [...this.#connections]) this.close(conn, reason);
+    for (const r of [...this.#restaurants.values()]) for (const conn of [...r.connections]) this.close(conn, reason);
   }
 
   #forget(conn: Connection<S>, reason: string): void {
@@ -207,7 +207,6 @@ export class Hub<S extends Sink = Sink> {
     clearTimeout(conn.expiry);
     conn.expiry = undefined;
     conn.ended();
-    this.#connections.delete(conn);
     this.#restaurants.detach(conn.restaurant, conn);
     this.#o.metrics.bound.connections.dec();
     this.#o.metrics.disconnects.labels(this.#o.transport.name, reason).inc();
@@ -225,7 +224,7 @@ export class Hub<S extends Sink = Sink> {
   #offer(conn: Connection<S>, event: DishEvent, json: string): void {
     switch (conn.mode) {
       case 'replaying':
-        conn.pending.push(event);
+        (conn.pending ??= []).push(event);
         break;
       case 'catching-up':
         conn.restaurant.catchUp.send(conn, event, json);

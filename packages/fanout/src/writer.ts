@@ -32,7 +32,10 @@ export class Writer<S extends Sink> {
 
   /** `bytes` is passed for a shared, cached frame; a frame made for this connection alone is measured here, once. */
   queue(conn: Connection<S>, frame: string, bytes = Buffer.byteLength(frame)): void {
-    if (conn.out.length === 0) this.#dirtyConns.push(conn);
+    if (!conn.out) {
+      conn.out = [];
+      this.#dirtyConns.push(conn);
+    }
     conn.out.push(frame);
     conn.outBytes += bytes;
     this.#schedule();
@@ -91,10 +94,11 @@ export class Writer<S extends Sink> {
     const written = this.#dirtyConns;
     this.#dirtyConns = [];
     for (const conn of written) {
-      if (conn.closed || conn.out.length === 0) continue;
+      if (conn.closed || !conn.out) continue;
       conn.sink.send(conn.out);
       metrics.bound.bytesSent.inc(conn.outBytes);
-      conn.out.length = 0;
+      // Dropped, not emptied: an idle client holds no array between its writes.
+      conn.out = undefined;
       conn.outBytes = 0;
     }
     const published = this.#dirtyGroups;

@@ -3,29 +3,26 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { CLOSE_CODES } from '@dish-live/protocol';
 import type { RateLimiter } from '@dish-live/broker';
-import {
-  admitToRestaurant, createClientMessageHandler, type ClientSession, type Connection, type Entry, type FanoutMetrics, type Hub,
-} from '@dish-live/fanout';
+import { admitToRestaurant, createClientMessageHandler, type Entry, type FanoutMetrics, type Hub } from '@dish-live/fanout';
 import {
   healthAnswer, PROBLEM_CONTENT_TYPE, problemJson, readyAnswer, SECURITY_HEADERS, statusLine,
-  type Gate, type Logger, type Problem, type ProbeAnswer, type SubscriptionAuth,
+  type ConnectionLimits, type Gate, type Logger, type Problem, type ProbeAnswer, type SubscriptionAuth,
 } from '@dish-live/server';
 import type { WsConfig } from './config.js';
 import type { Uws } from './uws.js';
 import { WsSink } from './ws-transport.js';
 
+/**
+ * uWS copies these onto its socket object, and every property it has costs each socket: three fit the smallest
+ * property store V8 gives an object, so there are three, all set at the upgrade.
+ */
 interface SocketData {
-  /**
-   * What the gate granted (restaurant, options, grant, the slot's release, the restaurant's lease) until the socket
-   * opens; then only `release` is kept, so an idle socket holds nothing it no longer needs.
-   */
+  /** What the gate granted (restaurant, options, grant, the slot, the restaurant's lease) until the socket opens. */
   admitted: Entry<WsSink> | undefined;
-  /** Gives the connection slot back when the socket closes. */
-  release?: () => void;
   /** The refused token's reason: the socket is closed 1008 with it as soon as it opens, before any data. */
   refused: string | undefined;
-  conn?: Connection<WsSink>;
-  session?: ClientSession<WsSink>;
+  /** The client, once open: sink, session and connection. */
+  sink: WsSink | undefined;
 }
 
 export interface WsAppOptions {
@@ -33,6 +30,8 @@ export interface WsAppOptions {
   app: TemplatedApp;
   hub: Hub<WsSink>;
   gate: Gate;
+  /** The gate's connection counts: a closing socket gives its slot back by its address (see `GatewayCore.limits`). */
+  limits: ConnectionLimits;
   config: WsConfig;
   metrics: FanoutMetrics;
   log: Logger;
@@ -100,7 +99,9 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
           // A refused token still gets the upgrade, and then at once a close 1008 with the reason and nothing else: a
           // browser cannot read the HTTP status of a failed upgrade, and would take a 401 for a network failure.
           if (verdict.ok || verdict.reason === 'unauthorized') {
-            const data: SocketData = { admitted: verdict.ok ? verdict : undefined, refused: verdict.ok ? undefined : `unauthorized: ${verdict.detail}` };
+            const data: SocketData = {
+              admitted: verdict.ok ? verdict : undefined, refused: verdict.ok ? undefined : `unauthorized: ${verdict.detail}`, sink: undefined,
+            };
             res.upgrade(data, key, protocol, extensions, context);
           } else {
             refuse(res, verdict, verdict.headers);
@@ -114,30 +115,29 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       const admitted = data.admitted;
       // A close reason is at most 123 bytes.
       if (!admitted) return ws.end(CLOSE_CODES.policy, Buffer.from(data.refused ?? 'refused').subarray(0, 123).toString());
-      const conn = hub.connect(new WsSink(ws), admitted.lease, admitted.options, admitted.grant.expiresAt);
+      const sink = new WsSink(ws, admitted.ip, admitted.grant);
       data.admitted = undefined;
-      data.release = admitted.release;
-      data.conn = conn;
-      data.session = messages.session(conn, admitted.ip, admitted.grant, admitted.requested);
+      sink.conn = hub.connect(sink, admitted.lease, admitted.options, admitted.grant.expiresAt);
+      data.sink = sink;
       // A bad query value is answered, then the socket is served with defaults (it may send a hello to fix it).
-      if (admitted.queryError) hub.send(conn, { type: 'error', code: 'bad_message', message: admitted.queryError });
+      if (admitted.queryError) hub.send(sink.conn, { type: 'error', code: 'bad_message', message: admitted.queryError });
     },
     message(ws, message, isBinary) {
       if (message.byteLength > config.MAX_PAYLOAD_BYTES) {
         ws.end(CLOSE_CODES.tooLarge, `frame too large: at most ${config.MAX_PAYLOAD_BYTES} bytes`);
         return;
       }
-      const session = ws.getUserData().session;
-      if (session) messages.handle(session, message, isBinary);
+      const sink = ws.getUserData().sink;
+      if (sink) messages.handle(sink, message, isBinary);
     },
     close(ws, code) {
       open--;
-      const data = ws.getUserData();
-      data.release?.();
-      const conn = data.conn;
-      if (!conn) return;
-      conn.sink.closed = true;
-      hub.disconnect(conn, code === 1009 ? 'too_large' : code === CLOSE_CODES.tokenExpired ? 'token_expired' : 'client');
+      const sink = ws.getUserData().sink;
+      // A refused socket never held a slot; an admitted one gives its slot back here, its only close.
+      if (!sink) return;
+      o.limits.release(sink.ip);
+      sink.closed = true;
+      hub.disconnect(sink.conn, code === 1009 ? 'too_large' : code === CLOSE_CODES.tokenExpired ? 'token_expired' : 'client');
     },
   });
   app.ws<SocketData>('/ws', behavior(false));

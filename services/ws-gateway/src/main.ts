@@ -12,10 +12,10 @@ async function main(): Promise<void> {
   const config = loadWsConfig(process.env);
   // The app first: the transport publishes through it, and the hub it feeds serves the app's sockets.
   const app = uws.App();
-  const { log, auth, gate, redis, metrics, hub, quitRedis } = await startGatewayCore('ws-gateway', config, new WsTransport(app), { strictQuery: false });
+  const { log, auth, gate, limits, redis, metrics, hub, quitRedis } = await startGatewayCore('ws-gateway', config, new WsTransport(app), { strictQuery: false });
   const chatLimiter = new RateLimiter(redis, config.KEY_PREFIX);
   const { openSockets } = createWsApp({
-    app, hub, gate, config, metrics, log, auth, chatLimiter,
+    app, hub, gate, limits, config, metrics, log, auth, chatLimiter,
   });
   const { socket, port } = await listen(uws, app, config.HOST, config.PORT);
   log.info({ host: config.HOST, port, url: `ws://${config.HOST}:${port}/ws`, tokens: auth.enabled ? (auth.required ? 'required' : 'optional') : 'off' }, 'ws-gateway listening');

@@ -1,13 +1,26 @@
 // WebSocket as a fanout Transport: a frame is the JSON text; a group is a uWS topic reached by one app.publish per frame.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { CLOSE_CODES, encodeWsMessage, type ServerMessage } from '@dish-live/protocol';
-import type { CloseReason, Sink, Transport } from '@dish-live/fanout';
+import type { ClientSession, CloseReason, Connection, Sink, Transport } from '@dish-live/fanout';
+import type { Grant } from '@dish-live/server';
 
-export class WsSink implements Sink {
+/**
+ * One client: the sink the hub writes to and the session its messages are handled in, as one object, because every
+ * idle socket holds one (a sink, a session and their links as three objects cost each socket twice the bytes).
+ */
+export class WsSink implements Sink, ClientSession<WsSink> {
   /** Set by the close handler: uWS forbids any call on a closed socket. */
   closed = false;
+  /** The hub's connection, set as soon as the hub made it from this sink. */
+  conn!: Connection<WsSink>;
+  hellos = 0;
 
-  constructor(readonly ws: WebSocket<unknown>) {}
+  constructor(
+    readonly ws: WebSocket<unknown>,
+    /** The client's address: its chat budget, and the connection slot given back by it. */
+    readonly ip: string,
+    public grant: Grant,
+  ) {}
 
   buffered(): number {
     return this.closed ? 0 : this.ws.getBufferedAmount();
