@@ -199,7 +199,10 @@ export function diffHeaps(a: HeapSummary, nA: number, b: HeapSummary, nB: number
     from: nA,
     to: nB,
     heapBytesPerConn: round((b.totalSize - a.totalSize) / dn),
-    types: types.slice(0, top).map((t) => ({ ...t, bytesPerConn: round(t.bytesPerConn), countPerConn: round(t.countPerConn) })),
+    types: types
+      .map((t) => ({ ...t, bytesPerConn: round(t.bytesPerConn), countPerConn: round(t.countPerConn) }))
+      .filter((t) => t.bytesPerConn !== 0 || t.countPerConn !== 0)
+      .slice(0, top),
   };
 }
 

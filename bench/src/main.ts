@@ -12,7 +12,8 @@ import { profileLine, readProfile } from './profile.js';
 import { writeCapacityDoc, type SourcedRun } from './report/capacity.js';
 import { resultsFileName, writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
-import { writeProfilesDoc } from './report/profiles.js';
+import { renderMemoryProfiles } from './report/memory.js';
+import { writeProfilesBlock, writeProfilesDoc } from './report/profiles.js';
 import { readsTable } from './report/reads.js';
 import { writesTable } from './report/writes.js';
 import { failures, summarizeRun } from './report/summary.js';
@@ -24,7 +25,7 @@ import { runCluster, stopClusters } from './scenarios/cluster.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
-import { runMemory } from './scenarios/memory.js';
+import { runMemory, type MemoryPlan } from './scenarios/memory.js';
 import { runReads } from './scenarios/reads.js';
 import { runRestaurants } from './scenarios/restaurants.js';
 import { runSlow } from './scenarios/slow.js';
@@ -63,7 +64,7 @@ function positive(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
-function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: boolean } {
+function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: boolean; connectionsGiven: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -91,6 +92,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
     quick,
     docs: !values['no-docs'],
     reportOnly: values['report-only'],
+    connectionsGiven: values.connections !== undefined,
     scenarios: list(values.scenario, SCENARIOS, 'scenario') ?? [...SCENARIOS],
     servers,
     workers: positive(values.workers, 'workers') ?? 1,
@@ -177,6 +179,23 @@ function packageVersion(name: string): string {
   }
 }
 
+/** Descriptors a server or a load generator worker keeps for itself (listeners, Redis, inspector, pipes), with room. */
+const FD_MARGIN = 1000;
+/** The gateways and their raw peers: the pairs whose heaps are compared type by type. */
+const SNAPSHOT_SERVERS: ServerName[] = ['ws-gateway', 'uws-raw', 'sse-gateway', 'http-sse-raw'];
+
+/**
+ * The memory scenario's counts: `--connections` alone, or --quick's one count; a full run also measures 1,000 (the
+ * first snapshot's count) and the largest count one process's descriptor limit allows, and snapshots the heaps.
+ */
+function memoryPlan(options: Options & { connectionsGiven: boolean }, nofile: number): MemoryPlan {
+  const reference = options.memory.connections;
+  if (options.quick || options.connectionsGiven) return { counts: [reference], reference, snapshots: [], snapshotServers: [] };
+  const largest = nofile - FD_MARGIN;
+  const counts = [...new Set([1000, reference, ...(largest > reference ? [largest] : [])])].sort((a, b) => a - b);
+  return { counts, reference, snapshots: [1000, reference], snapshotServers: SNAPSHOT_SERVERS };
+}
+
 function machine(): Record<string, unknown> {
   const cpu = cpus();
   return {
@@ -229,6 +248,8 @@ function writeCapacity(run: SourcedRun, older: SourcedRun | undefined): string {
 }
 
 function writeReports(run: RunResult, docs: boolean, profileDir: string | undefined): void {
+  const heaps = docs ? renderMemoryProfiles(run) : undefined;
+  if (heaps) console.log(`heaps:   ${writeProfilesBlock(`${ROOT}docs`, 'memory', heaps)}`);
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
     const file = join(profileDir, 'results.json');
@@ -256,7 +277,7 @@ function printTables(run: RunResult): void {
   console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}\n\n${renderText(summaryTable(run))}`);
 }
 
-async function run(options: Options): Promise<RunResult> {
+async function run(options: Options & { connectionsGiven: boolean }): Promise<RunResult> {
   const tty = process.stdout.isTTY;
   let progressShown = false;
   const log = (line: string) => {
@@ -271,14 +292,15 @@ async function run(options: Options): Promise<RunResult> {
   };
   const startedAt = new Date().toISOString();
   const { nofile } = limits();
-  if (options.scenarios.includes('memory') && options.memory.connections + 1024 > nofile) {
-    log(`warning: the fd limit is ${nofile}; ${options.memory.connections} connections per server may not all open (raise it: ulimit -n 65535)`);
+  const memory = memoryPlan(options, nofile);
+  if (options.scenarios.includes('memory') && memory.counts.at(-1)! + FD_MARGIN > nofile) {
+    log(`warning: the fd limit is ${nofile}; ${memory.counts.at(-1)} connections per server may not all open (raise it: ulimit -n 65535)`);
   }
   log(`Dish Live bench${options.quick ? ' (quick)' : ''}: ${options.scenarios.join(', ')} × ${options.servers.join(', ')}`);
   let redis: RedisServerProcess | undefined;
   let loadgen: LoadGen | undefined;
   const partial: Omit<RunResult, 'summary'> = {
-    startedAt, finishedAt: '', quick: options.quick, options: { ...options }, machine: machine(), versions: versions(),
+    startedAt, finishedAt: '', quick: options.quick, options: { ...options, memory: { ...options.memory, ...memory } }, machine: machine(), versions: versions(),
     fanout: [], memory: [], slow: [], restaurants: [],
   };
   try {
@@ -301,7 +323,7 @@ async function run(options: Options): Promise<RunResult> {
       }
     };
     await each('fanout', options.servers, (name) => runFanout(ctx, SERVERS[name]), partial.fanout);
-    await each('memory', options.servers, (name) => runMemory(ctx, SERVERS[name]), partial.memory);
+    await each('memory', options.servers, (name) => runMemory(ctx, SERVERS[name], memory), partial.memory);
     if (options.scenarios.includes('e2e')) {
       log('\n== e2e');
       partial.e2e = await runE2e(ctx);

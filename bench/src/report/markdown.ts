@@ -1,11 +1,12 @@
 // docs/BENCHMARKS.md and its SVG charts, regenerated from a run's results (bench/results/latest.json).
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatKb, formatRate } from '../format.js';
+import { formatRate } from '../format.js';
 import type { RunResult } from '../results.js';
 import { SERVERS } from '../servers.js';
 import { READS_TARGET, readsTable } from './reads.js';
 import { clusterSection } from './cluster.js';
+import { memoryCounts, memoryMethod, memoryTable } from './memory.js';
 import { restaurantsSection } from './restaurants.js';
 import { writesSection } from './writes.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
@@ -52,12 +53,16 @@ export function charts(run: RunResult): Record<string, string> {
 function memoryChart(run: RunResult): Record<string, string> {
   const measured = run.memory.filter((m) => m.bytesPerConn !== null);
   if (!measured.length) return {};
+  const counts = [...new Set(measured.flatMap((m) => memoryCounts(m).map((c) => c.requested)))].sort((a, b) => a - b);
   return {
     'bytes-per-connection.svg': barChart({
-      title: `RSS per idle connection (${measured[0]!.connections} connections)`,
+      title: 'RSS per idle connection, after a full GC',
       yLabel: 'bytes',
       categories: measured.map((m) => m.server),
-      series: [{ name: 'bytes/connection', values: measured.map((m) => m.bytesPerConn) }],
+      series: counts.map((n) => ({
+        name: `${n.toLocaleString('en-US')} connections`,
+        values: measured.map((m) => memoryCounts(m).find((c) => c.requested === n)?.bytesPerConn ?? null),
+      })),
     }),
   };
 }
@@ -82,20 +87,6 @@ function stepsTable(run: RunResult): Table {
         `${(s.serverRssBytes / 1048576).toFixed(0)} MB`, s.repeatOf ? `${s.verdict} (repeat; first: ${s.repeatOf})` : s.verdict,
       ]),
     ),
-  };
-}
-
-function memoryTable(run: RunResult): Table {
-  return {
-    head: ['server', 'idle connections', 'RSS before → after (after a full GC)', 'per connection (after a full GC)', 'per connection without forcing a GC', 'events verified'],
-    rows: run.memory.map((m) => [
-      m.server,
-      m.status === 'ok' ? String(m.connections) : `${m.status}: ${(m.reason ?? '').split('\n')[0]}`,
-      `${(m.rssBeforeBytes / 1048576).toFixed(1)} → ${(m.rssAfterBytes / 1048576).toFixed(1)} MB`,
-      formatKb(m.bytesPerConn),
-      formatKb(m.bytesPerConnNoGc),
-      m.verified ? 'yes' : 'no',
-    ]),
   };
 }
 
@@ -161,7 +152,7 @@ function busyWarning(run: RunResult): string {
 }
 
 export function renderBenchmarks(run: RunResult, chartFiles: string[]): string {
-  const o = run.options as { fanout?: { clients: number; rates: number[]; stepMs: number; p99LimitMs: number }; memory?: { connections: number } };
+  const o = run.options as { fanout?: { clients: number; rates: number[]; stepMs: number; p99LimitMs: number } };
   const m = run.machine as { cpuModel?: string; cpus?: number; memoryGb?: number; kernel?: string; loadAverage?: number[]; limits?: { nofile: number } };
   const chart = (file: string, alt: string) => (chartFiles.includes(file) ? `![${alt}](${CHART_DIR}/${file})\n` : '');
   return `# Benchmarks
@@ -181,7 +172,7 @@ Run of ${run.startedAt}${run.quick ? ' — **quick mode** (short CI run: fewer c
 * Load generator (\`bench/src/loadgen/\`, its raw connections from the test kit \`tests/support\`): raw \`net\` sockets reading into one shared buffer (no allocation per read) with a minimal WebSocket handshake and frame parser, chunked decoding and a minimal SSE parser, and engine.io v4 framing for Socket.IO. It counts every message, checks each client's sequence (the bench dish's \`version\`, one per event) for loss and reordering, and measures latency from the event's \`ts\` (Redis time at publish) to the arrival of the chunk that carried it.
 * Fan-out: ${o.fanout?.clients ?? '?'} clients, publish rate stepped through ${o.fanout?.rates.join(', ') ?? '?'} events/s, ${(o.fanout?.stepMs ?? 0) / 1000} s per step, then a drain. A step is *sustained* when nothing was lost, reordered or conflated, p99 ≤ ${o.fanout?.p99LimitMs ?? 100} ms and ≥ 95% of the expected deliveries arrived; stepping stops at the first step that is not (a step that failed on p99 alone is repeated once, and the repeat counts). **Max sustained** is the best sustained step; a server that lost or reordered anything gets none. It is only known to the grid's resolution: the true figure lies between a server's last sustained step and the next one, so a ratio against a server that stopped early is an upper bound, and **peak deliveries/s** (the best step without loss, whatever its latency) bounds it from the other side.
 * CPU: utime+stime of each process from \`/proc/<pid>/stat\` (100% = one core; the kernel's part, stime, as \`sys\`) and each core's busy share from \`/proc/stat\`. A step whose load generator core was > 90% busy is **loadgen-limited** (⚠): the figure is a floor for the server, not its ceiling. The machine may be shared, so core figures include other work: a step where the server's core was > 25 points busier than the server itself is flagged **contended** (⚠), its latency is not the server's own. **Peak deliveries/s** is the best step without loss whatever its latency.
-* Memory: ${o.memory?.connections ?? '?'} idle connections per server, RSS before and after (median of 5 samples), each measured as V8 left it and again after a full garbage collection that the bench triggers through the server's inspector (\`--inspect=127.0.0.1:0\`, \`HeapProfiler.collectGarbage\`; every server alike, none needs a hook). The figure compared is the one after the collection: live memory per connection. Without it the figure includes whatever garbage V8 had not collected yet, which varied by ±15 % between identical runs (ws-gateway 1.85–2.5 KB). Then a few events check that every idle connection still receives, in order.
+${memoryMethod(run)}
 
 Machine: ${m.cpuModel ?? '?'} × ${m.cpus ?? '?'} cores, ${m.memoryGb ?? '?'} GB, Linux ${m.kernel ?? '?'}, load average at start ${m.loadAverage?.join(' ') ?? '?'} and at end ${(run.machine as { loadAverageAtEnd?: number[] }).loadAverageAtEnd?.join(' ') ?? '?'}, fd limit ${m.limits?.nofile ?? '?'}. Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.
 

@@ -1,5 +1,6 @@
-// docs/PROFILES.md from a `--profile` run: where each fan-out server's and the load generator's CPU time went.
-import { writeFileSync } from 'node:fs';
+// docs/PROFILES.md from a `--profile` run: where each fan-out server's and the load generator's CPU time went. Each
+// generator (this one, the memory scenario's heap snapshots) owns one marked block; text outside the blocks is kept.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { formatRate } from '../format.js';
 import type { ProfileSummary } from '../profile.js';
@@ -52,8 +53,32 @@ export function renderProfiles(run: RunResult, root: string): string {
   return out.join('\n');
 }
 
-export function writeProfilesDoc(docsDir: string, run: RunResult, root: string): string {
+export type ProfilesBlock = 'cpu' | 'memory';
+
+const begin = (name: ProfilesBlock) => `<!-- generated:${name} (bench/src/report; replaced by each run, edit outside it) -->`;
+const end = (name: ProfilesBlock) => `<!-- /generated:${name} -->`;
+
+/**
+ * `doc` with the block `name` replaced by `content`, or added at the end. A file from before the blocks (no marker at
+ * all) was the CPU profile's output alone: it becomes the `cpu` block.
+ */
+export function replaceBlock(doc: string, name: ProfilesBlock, content: string): string {
+  const marked = doc.includes('<!-- generated:') ? doc : `${begin('cpu')}\n${doc.trimEnd()}\n${end('cpu')}\n`;
+  const block = `${begin(name)}\n${content.trimEnd()}\n${end(name)}`;
+  const from = marked.indexOf(begin(name));
+  const to = marked.indexOf(end(name));
+  if (from < 0 || to < from) return `${marked.trimEnd()}\n\n${block}\n`;
+  return marked.slice(0, from) + block + marked.slice(to + end(name).length);
+}
+
+/** Writes one generator's block into docs/PROFILES.md, keeping everything else in it. */
+export function writeProfilesBlock(docsDir: string, name: ProfilesBlock, content: string): string {
   const file = join(docsDir, 'PROFILES.md');
-  writeFileSync(file, renderProfiles(run, root));
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileSync(file, doc ? replaceBlock(doc, name, content) : `${begin(name)}\n${content.trimEnd()}\n${end(name)}\n`);
   return file;
+}
+
+export function writeProfilesDoc(docsDir: string, run: RunResult, root: string): string {
+  return writeProfilesBlock(docsDir, 'cpu', renderProfiles(run, root));
 }

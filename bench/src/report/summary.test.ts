@@ -49,11 +49,13 @@ describe('summarizeRun', () => {
         fanout('uws-raw', 2_500_000, [step(200, 4), step(2000, 20)]),
         fanout('socketio', 50_000, [step(50, 40)]),
       ],
-      memory: [memory('ws-gateway', 1500), memory('sse-gateway', 3000)],
+      memory: [memory('ws-gateway', 1500), memory('sse-gateway', 3000), memory('uws-raw', 1000)],
     });
     expect(r.summary).toMatchObject({
       wsVsSocketIo: 40, wsVsRawUws: 0.8, sseVsExpress: null, wsBytesPerConn: 1500, sseBytesPerConn: 3000, wsP99VsRawAt200k: 1.5,
     });
+    expect(r.summary.memoryRatios?.map((m) => [m.gateway, m.ratio])).toEqual([['ws-gateway', 1.5]]);
+    expect(r.summary.targets['memory:ws-gateway@10']?.met).toBe(false);
     expect(r.summary.targets.wsVsSocketIo?.met).toBe(true);
     expect(r.summary.targets.wsVsRawUws?.met).toBe(true);
     expect(r.summary.targets.sseVsExpress?.met).toBeNull();

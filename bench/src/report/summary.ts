@@ -3,6 +3,7 @@ import type { ClusterResult, FanoutResult, RunResult, StepResult, Summary } from
 import { SERVERS, type ServerName } from '../servers.js';
 import { compareReads, READS_TARGET, readsErrors, readsVerdict } from './reads.js';
 import { compareWrites, WRITES_TARGET_RATIO, writesFailures } from '../scenarios/writes-figures.js';
+import { memoryRatios, memoryTargets } from './memory.js';
 import { RESTAURANT_VIEW_TARGET_BYTES, RESTAURANTS_RATIO_TARGET } from './restaurants.js';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
@@ -89,6 +90,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     sseVsRawHttp: ratio(max('sse-gateway'), max('http-sse-raw')),
     wsBytesPerConn: bytes('ws-gateway'),
     sseBytesPerConn: bytes('sse-gateway'),
+    memoryRatios: memoryRatios(run.memory),
     wsP99VsRawAt200k: p99Ratio('ws-gateway', 'uws-raw'),
     sseP99VsRawAt200k: p99Ratio('sse-gateway', 'http-sse-raw'),
     readsWorstRatio: reads.worst,
@@ -116,7 +118,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     targets: {
       wsVsSocketIo: { target: 'ws-gateway ≥ 20× Socket.IO', met: atLeast(summary.wsVsSocketIo, 20) },
       wsVsRawUws: { target: 'ws-gateway ≥ 75% of raw uWS', met: atLeast(summary.wsVsRawUws, 0.75) },
-      wsBytesPerConn: { target: 'ws-gateway ≤ 2 KB RSS per idle connection', met: atMost(summary.wsBytesPerConn, 2048) },
+      ...memoryTargets(summary.memoryRatios ?? []),
       sseVsExpress: { target: 'sse-gateway ≥ 3× naive express SSE', met: atLeast(summary.sseVsExpress, 3) },
       sseVsRawHttp: { target: 'sse-gateway ≥ raw node:http SSE', met: atLeast(summary.sseVsRawHttp, 1) },
       wsP99VsRawAt200k: { target: 'ws-gateway p99 at 200k deliveries/s ≤ 1.5× raw uWS', met: atMost(summary.wsP99VsRawAt200k, 1.5) },
