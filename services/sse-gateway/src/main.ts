@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadSseConfig(process.env);
   const { log, auth, gate, metrics, hub, quitRedis } = await startGatewayCore('sse-gateway', config, sseTransport, { strictQuery: true });
   const sse = createSseApp({ hub, gate, config, metrics, log });
-  const { server, port, url } = await listen(sse.app, config.PORT, config.HOST);
+  const { server, port, url } = await listen(sse.handler, config.PORT, config.HOST);
   // A backstop under the per-request limits: sockets that never become a stream (idle keep-alives, half-sent requests)
   // cannot take the process past its descriptors either.
   server.maxConnections = config.MAX_CONNECTIONS + 256;

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { encodeSseFrame, encodeSseMessage } from '@dish-live/protocol';
-import type { CloseReason, Sink, Transport } from '@dish-live/fanout';
+import type { CloseReason, Connection, Sink, Transport } from '@dish-live/fanout';
 
 export const jitter = (min: number, max: number) => min + Math.floor(Math.random() * (Math.max(max, min) - min + 1));
 
@@ -10,6 +10,8 @@ const TOKEN_EXPIRED_FRAME = encodeSseMessage({ type: 'error', code: 'unauthorize
 
 export class SseSink implements Sink {
   ended = false;
+  /** Its connection in the hub, once connected. */
+  conn: Connection<SseSink> | undefined;
   /**
    * The socket group publishes go to as ready-made chunks (HTTP/1.1, `Transfer-Encoding: chunked` set by the app);
    * undefined for HTTP/1.0, whose body has no chunks, and where every write goes through `res`.
@@ -20,6 +22,8 @@ export class SseSink implements Sink {
     readonly res: ServerResponse,
     private readonly restartRetryMs: () => number,
     chunked: boolean,
+    /** Gives the client's connection slot back (the gate's). */
+    readonly releaseSlot: () => void,
   ) {
     this.#socket = chunked ? (res.socket ?? undefined) : undefined;
   }
