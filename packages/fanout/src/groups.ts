@@ -37,6 +37,13 @@ export class Groups<S extends Sink> {
     return this.#groups.values();
   }
 
+  /** Every connection in a group: full-rate members and the others. */
+  connections(): Connection<S>[] {
+    const all: Connection<S>[] = [];
+    for (const group of this.#groups.values()) all.push(...group.members, ...group.others);
+    return all;
+  }
+
   /** Takes the connection out of its group (and its topic, while the socket is open); an empty group goes. */
   leave(conn: Connection<S>, socketOpen: boolean): void {
     const group = conn.group;

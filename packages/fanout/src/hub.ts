@@ -54,7 +54,7 @@ export class Hub<S extends Sink = Sink> {
         offer: (conn, event, json) => this.#offer(conn, event, json),
         // Nothing in memory can resume the restaurant's clients exactly: they reconnect and resume from the log.
         reloaded: (r, cause) => {
-          for (const conn of [...r.connections]) {
+          for (const conn of r.connections()) {
             // They hold events the log no longer has: a fresh snapshot (recovered: false) replaces them, as the
             // contract says. After a trim they reconnect and resume from the log, exact wherever it still can be.
             if (cause === 'rolled-back') this.subscribe(conn, conn.options);
@@ -101,10 +101,10 @@ export class Hub<S extends Sink = Sink> {
     return this.#restaurants.get(restaurant)?.live.last;
   }
 
-  /** Counted over the restaurants, which hold every connection already: a second registry would cost each one an entry. */
+  /** Counted over the restaurants: a registry of every connection would cost each one an entry. */
   get connectionCount(): number {
     let n = 0;
-    for (const r of this.#restaurants.values()) n += r.connections.size;
+    for (const r of this.#restaurants.values()) n += r.connectionCount;
     return n;
   }
 
@@ -136,7 +136,7 @@ export class Hub<S extends Sink = Sink> {
     // A lease holds its restaurant loaded, so a fresh one is always of a live restaurant.
     if (!lease.take()) throw new Error(`the lease on ${lease.restaurant} was already used or released`);
     const conn = new Connection(sink, restaurant);
-    this.#restaurants.attach(restaurant, conn);
+    this.#restaurants.attach(restaurant);
     this.#o.metrics.bound.connections.inc();
     this.subscribe(conn, options);
     this.expireAt(conn, expiresAt);
@@ -198,7 +198,7 @@ export class Hub<S extends Sink = Sink> {
   /** Shutdown: whatever is queued goes out, then every client is told to reconnect elsewhere. */
   closeAll(reason: CloseReason): void {
     this.#writer.flush();
-    for (const r of [...this.#restaurants.values()]) for (const conn of [...r.connections]) this.close(conn, reason);
+    for (const r of [...this.#restaurants.values()]) for (const conn of r.connections()) this.close(conn, reason);
   }
 
   #forget(conn: Connection<S>, reason: string): void {
@@ -207,7 +207,7 @@ export class Hub<S extends Sink = Sink> {
     clearTimeout(conn.expiry);
     conn.expiry = undefined;
     conn.ended();
-    this.#restaurants.detach(conn.restaurant, conn);
+    this.#restaurants.detach(conn.restaurant);
     this.#o.metrics.bound.connections.dec();
     this.#o.metrics.disconnects.labels(this.#o.transport.name, reason).inc();
   }

@@ -47,8 +47,8 @@ export class LiveRestaurant<S extends Sink = Sink> {
   readonly groups: Groups<S>;
   readonly catchUp: CatchUp<S>;
   readonly proof: Proof;
-  /** Its open connections. */
-  readonly connections = new Set<Connection<S>>();
+  /** Its open connections: each is in one of its groups, so they are counted here, not kept a second time. */
+  connectionCount = 0;
   /** Admissions that hold it and are not yet connections (or gave up): it stays loaded for them. */
   leases = 0;
   state: LiveRestaurantState = 'loading';
@@ -82,7 +82,12 @@ export class LiveRestaurant<S extends Sink = Sink> {
 
   /** Connections and admissions holding it: while any, it is never released. */
   get holders(): number {
-    return this.connections.size + this.leases;
+    return this.connectionCount + this.leases;
+  }
+
+  /** Its open connections, from its groups (every open connection is in one). */
+  connections(): Connection<S>[] {
+    return this.groups.connections();
   }
 
   /** View, ring and the fixed overhead, as the memory budget counts them. */

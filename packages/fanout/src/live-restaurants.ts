@@ -3,7 +3,6 @@
 // budget — restaurants without clients go first, least recently used first, then the rings of the least recently used.
 import type { EventLog } from '@dish-live/broker';
 import { throttledWarn, type Logger } from '@dish-live/server';
-import type { Connection } from './connection.js';
 import { LiveRestaurant, type RestaurantWiring } from './live-restaurant.js';
 import { RestaurantLease } from './restaurant-lease.js';
 import type { FanoutMetrics } from './metrics.js';
@@ -107,14 +106,15 @@ export class LiveRestaurants<S extends Sink = Sink> {
   }
 
   /** A lease became this connection: the hold is now the connection's. */
-  attach(r: LiveRestaurant<S>, conn: Connection<S>): void {
+  attach(r: LiveRestaurant<S>): void {
     r.leases--;
-    r.connections.add(conn);
+    r.connectionCount++;
   }
 
   /** A connection ended: its hold goes. */
-  detach(r: LiveRestaurant<S>, conn: Connection<S>): void {
-    if (r.connections.delete(conn)) this.#unhold(r);
+  detach(r: LiveRestaurant<S>): void {
+    r.connectionCount--;
+    this.#unhold(r);
   }
 
   /** The estimated bytes of every live restaurant. */
