@@ -34,7 +34,7 @@ describe('memoryRatios', () => {
       { gateway: 'sse-gateway', peer: 'http-sse-raw', connections: 10_000, gatewayBytes: 11_000, peerBytes: 10_000, ratio: 1.1, limit: 1, met: false },
     ]);
     expect(memorySummaryRows(ratios, {}, (v) => String(v))).toEqual([
-      ['sse-gateway / http-sse-raw memory per idle connection, 10,000', '1.1× (10.74 KB / 9.77 KB)', '≤ 1×', 'false'],
+      ['sse-gateway / http-sse-raw memory per idle connection, 10,000', '1.1× (10.74 KB / 9.77 KB)', 'sse-gateway ≤ 1.0× raw node:http SSE per idle connection, at 10,000', 'false'],
     ]);
   });
 });

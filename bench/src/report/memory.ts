@@ -52,14 +52,16 @@ export function memoryTargets(ratios: MemoryRatio[]): Record<string, { target: s
 const x = (v: number | null) => (v === null ? '—' : `${v}×`);
 
 /** The summary table's rows: the ratio at each count against its target. */
-export function memorySummaryRows(ratios: MemoryRatio[] | undefined, targets: Record<string, { target: string; met: boolean | null } | undefined>, met: (v: boolean | null) => string): string[][] {
-  return (ratios ?? []).map((r) => {
-    const t = targets[`memory:${r.gateway}@${r.connections}`];
+export function memorySummaryRows(ratios: MemoryRatio[], targets: Record<string, { target: string; met: boolean | null } | undefined>, met: (v: boolean | null) => string): string[][] {
+  return ratios.map((r) => {
+    const key = `memory:${r.gateway}@${r.connections}`;
+    // A run from before these targets has none in its summary: the target is read from the ratio itself.
+    const t = targets[key] ?? memoryTargets([r])[key]!;
     return [
       `${r.gateway} / ${r.peer} memory per idle connection, ${r.connections.toLocaleString('en-US')}`,
       `${x(r.ratio)} (${formatKb(r.gatewayBytes)} / ${formatKb(r.peerBytes)})`,
-      t?.target ?? `≤ ${r.limit}×`,
-      met(t?.met ?? r.met),
+      t.target,
+      met(t.met),
     ];
   });
 }
@@ -87,7 +89,8 @@ export function memoryMethod(run: RunResult): string {
   const o = (run.options as { memory?: { connections?: number; counts?: number[]; snapshots?: number[] } }).memory;
   const counts = (o?.counts ?? (o?.connections ? [o.connections] : [])).map((n) => n.toLocaleString('en-US'));
   return (
-    `* Memory: idle connections per server, ${counts.length ? counts.join(', then ') : '?'} (connections added to the open ones; the largest is what one process's descriptor limit allows, less a margin for the server's own), ` +
+    `* Memory: ${counts.length ? counts.join(', then ') : '?'} idle connections per server` +
+    (counts.length > 1 ? " (connections added to the open ones; the largest is what one process's descriptor limit allows, less a margin for the server's own), " : ', ') +
     'RSS before and at each count (median of 5 samples), each measured as V8 left it and again after a full garbage collection that the bench triggers through the server\'s inspector (`--inspect=127.0.0.1:0`, `HeapProfiler.collectGarbage`; every server alike, none needs a hook), and the V8 heap in use then (`Runtime.getHeapUsage`). ' +
     'The figure compared is the one after the collection: live memory per connection; the rest of it beyond the V8 heap is native (sockets\' and the server library\'s own buffers and structures). Without the collection the figure includes whatever garbage V8 had not collected yet, which varied by ±15 % between identical runs. Each gateway is compared with its raw peer at the same count. Then a few events check that every idle connection still receives, in order.' +
     (o?.snapshots?.length

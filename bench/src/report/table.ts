@@ -2,7 +2,7 @@
 import type { RunResult } from '../results.js';
 import { formatKb as kb, formatRate } from '../format.js';
 import { writesSummaryLine } from '../scenarios/writes-figures.js';
-import { memorySummaryRows } from './memory.js';
+import { memoryRatios, memorySummaryRows } from './memory.js';
 
 export interface Table {
   head: string[];
@@ -49,7 +49,7 @@ export function summaryTable(run: RunResult): Table {
     ['ws-gateway / raw uWS', x(s.wsVsRawUws), s.targets.wsVsRawUws!.target, met(s.targets.wsVsRawUws!.met)],
     ['sse-gateway / express SSE', x(s.sseVsExpress), s.targets.sseVsExpress!.target, met(s.targets.sseVsExpress!.met)],
     ['sse-gateway / raw node:http SSE', x(s.sseVsRawHttp), s.targets.sseVsRawHttp!.target, met(s.targets.sseVsRawHttp!.met)],
-    ...memorySummaryRows(s.memoryRatios, s.targets, met),
+    ...memorySummaryRows(s.memoryRatios ?? memoryRatios(run.memory), s.targets, met),
     ['ws-gateway p99 / raw uWS p99 near 200k/s', x(s.wsP99VsRawAt200k), s.targets.wsP99VsRawAt200k!.target, met(s.targets.wsP99VsRawAt200k!.met)],
     ['sse-gateway p99 / raw http p99 near 200k/s', x(s.sseP99VsRawAt200k), s.targets.sseP99VsRawAt200k!.target, met(s.targets.sseP99VsRawAt200k!.met)],
     ...(run.reads && s.targets.readsVsBare
