@@ -44,7 +44,7 @@ describe('diffHeaps', () => {
   const a = summarizeHeapSnapshot(snapshot([[3, 1, 100], [0, 5, 40], [4, 3, 200]], STRINGS));
   const b = summarizeHeapSnapshot(snapshot([[3, 1, 100], [3, 1, 100], [3, 1, 100], [5, 3, 32], [5, 3, 32], [4, 3, 200]], STRINGS));
 
-  it('answers each type\'s growth per connection, the largest first, unchanged ones left out, and the whole heap\'s', () => {
+  it('answers each type\'s growth per connection, the largest first, those under a byte left out, and the whole heap\'s', () => {
     const d = diffHeaps(a, 1000, b, 1002);
     expect(d.heapBytesPerConn).toBe((564 - 340) / 2);
     expect(d.types).toEqual([

@@ -201,7 +201,8 @@ export function diffHeaps(a: HeapSummary, nA: number, b: HeapSummary, nB: number
     heapBytesPerConn: round((b.totalSize - a.totalSize) / dn),
     types: types
       .map((t) => ({ ...t, bytesPerConn: round(t.bytesPerConn), countPerConn: round(t.countPerConn) }))
-      .filter((t) => t.bytesPerConn !== 0 || t.countPerConn !== 0)
+      // Under a byte per connection is noise (code the JIT compiled meanwhile, a resized table), not per-connection state.
+      .filter((t) => Math.abs(t.bytesPerConn) >= 1)
       .slice(0, top),
   };
 }
