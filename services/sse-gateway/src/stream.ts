@@ -1,6 +1,6 @@
 // One event stream: admission, the stream's head, then a sink in the hub. What a stream keeps while it is open is kept
 // small on purpose (issue 18: memory per idle connection): the response, its sink and its hub connection, nothing else.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { encodeSseFrame } from '@dish-live/protocol';
 import { admitToRestaurant, type Hub } from '@dish-live/fanout';
 import { SECURITY_HEADERS, sameOrigin, sendProblem, type Gate } from '@dish-live/server';
@@ -25,6 +25,19 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 };
+
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+const NO_RAW_HEADERS = Object.freeze([]) as unknown as string[];
+
+/**
+ * Admission and the head are the only readers of a stream's request headers, but node keeps them as long as the
+ * request: the raw lines, and the object built from them (~0.3 KB for a bare client, 1–2 KB for a browser's cookies
+ * and user agent, per stream for hours). Node itself no longer reads them once the head is written.
+ */
+function forgetHeaders(req: IncomingMessage): void {
+  req.headers = NO_HEADERS;
+  req.rawHeaders = NO_RAW_HEADERS;
+}
 
 /** The page's own origin needs no CORS headers; another allowed one gets its own origin back, never `*`. */
 function allowedOrigin(req: IncomingMessage): string | undefined {
@@ -87,6 +100,7 @@ export function streamRoute({ hub, gate, config }: StreamOptions): StreamRoute {
     // Every header in one object: headers set one by one are kept for the stream's life by node (an entry and an
     // array per header, ~1 KB per stream); handed to writeHead alone, they only make the head.
     const origin = allowedOrigin(req);
+    forgetHeaders(req);
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       Vary: 'Origin',
