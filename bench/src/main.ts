@@ -185,13 +185,24 @@ const FD_MARGIN = 1000;
 const SNAPSHOT_SERVERS: ServerName[] = ['ws-gateway', 'uws-raw', 'sse-gateway', 'http-sse-raw'];
 
 /**
+ * Local ports one client address has towards one server address and port (Linux's ephemeral range). Each server
+ * listens on a port of its own, so the range serves every server anew (a local port is reused towards another
+ * destination, and loopback reuses TIME_WAIT ports): only one server's connections must fit in it.
+ */
+function ephemeralPorts(): number {
+  const range = /(\d+)\s+(\d+)/.exec(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+  return range ? Number(range[2]) - Number(range[1]) + 1 : 28_232;
+}
+
+/**
  * The memory scenario's counts: `--connections` alone, or --quick's one count; a full run also measures 1,000 (the
- * first snapshot's count) and the largest count one process's descriptor limit allows, and snapshots the heaps.
+ * first snapshot's count) and the largest count one process's descriptor limit allows (and the client's ports: where
+ * prlimit raises the limit to 65,535, the ports bound it), and snapshots the heaps.
  */
 function memoryPlan(options: Options & { connectionsGiven: boolean }, nofile: number): MemoryPlan {
   const reference = options.memory.connections;
   if (options.quick || options.connectionsGiven) return { counts: [reference], reference, snapshots: [], snapshotServers: [] };
-  const largest = nofile - FD_MARGIN;
+  const largest = Math.min(nofile, ephemeralPorts()) - FD_MARGIN;
   const counts = [...new Set([1000, reference, ...(largest > reference ? [largest] : [])])].sort((a, b) => a - b);
   return { counts, reference, snapshots: [1000, reference], snapshotServers: SNAPSHOT_SERVERS };
 }
