@@ -8,6 +8,7 @@ import { READS_TARGET, readsTable } from './reads.js';
 import { clusterSection } from './cluster.js';
 import { restaurantsSection } from './restaurants.js';
 import { writesSection } from './writes.js';
+import { ceilingSection, costSection } from './cost.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
 import { barChart, lineChart } from './svg.js';
 import { fanoutTable, renderMarkdown, summaryTable, type Table } from './table.js';
@@ -243,6 +244,14 @@ ${restaurantsSection(run)}
 ## Redis Cluster (the same writes on 1 primary and on 3)
 
 ${clusterSection(run)}
+
+## Cost per delivery (fixed rates, beside the raw peers)
+
+${costSection(run.cost)}
+
+## Ceiling under a fixed CPU budget (ws-gateway vs raw uWS)
+
+${ceilingSection(run.ceiling)}
 `;
 }
 

@@ -1,0 +1,91 @@
+// The cost and ceiling scenarios' report: CPU per million deliveries beside the raw peers, and each server's ceiling under the same CPU budget.
+import { formatRate } from '../format.js';
+import type { RunResult } from '../results.js';
+import type { CeilingResult } from '../scenarios/ceiling.js';
+import { compareCost, KEPT_UP_P99_MS, type CostResult } from '../scenarios/cost-figures.js';
+import { renderMarkdown, type Table } from './table.js';
+
+const v = (n: number | null | undefined, suffix = '') => (n === null || n === undefined ? '—' : `${n}${suffix}`);
+
+/** One row per server and rate, in the order measured; the ratio column is against the same transport's raw server. */
+export function costTable(cost: CostResult[]): Table {
+  const ratios = compareCost(cost);
+  return {
+    head: ['server', 'deliveries/s asked', 'delivered/s', 'p99 ms', 'CPU-s per M (user + sys)', 'vs raw', 'sys vs raw', 'write syscalls per delivery', 'deliveries per write', 'server CPU', 'notes'],
+    rows: cost.flatMap((c) => [
+      ...c.steps.map((s) => {
+        const r = ratios.find((x) => x.server === c.server && x.rate === s.rate);
+        return [
+          c.server, formatRate(s.targetDeliveriesPerSec), formatRate(s.step.deliveriesPerSec), String(s.step.latency.p99),
+          `${v(s.cpuPerM)} (${v(s.userPerM)} + ${v(s.sysPerM)})`,
+          r ? `${v(r.ratio, '×')} ${r.raw}` : 'raw', r ? v(r.sysRatio, '×') : '', v(s.writesPerDelivery), v(s.deliveriesPerWrite), `${s.step.cpu.server}%`, s.flags.join('; '),
+        ];
+      }),
+      ...(c.status !== 'ok' ? [[c.server, '', '', '', '', '', '', '', '', '', `${c.status}: ${(c.reason ?? '').split('\n')[0]!.slice(0, 80)}`]] : []),
+      ...(c.skippedRates.length
+        ? [[c.server, c.skippedRates.map((r) => formatRate(r * c.clients)).join(', '), '', '', '', '', '', '', '', '', 'not run: a lower rate was not kept up with']]
+        : []),
+    ]),
+  };
+}
+
+export function ceilingTable(c: CeilingResult): Table {
+  return {
+    head: ['server', 'round', 'CPU budget', 'ceiling deliveries/s', 'stopped by', 'at ev/s (next)', 'p99 ms at ceiling', 'server CPU at ceiling', 'loadgen core at ceiling', 'throttled periods', 'notes'],
+    rows: c.rounds.map((r) => {
+      const best = r.steps.filter((s) => s.keptUp).at(-1);
+      const next = r.steps.find((s) => !s.keptUp);
+      const t = best?.throttling;
+      return [
+        r.server, String(r.round), r.budgetCores === null ? 'none (whole core)' : `${r.budgetCores} core`,
+        `${r.ceiling === null ? '—' : formatRate(r.ceiling)}${r.isFloor ? ' (floor)' : ''}`, r.stoppedBy,
+        `${best ? best.step.rate : '—'} (${next ? `${next.step.rate}: ${next.step.verdict}` : '—'})`,
+        best ? String(best.step.latency.p99) : '—', best ? `${best.step.cpu.server}%` : '—', best ? `${best.step.cpu.loadgenCore}%` : '—',
+        t ? `${t.throttled}/${t.periods}` : '—',
+        [r.status !== 'ok' ? `${r.status}: ${(r.reason ?? '').split('\n')[0]!.slice(0, 60)}` : '', best?.step.loadgenLimited ? 'loadgen-limited' : ''].filter(Boolean).join('; '),
+      ];
+    }),
+  };
+}
+
+/** The summary's lines: CPU per delivery over the raw peer at each rate, and the ceiling ratio. */
+export function costSummaryRows(run: RunResult): string[][] {
+  const s = run.summary;
+  const rows: string[][] = [];
+  for (const server of ['ws-gateway', 'sse-gateway'] as const) {
+    const mine = (s.costVsRaw ?? []).filter((c) => c.server === server);
+    if (!mine.length) continue;
+    rows.push([
+      `${server} CPU per delivery / ${mine[0]!.raw}`,
+      mine.map((c) => `${v(c.ratio, '×')} at ${formatRate(c.deliveriesPerSec)}/s`).join(', '),
+      '< 1× (coalescing)',
+      '',
+    ]);
+  }
+  if (s.ceilingRatio !== undefined) {
+    const budget = run.ceiling?.budget ? `${run.ceiling.budget.cores} core each` : 'unbudgeted';
+    rows.push([`ws-gateway ceiling / raw uWS (${budget})`, `${v(s.ceilingRatio, '×')} (${s.ceilingRatioBound ?? 'unknown'})`, '—', '']);
+  }
+  return rows;
+}
+
+export function costSection(cost: CostResult[] | undefined): string {
+  if (!cost?.length) return '_Not run._';
+  const c = cost[0]!;
+  return `Each server alone on the server's core, ${c.clients} clients, the publish rate held at ${c.steps.map((s) => s.rate).join(', ')} ev/s (${c.steps.map((s) => formatRate(s.targetDeliveriesPerSec)).join(', ')} deliveries/s) for the step, then its drain. **CPU-s per M** is the server process's utime and stime (\`/proc/<pid>/stat\`) over the step and its drain, per million deliveries the clients counted in that time; **write syscalls per delivery** are its \`write\`, \`writev\`, \`sendto\` and \`sendmsg\` calls (perf's syscall tracepoints on the server's pid; uWebSockets.js sends with \`send(2)\`, which \`/proc/<pid>/io\` does not count) per delivery, and **deliveries per write** how many messages one such call carried. **vs raw** is that cost over the same transport's raw server at the same rate, shown only when both kept up: everything delivered in order, nothing conflated or owed after the drain, the publisher at the rate, p99 ≤ ${KEPT_UP_P99_MS} ms. A rate not kept up with is flagged and higher ones are not run.
+
+The gateways coalesce (\`COALESCE_MS=10\`): under load a client gets one write per 10 ms with every event of the window (the ws-gateway corks that window's frames into one send, the sse-gateway writes one chunk), so at 1,000 clients their writes per second are bounded by clients × 100 whatever the rate, and each write carries more messages as the rate grows. The raw servers write every message to every client as it arrives: one send per delivery, whose kernel side on loopback includes the receiver's TCP work. So the gateways' **sys** share per delivery should fall as the rate rises while the raw servers' stays flat; where a gateway still costs more per delivery, it is its user-space work per event (the fan-out's bookkeeping, the per-client queue and timer) that the fewer writes do not pay back, at low rates where a window holds only one or two events.
+
+${renderMarkdown(costTable(cost))}`;
+}
+
+export function ceilingSection(c: CeilingResult | undefined): string {
+  if (!c?.rounds.length) return '_Not run._';
+  const budget = c.budget
+    ? `each held to **${c.budget.cores} core** by a cgroup v1 CFS quota (${c.budget.quotaUs / 1000} ms per ${c.budget.periodUs / 1000} ms period, so a throttled server waits at most that, not a 100 ms default period), pinned to the server's core as ever, so the load generator's core has twice the server's CPU`
+    : `**unbudgeted** (${c.noBudget ?? 'no cgroup'}): each server had its whole core, so a loadgen-limited stop is likely and the ceilings are floors`;
+  const ratio = c.ratio === null ? '—' : `${c.ratio}×`;
+  return `ws-gateway and raw uWebSockets.js in alternating rounds, ${c.clients} clients, ${budget}. Each round steps the publish rate until a step is not kept up with (the cost scenario's rule), and says what stopped it: **server** — the server at ≥ 90 % of its budget, or nothing else short; **loadgen** — the load generator's core > 90 % busy; **publisher** — the publisher short of the rate; **grid** — no rate left. Anything but **server** makes the ceiling a **floor**. A server's ceiling is its best round's. ws-gateway / raw uWS: **${ratio}** (${c.ratioBound}: exact when both stopped on their own budget; at least / at most when one side is a floor).
+
+${renderMarkdown(ceilingTable(c))}`;
+}
