@@ -22,6 +22,9 @@ export function costTable(cost: CostResult[]): Table {
         ];
       }),
       ...(c.status !== 'ok' ? [[c.server, '', '', '', '', '', '', '', '', '', `${c.status}: ${(c.reason ?? '').split('\n')[0]!.slice(0, 80)}`]] : []),
+      ...(c.undelivered > 0
+        ? [[c.server, '', '', '', '', '', '', '', '', '', `${formatRate(c.undelivered)} deliveries still owed after the final drain: ${c.undeliveredIsLate ? 'late (a peer that fell behind)' : 'lost'}`]]
+        : []),
       ...(c.skippedRates.length
         ? [[c.server, c.skippedRates.map((r) => formatRate(r * c.clients)).join(', '), '', '', '', '', '', '', '', '', 'not run: a lower rate was not kept up with']]
         : []),
@@ -41,7 +44,7 @@ export function ceilingTable(c: CeilingResult): Table {
         `${r.ceiling === null ? '—' : formatRate(r.ceiling)}${r.isFloor ? ' (floor)' : ''}`, r.stoppedBy,
         `${best ? best.step.rate : '—'} (${next ? `${next.step.rate}: ${next.step.verdict}` : '—'})`,
         best ? String(best.step.latency.p99) : '—', best ? `${best.step.cpu.server}%` : '—', best ? `${best.step.cpu.loadgenCore}%` : '—',
-        t ? `${t.throttled}/${t.periods}` : '—',
+        `${t ? `${t.throttled}/${t.periods}` : '—'}${next?.throttling ? ` (${next.throttling.throttled}/${next.throttling.periods})` : ''}`,
         [r.status !== 'ok' ? `${r.status}: ${(r.reason ?? '').split('\n')[0]!.slice(0, 60)}` : '', best?.step.loadgenLimited ? 'loadgen-limited' : ''].filter(Boolean).join('; '),
       ];
     }),
@@ -74,7 +77,7 @@ export function costSection(cost: CostResult[] | undefined): string {
   const c = cost[0]!;
   return `Each server alone on the server's core, ${c.clients} clients, the publish rate held at ${c.steps.map((s) => s.rate).join(', ')} ev/s (${c.steps.map((s) => formatRate(s.targetDeliveriesPerSec)).join(', ')} deliveries/s) for the step, then its drain. **CPU-s per M** is the server process's utime and stime (\`/proc/<pid>/stat\`) over the step and its drain, per million deliveries the clients counted in that time; **write syscalls per delivery** are its \`write\`, \`writev\`, \`sendto\` and \`sendmsg\` calls (perf's syscall tracepoints on the server's pid; uWebSockets.js sends with \`send(2)\`, which \`/proc/<pid>/io\` does not count) per delivery, and **deliveries per write** how many messages one such call carried. **vs raw** is that cost over the same transport's raw server at the same rate, shown only when both kept up: everything delivered in order, nothing conflated or owed after the drain, the publisher at the rate, p99 ≤ ${KEPT_UP_P99_MS} ms. A rate not kept up with is flagged and higher ones are not run.
 
-The gateways coalesce (\`COALESCE_MS=10\`): under load a client gets one write per 10 ms with every event of the window (the ws-gateway corks that window's frames into one send, the sse-gateway writes one chunk), so at 1,000 clients their writes per second are bounded by clients × 100 whatever the rate, and each write carries more messages as the rate grows. The raw servers write every message to every client as it arrives: one send per delivery, whose kernel side on loopback includes the receiver's TCP work. So the gateways' **sys** share per delivery should fall as the rate rises while the raw servers' stays flat; where a gateway still costs more per delivery, it is its user-space work per event (the fan-out's bookkeeping, the per-client queue and timer) that the fewer writes do not pay back, at low rates where a window holds only one or two events.
+The gateways coalesce (\`COALESCE_MS=10\`): under load a client gets one write per 10 ms carrying every event of the window (the ws-gateway corks the window's frames into one send, the sse-gateway writes one chunk), so their writes per second are bounded by clients × 100 whatever the rate, and each write carries more messages as the rate grows: rate / 100 per write once every window is full. The raw servers do not write strictly one message per send either, and the **deliveries per write** column shows how far: raw uWebSockets.js's \`app.publish\` queues a message for each subscriber and sends the queue when the event-loop turn ends, so every message the Redis subscriber read in one turn goes out in one send; node:http queues writes behind a socket still busy and sends them with one \`writev\`, so a receiver that falls behind (a saturated load generator) batches them too. Their batching is incidental — it grows with the publisher's bursts and with the clients' lag — where the gateways' is a bound. On loopback a send's kernel side includes the receiver's TCP work, so fewer, larger sends mostly show in **sys**; what the gateways spend per event in user space (the fan-out's bookkeeping, each client's queue and its window's timer) is paid back only when a window holds enough events, which is why their advantage is smallest at the lowest rate and where the raw server's own batching is already high.
 
 ${renderMarkdown(costTable(cost))}`;
 }
@@ -85,7 +88,7 @@ export function ceilingSection(c: CeilingResult | undefined): string {
     ? `each held to **${c.budget.cores} core** by a cgroup v1 CFS quota (${c.budget.quotaUs / 1000} ms per ${c.budget.periodUs / 1000} ms period, so a throttled server waits at most that, not a 100 ms default period), pinned to the server's core as ever, so the load generator's core has twice the server's CPU`
     : `**unbudgeted** (${c.noBudget ?? 'no cgroup'}): each server had its whole core, so a loadgen-limited stop is likely and the ceilings are floors`;
   const ratio = c.ratio === null ? '—' : `${c.ratio}×`;
-  return `ws-gateway and raw uWebSockets.js in alternating rounds, ${c.clients} clients, ${budget}. Each round steps the publish rate until a step is not kept up with (the cost scenario's rule), and says what stopped it: **server** — the server at ≥ 90 % of its budget, or nothing else short; **loadgen** — the load generator's core > 90 % busy; **publisher** — the publisher short of the rate; **grid** — no rate left. Anything but **server** makes the ceiling a **floor**. A server's ceiling is its best round's. ws-gateway / raw uWS: **${ratio}** (${c.ratioBound}: exact when both stopped on their own budget; at least / at most when one side is a floor).
+  return `ws-gateway and raw uWebSockets.js in alternating rounds, ${c.clients} clients, ${budget}. Each round steps the publish rate until a step is not kept up with (the cost scenario's rule), and says what stopped it: **server** — the server's quota ran out in at least half the step's periods (**throttled periods**: at the ceiling, and in brackets at the next rate), or it used ≥ 90 % of its budget, or nothing else fell short; **loadgen** — the load generator's core > 90 % busy; **publisher** — the publisher short of the rate; **grid** — no rate left. Anything but **server** makes the ceiling a **floor**. A server's ceiling is its best round's. ws-gateway / raw uWS: **${ratio}** (${c.ratioBound}: exact when both stopped on their own budget; at least / at most when one side is a floor).
 
 ${renderMarkdown(ceilingTable(c))}`;
 }

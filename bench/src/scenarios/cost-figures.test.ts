@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepResult } from '../results.js';
 import {
   ceilingRatio, ceilingStop, compareCost, costStep, finishCeiling, keptUp, perMillion, rawPeer, summarizeCeilings,
-  type CeilingRound, type CeilingStep, type CostResult,
+  costLoss, type CeilingRound, type CeilingStep, type CostResult,
 } from './cost-figures.js';
 
 const step = (rate: number, more: Partial<StepResult> = {}, cpu: Partial<StepResult['cpu']> = {}): StepResult => ({
@@ -58,7 +58,7 @@ describe('costStep', () => {
 
 describe('compareCost', () => {
   const result = (server: CostResult['server'], perM: number[], kept = perM.map(() => true)): CostResult => ({
-    server, status: 'ok', clients: 1000, skippedRates: [], lost: 0, reordered: 0, undelivered: 0,
+    server, status: 'ok', clients: 1000, skippedRates: [], lost: 0, reordered: 0, undelivered: 0, undeliveredIsLate: false,
     steps: perM.map((p, i) => {
       const rate = [200, 500][i]!;
       const s = costStep(step(rate, kept[i] ? {} : { behind: 1 }), { userSec: (p * rate * 8000) / 1e6 / 2, sysSec: (p * rate * 8000) / 1e6 / 2 }, null);
@@ -79,6 +79,21 @@ describe('compareCost', () => {
   });
 });
 
+describe('costLoss', () => {
+  const kept = costStep(step(200), { userSec: 1, sysSec: 1 }, null);
+  const behind = costStep(step(500, { behind: 9 }), { userSec: 1, sysSec: 1 }, null);
+  const gaps = costStep(step(500, { lost: 2, reordered: 1 }), { userSec: 1, sysSec: 1 }, null);
+
+  it('counts gaps always, and what is owed after the drain unless a peer fell behind', () => {
+    expect(costLoss({ steps: [kept], undelivered: 5 }, false)).toEqual({ lost: 5, reordered: 0, undeliveredIsLate: false });
+    expect(costLoss({ steps: [kept, behind], undelivered: 5 }, false)).toEqual({ lost: 0, reordered: 0, undeliveredIsLate: true });
+    // A Dish Live gateway owing anything has lost it, behind or not.
+    expect(costLoss({ steps: [kept, behind], undelivered: 5 }, true)).toEqual({ lost: 5, reordered: 0, undeliveredIsLate: false });
+    expect(costLoss({ steps: [kept, gaps], undelivered: 5 }, false)).toEqual({ lost: 2, reordered: 1, undeliveredIsLate: true });
+    expect(costLoss({ steps: [gaps], undelivered: 0 }, false)).toEqual({ lost: 2, reordered: 1, undeliveredIsLate: false });
+  });
+});
+
 describe('ceilings', () => {
   const cs = (rate: number, kept: boolean, more: Partial<StepResult> = {}, cpu: Partial<StepResult['cpu']> = {}): CeilingStep => ({
     step: step(rate, more, cpu), keptUp: kept,
@@ -94,6 +109,10 @@ describe('ceilings', () => {
     // Unbudgeted: 90 % of a whole core.
     expect(ceilingStop([cs(400, false, { loadgenLimited: true }, { server: 60 })], null)).toBe('loadgen');
     expect(ceilingStop([cs(400, false, {}, { server: 30 })], 0.5)).toBe('server');
+    // A quota used up in most periods is the budget's limit, though the share over the step and its drain is lower.
+    const throttled = (throttled: number): CeilingStep => ({ ...cs(400, false, { loadgenLimited: true }, { server: 20 }), throttling: { periods: 500, throttled, throttledMs: 0 } });
+    expect(ceilingStop([throttled(250)], 0.25)).toBe('server');
+    expect(ceilingStop([throttled(249)], 0.25)).toBe('loadgen');
   });
 
   it('takes the highest step kept up with, a floor unless the server stopped it, none after a loss', () => {

@@ -79,7 +79,24 @@ export interface CostResult {
   skippedRates: number[];
   lost: number;
   reordered: number;
+  /** Deliveries still owed after the final drain: lost, unless `undeliveredIsLate`. */
   undelivered: number;
+  /** A peer that fell behind a rate still owed its backlog when the drain ended: late, not lost (as in the slow scenario). */
+  undeliveredIsLate: boolean;
+}
+
+/**
+ * Gaps are always loss. What is still owed after the final drain is loss for a Dish Live gateway, and for any server
+ * that kept up with every rate it ran (it had nothing left to send); a naive peer that fell behind (Socket.IO at
+ * 200k deliveries/s) owes minutes of backlog, which is late.
+ */
+export function costLoss(r: Pick<CostResult, 'steps' | 'undelivered'>, dishLive: boolean): { lost: number; reordered: number; undeliveredIsLate: boolean } {
+  const late = !dishLive && r.undelivered > 0 && r.steps.some((s) => !s.keptUp);
+  return {
+    lost: r.steps.reduce((n, s) => n + s.step.lost, 0) + (late ? 0 : r.undelivered),
+    reordered: r.steps.reduce((n, s) => n + s.step.reordered, 0),
+    undeliveredIsLate: late,
+  };
 }
 
 /** A server's CPU per million deliveries over its raw peer's at the same rate; null unless both kept up with it. */
@@ -144,14 +161,17 @@ export interface CeilingRound {
 }
 
 /**
- * Why the first step not kept up was not: the server at ≥ 90 % of its budget (or of a core) is the server whatever
- * else fell short; then a saturated load generator core, then a publisher short of the rate; otherwise the server.
+ * Why the first step not kept up was not. The server, whatever else fell short, when its quota ran out in at least
+ * half the step's periods (its CPU share over the step and its drain understates a budget used up while publishing)
+ * or it used ≥ 90 % of its budget (of a core, unbudgeted); then a saturated load generator core, then a publisher
+ * short of the rate; otherwise the server.
  */
 export function ceilingStop(steps: CeilingStep[], budgetCores: number | null): CeilingStop {
   const first = steps.find((s) => !s.keptUp);
   if (!first) return 'grid';
   const s = first.step;
-  if (s.cpu.server >= 90 * (budgetCores ?? 1)) return 'server';
+  const t = first.throttling;
+  if ((t && t.periods > 0 && t.throttled >= t.periods / 2) || s.cpu.server >= 90 * (budgetCores ?? 1)) return 'server';
   if (s.loadgenLimited) return 'loadgen';
   if (s.publishedRate < 0.9 * s.rate) return 'publisher';
   return 'server';

@@ -3,13 +3,15 @@ import { readProcUsage, usageBetween } from '../proc-usage.js';
 import { unavailable, type ServerDef } from '../servers.js';
 import { SyscallCounter } from '../syscalls.js';
 import { measureStep, stepLine, type Context } from './context.js';
-import { costStep, type CostResult } from './cost-figures.js';
+import { costLoss, costStep, type CostResult } from './cost-figures.js';
 import { Crash } from './fanout.js';
 import { openSession, type Session } from './session.js';
 
 export async function runCost(ctx: Context, def: ServerDef): Promise<CostResult> {
   const o = ctx.options.cost;
-  const result: CostResult = { server: def.name, status: 'ok', clients: o.clients, steps: [], skippedRates: [], lost: 0, reordered: 0, undelivered: 0 };
+  const result: CostResult = {
+    server: def.name, status: 'ok', clients: o.clients, steps: [], skippedRates: [], lost: 0, reordered: 0, undelivered: 0, undeliveredIsLate: false,
+  };
   const missing = unavailable(def);
   if (missing) return { ...result, status: 'skipped', reason: missing };
   let session: Session | undefined;
@@ -40,7 +42,7 @@ export async function runCost(ctx: Context, def: ServerDef): Promise<CostResult>
       }
     }
     result.undelivered = await s.finalDrain(o.finalDrainMs);
-    if (result.undelivered > 0) ctx.log(`cost ${def.name}: ${result.undelivered} deliveries never arrived`);
+    if (result.undelivered > 0) ctx.log(`cost ${def.name}: ${result.undelivered} deliveries still owed after the final drain`);
   } catch (err) {
     result.status = err instanceof Crash ? 'crashed' : 'failed';
     result.reason = (err as Error).message;
@@ -52,9 +54,7 @@ export async function runCost(ctx: Context, def: ServerDef): Promise<CostResult>
     }
     await session?.close();
   }
-  result.lost = result.steps.reduce((n, s) => n + s.step.lost, 0) + result.undelivered;
-  result.reordered = result.steps.reduce((n, s) => n + s.step.reordered, 0);
-  return result;
+  return { ...result, ...costLoss(result, def.dishLive) };
 }
 
 function costLine(c: ReturnType<typeof costStep>): string {
