@@ -471,7 +471,7 @@ export interface Summary {
   /** The cluster scenario per WRITE_MIN_REPLICAS: writes/s and primaries' CPU µs per write on 1 primary and on 3. */
   clusterWrites?: { minReplicas: number; writesPerSec: [number | null, number | null]; primaryUsPerWrite: [number | null, number | null]; writesRatio: number | null }[];
   /** Per server and fixed rate: CPU-seconds per million deliveries over its raw peer's (both kept up), and the kernel's part. */
-  costVsRaw?: { server: ServerName; raw: ServerName; deliveriesPerSec: number; ratio: number | null; sysRatio: number | null }[];
+  costVsRaw?: { server: ServerName; raw: ServerName; deliveriesPerSec: number; ratio: number | null; sysRatio: number | null; flagged?: boolean }[];
   /** ws-gateway's ceiling over raw uWS's under the same CPU budget; `bound` says what floors make of it. */
   ceilingRatio?: number | null;
   ceilingRatioBound?: 'exact' | 'at least' | 'at most' | 'unknown';

@@ -119,7 +119,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...(run.cluster?.comparisons.length ? { clusterWrites: clusterWrites(run.cluster) } : {}),
     ...(run.writes ? { writesRatio: compareWrites(run.writes).ratio } : {}),
     ...(cost.length
-      ? { costVsRaw: compareCost(cost).map((c) => ({ server: c.server, raw: c.raw, deliveriesPerSec: c.targetDeliveriesPerSec, ratio: c.ratio, sysRatio: c.sysRatio })) }
+      ? { costVsRaw: compareCost(cost).map((c) => ({ server: c.server, raw: c.raw, deliveriesPerSec: c.targetDeliveriesPerSec, ratio: c.ratio, sysRatio: c.sysRatio, flagged: c.flagged })) }
       : {}),
     ...(run.ceiling ? { ceilingRatio: run.ceiling.ratio, ceilingRatioBound: run.ceiling.ratioBound } : {}),
   };

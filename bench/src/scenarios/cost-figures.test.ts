@@ -66,16 +66,18 @@ describe('compareCost', () => {
     }),
   });
 
-  it('compares each server with its transport raw peer at the same rate, only where both kept up', () => {
+  it('compares each server with its transport raw peer at the same rate, flagged unless both kept up', () => {
     expect(rawPeer('ws-gateway')).toBe('uws-raw');
     expect(rawPeer('socketio')).toBe('uws-raw');
     expect(rawPeer('sse-gateway')).toBe('http-sse-raw');
     expect(rawPeer('uws-raw')).toBeUndefined();
     const out = compareCost([result('ws-gateway', [0.5, 0.4], [true, false]), result('uws-raw', [1, 0.8]), result('sse-gateway', [1])]);
-    expect(out.map((c) => [c.server, c.raw, c.rate, c.ratio, c.sysRatio])).toEqual([
-      ['ws-gateway', 'uws-raw', 200, 0.5, 0.5],
-      ['ws-gateway', 'uws-raw', 500, null, null],
+    expect(out.map((c) => [c.server, c.raw, c.rate, c.ratio, c.sysRatio, c.flagged])).toEqual([
+      ['ws-gateway', 'uws-raw', 200, 0.5, 0.5, false],
+      ['ws-gateway', 'uws-raw', 500, 0.5, 0.5, true],
     ]);
+    // No peer figure at the rate: no ratio.
+    expect(compareCost([result('ws-gateway', [0.5, 0.4]), result('uws-raw', [1])]).map((c) => [c.ratio, c.flagged])).toEqual([[0.5, false], [null, true]]);
   });
 });
 

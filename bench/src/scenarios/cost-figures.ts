@@ -99,7 +99,7 @@ export function costLoss(r: Pick<CostResult, 'steps' | 'undelivered'>, dishLive:
   };
 }
 
-/** A server's CPU per million deliveries over its raw peer's at the same rate; null unless both kept up with it. */
+/** A server's CPU per million deliveries over its raw peer's at the same rate; `flagged` unless both kept up with it. */
 export interface CostComparison {
   server: ServerName;
   raw: ServerName;
@@ -109,6 +109,8 @@ export interface CostComparison {
   rawCpuPerM: number | null;
   ratio: number | null;
   sysRatio: number | null;
+  /** One of the two did not keep up with the rate (or the peer did not run it): the ratio is not the rate's clean cost. */
+  flagged: boolean;
   writesPerDelivery: number | null;
   rawWritesPerDelivery: number | null;
 }
@@ -121,11 +123,11 @@ export function compareCost(results: CostResult[]): CostComparison[] {
     if (!raw || !peer) continue;
     for (const s of r.steps) {
       const p = peer.steps.find((x) => x.rate === s.rate && x.clients === s.clients);
-      const both = s.keptUp && p?.keptUp === true;
-      const ratio = (a: number | null | undefined, b: number | null | undefined) => (both && a && b ? round(a / b, 2) : null);
+      const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? round(a / b, 2) : null);
       out.push({
         server: r.server, raw, rate: s.rate, targetDeliveriesPerSec: s.targetDeliveriesPerSec,
         cpuPerM: s.cpuPerM, rawCpuPerM: p?.cpuPerM ?? null, ratio: ratio(s.cpuPerM, p?.cpuPerM), sysRatio: ratio(s.sysPerM, p?.sysPerM),
+        flagged: !(s.keptUp && p?.keptUp === true),
         writesPerDelivery: s.writesPerDelivery, rawWritesPerDelivery: p?.writesPerDelivery ?? null,
       });
     }
