@@ -16,6 +16,7 @@ import { renderMemoryProfiles } from './report/memory.js';
 import { writeProfilesBlock, writeProfilesDoc } from './report/profiles.js';
 import { readsTable } from './report/reads.js';
 import { writesTable } from './report/writes.js';
+import { ceilingTable, costTable } from './report/cost.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { restaurantsTable } from './report/restaurants.js';
 import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
@@ -30,6 +31,8 @@ import { runReads } from './scenarios/reads.js';
 import { runRestaurants } from './scenarios/restaurants.js';
 import { runSlow } from './scenarios/slow.js';
 import { runWrites } from './scenarios/writes.js';
+import { runCost } from './scenarios/cost.js';
+import { runCeiling } from './scenarios/ceiling.js';
 import { SCENARIOS, type Context, type Options, type ScenarioName } from './scenarios/context.js';
 import { SERVER_NAMES, SERVERS, type ServerName } from './servers.js';
 import { LoadGen } from './workers.js';
@@ -45,7 +48,9 @@ let activeRedis: RedisServerProcess | undefined;
 const stopEverything = () => stopAllStarted().finally(() => Promise.all([activeRedis?.stop(), stopClusters()]));
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--servers ${SERVER_NAMES.join(',')}]
-       [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--no-docs] [--report-only] [--profile]
+       [--clients N] [--rates 50,100,...] [--connections N] [--workers N] [--cpu-budget CORES] [--no-docs] [--report-only] [--profile]
+  --cpu-budget  the CPU each server gets in the ceiling scenario (default 0.5 core; lower it when the machine is
+                busy enough that the load generator's core saturates first)
   --profile  CPU-profile (node --cpu-prof) every fan-out server and the load generator; the profiler's overhead
              lowers every figure, so such a run writes docs/PROFILES.md and bench/results/profiles/, not latest.json`;
 
@@ -64,6 +69,13 @@ function positive(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
+function fraction(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new Error(`--${name}: expected cores in (0, 1]`);
+  return n;
+}
+
 function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: boolean; connectionsGiven: boolean } {
   const { values } = parseArgs({
     args: argv,
@@ -75,6 +87,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       rates: { type: 'string' },
       connections: { type: 'string' },
       workers: { type: 'string' },
+      'cpu-budget': { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
@@ -167,6 +180,29 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       stepMs: quick ? 2000 : 5000,
       drainMs: quick ? 3000 : 10_000,
       finalDrainMs: quick ? 10_000 : 30_000,
+    },
+    // 200k, 500k and 1M deliveries/s with 1,000 clients: below every fast server's saturation, so the CPU is the
+    // rate's cost, not a queue's. The quick form: the gateways and their raw peers at 200k and 500k.
+    cost: {
+      clients: positive(values.clients, 'clients') ?? (quick ? 200 : 1000),
+      rates: quick ? [1000, 2500] : [200, 500, 1000],
+      stepMs: quick ? 2000 : 8000,
+      drainMs: quick ? 3000 : 10_000,
+      finalDrainMs: quick ? 10_000 : 30_000,
+      servers: servers.filter((s) => (quick ? SERVERS[s].dishLive || s === 'uws-raw' || s === 'http-sse-raw' : true)),
+    },
+    // Half a core each, in 10 ms periods (a throttled server waits at most 5 ms, not a whole 100 ms default period):
+    // the load generator then has twice the server's CPU, so the server's own limit shows.
+    ceiling: {
+      clients: positive(values.clients, 'clients') ?? (quick ? 200 : 1000),
+      rates: quick ? [500, 1000, 2000, 4000] : [200, 280, 400, 560, 800, 1100, 1600, 2200, 3200],
+      stepMs: quick ? 1500 : 5000,
+      drainMs: quick ? 3000 : 10_000,
+      finalDrainMs: quick ? 10_000 : 30_000,
+      rounds: quick ? 1 : 2,
+      budgetCores: fraction(values['cpu-budget'], 'cpu-budget') ?? 0.5,
+      periodUs: 10_000,
+      servers: servers.filter((s) => s === 'ws-gateway' || s === 'uws-raw'),
     },
   };
 }
@@ -280,12 +316,14 @@ function writeReports(run: RunResult, docs: boolean, profileDir: string | undefi
 function printTables(run: RunResult): void {
   const reads = run.reads?.steps.length ? `\n\n${renderText(readsTable(run.reads))}` : '';
   const writes = run.writes?.steps.length ? `\n\n${renderText(writesTable(run.writes))}` : '';
+  const cost = run.cost?.length ? `\n\n${renderText(costTable(run.cost))}` : '';
+  const ceiling = run.ceiling?.rounds.length ? `\n\n${renderText(ceilingTable(run.ceiling))}` : '';
   const restaurants = run.restaurants?.length ? `\n\n${renderText(restaurantsTable(run.restaurants))}` : '';
   const c = run.cluster;
   const cluster = c?.writes.length
     ? `\n\n${[clusterWritesTable(c), clusterComparisonTable(c), ...(c.deliveries.length ? [clusterDeliveriesTable(c)] : [])].map(renderText).join('\n\n')}`
     : '';
-  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}\n\n${renderText(summaryTable(run))}`);
+  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}${cost}${ceiling}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options & { connectionsGiven: boolean }): Promise<RunResult> {
@@ -360,7 +398,12 @@ async function run(options: Options & { connectionsGiven: boolean }): Promise<Ru
       partial.writes = await runWrites(ctx);
       if (partial.writes.status === 'skipped') log(`skipped writes: ${partial.writes.reason ?? ''}`);
     }
-    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? [])]) {
+    await each('cost', options.cost.servers, (name) => runCost(ctx, SERVERS[name]), (partial.cost ??= []));
+    if (options.scenarios.includes('ceiling')) {
+      log('\n== ceiling');
+      partial.ceiling = await runCeiling(ctx);
+    }
+    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? []), ...(partial.cost ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
     }
   } finally {
@@ -394,9 +437,9 @@ async function main(): Promise<number> {
     return 0;
   }
   // Everything stops by itself: a run that overstays its bound is ended, children first. The quick bound leaves room
-  // for the reads scenario (~35 s), the restaurants scenario (~1 min per gateway) and the cluster scenario (~30 s) on
-  // top of the < 3 min the others take on a quiet machine.
-  const bound = options.quick ? 8 * 60_000 : 75 * 60_000;
+  // for the reads scenario (~35 s), the restaurants scenario (~1 min per gateway), the cluster scenario (~30 s) and the
+  // cost and ceiling scenarios (~2 min) on top of the < 3 min the others take on a quiet machine.
+  const bound = options.quick ? 10 * 60_000 : 90 * 60_000;
   const watchdog = setTimeout(() => {
     console.error(`\nbench: still running after ${bound / 60_000} min; stopping`);
     void stopEverything().finally(() => process.exit(3));

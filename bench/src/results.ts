@@ -5,6 +5,8 @@ import type { HeapDiff } from './heap-profile.js';
 import type { ProfileSummary } from './profile.js';
 import type { ServerName } from './servers.js';
 import type { WritesResult } from './scenarios/writes-figures.js';
+import type { CeilingResult } from './scenarios/ceiling.js';
+import type { CostResult } from './scenarios/cost-figures.js';
 
 export type Status = 'ok' | 'skipped' | 'failed' | 'crashed';
 
@@ -514,6 +516,11 @@ export interface Summary {
   writesRatio?: number | null;
   /** The cluster scenario per WRITE_MIN_REPLICAS: writes/s and primaries' CPU µs per write on 1 primary and on 3. */
   clusterWrites?: { minReplicas: number; writesPerSec: [number | null, number | null]; primaryUsPerWrite: [number | null, number | null]; writesRatio: number | null }[];
+  /** Per server and fixed rate: CPU-seconds per million deliveries over its raw peer's (both kept up), and the kernel's part. */
+  costVsRaw?: { server: ServerName; raw: ServerName; deliveriesPerSec: number; ratio: number | null; sysRatio: number | null; flagged?: boolean }[];
+  /** ws-gateway's ceiling over raw uWS's under the same CPU budget; `bound` says what floors make of it. */
+  ceilingRatio?: number | null;
+  ceilingRatioBound?: 'exact' | 'at least' | 'at most' | 'unknown';
   targets: Record<string, { target: string; met: boolean | null }>;
 }
 
@@ -537,6 +544,10 @@ export interface RunResult {
   history?: HistoryResult;
   /** PATCH through the dish service beside a bare express + ioredis handler (issue 18); absent before it existed. */
   writes?: WritesResult;
+  /** Each fan-out server's CPU and write syscalls per million deliveries at fixed rates (issue 18); absent before it existed. */
+  cost?: CostResult[];
+  /** ws-gateway and raw uWS each held to the same CPU budget, rates stepped to each one's own limit (issue 18). */
+  ceiling?: CeilingResult;
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

@@ -9,6 +9,7 @@ import { clusterSection } from './cluster.js';
 import { memoryCounts, memoryMethod, memoryTable } from './memory.js';
 import { restaurantsSection } from './restaurants.js';
 import { writesSection } from './writes.js';
+import { ceilingSection, costSection } from './cost.js';
 import { REFERENCE_DELIVERIES, referenceSteps } from './summary.js';
 import { barChart, lineChart } from './svg.js';
 import { fanoutTable, renderMarkdown, summaryTable, type Table } from './table.js';
@@ -234,6 +235,14 @@ ${restaurantsSection(run)}
 ## Redis Cluster (the same writes on 1 primary and on 3)
 
 ${clusterSection(run)}
+
+## Cost per delivery (fixed rates, beside the raw peers)
+
+${costSection(run.cost)}
+
+## Ceiling under a fixed CPU budget (ws-gateway vs raw uWS)
+
+${ceilingSection(run.ceiling)}
 `;
 }
 

@@ -5,6 +5,7 @@ import { compareReads, READS_TARGET, readsErrors, readsVerdict } from './reads.j
 import { compareWrites, WRITES_TARGET_RATIO, writesFailures } from '../scenarios/writes-figures.js';
 import { memoryRatios, memoryTargets } from './memory.js';
 import { RESTAURANT_VIEW_TARGET_BYTES, RESTAURANTS_RATIO_TARGET } from './restaurants.js';
+import { compareCost } from '../scenarios/cost-figures.js';
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a && b ? Math.round((a / b) * 100) / 100 : null;
@@ -41,6 +42,9 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
   const restaurantSteps = restaurants.flatMap((r) => [...(r.single?.steps ?? []), ...(r.many?.steps ?? [])]);
   const wsRestaurants = restaurants.find((r) => r.server === 'ws-gateway');
   const e2e = Object.values(run.e2e?.transports ?? {});
+  const cost = run.cost ?? [];
+  const ceilingRounds = run.ceiling?.rounds ?? [];
+  const costSteps = [...cost.flatMap((c) => c.steps.map((s) => s.step)), ...ceilingRounds.flatMap((r) => r.steps.map((s) => s.step))];
   // Stalled clients may be conflated or closed, but a Dish Live gateway must never leave a gap or reorder for them.
   const stalled = run.slow.filter((r) => SERVERS[r.server].dishLive).map((r) => r.slow ?? { lost: 0, reordered: 0 });
   // A naive peer with stalled clients falls minutes behind its healthy ones too: what it still owes them when the
@@ -54,14 +58,16 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     e2e.reduce((s, t) => s + t.lost, 0) +
     stalled.reduce((s, t) => s + t.lost, 0) +
     restaurants.reduce((s, r) => s + r.lost, 0) +
-    (run.cluster?.lost ?? 0);
+    (run.cluster?.lost ?? 0) +
+    [...cost, ...ceilingRounds].reduce((s, r) => s + r.lost, 0);
   const reordered =
     healthySteps.reduce((s, x) => s + x.reordered, 0) +
     run.memory.reduce((s, m) => s + m.reordered, 0) +
     e2e.reduce((s, t) => s + t.reordered, 0) +
     stalled.reduce((s, t) => s + t.reordered, 0) +
     restaurants.reduce((s, r) => s + r.reordered, 0) +
-    (run.cluster?.reordered ?? 0);
+    (run.cluster?.reordered ?? 0) +
+    [...cost, ...ceilingRounds].reduce((s, r) => s + r.reordered, 0);
   const loadgenLimitedSteps = [
     ...run.fanout.flatMap((f) => f.steps.filter((s) => s.loadgenLimited).map((s) => `fanout/${f.server}@${s.rate}`)),
     ...run.slow.flatMap((r) => [
@@ -73,6 +79,8 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...restaurants.flatMap((r) =>
       (['single', 'many'] as const).flatMap((c) => (r[c]?.steps ?? []).filter((s) => s.loadgenLimited).map((s) => `restaurants/${r.server} ${c}@${s.rate}`)),
     ),
+    ...cost.flatMap((c) => c.steps.filter((s) => s.step.loadgenLimited).map((s) => `cost/${c.server}@${s.rate}`)),
+    ...ceilingRounds.flatMap((r) => r.steps.filter((s) => s.step.loadgenLimited).map((s) => `ceiling/${r.server}#${r.round}@${s.step.rate}`)),
   ];
   const crashes = [
     ...[...run.fanout, ...run.memory, ...run.slow].filter((r) => r.status === 'crashed').map((r) => `${r.server}: ${r.reason ?? ''}`),
@@ -81,6 +89,8 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...(run.reads?.status === 'crashed' ? [`reads: ${run.reads.reason ?? ''}`] : []),
     ...(run.writes?.status === 'crashed' ? [`writes: ${run.writes.reason ?? ''}`] : []),
     ...(run.cluster?.status === 'crashed' ? [`cluster: ${run.cluster.reason ?? ''}`] : []),
+    ...cost.filter((r) => r.status === 'crashed').map((r) => `cost/${r.server}: ${r.reason ?? ''}`),
+    ...ceilingRounds.filter((r) => r.status === 'crashed').map((r) => `ceiling/${r.server}#${r.round}: ${r.reason ?? ''}`),
   ];
   const reads = readsVerdict(run.reads);
   const summary: Omit<Summary, 'targets'> = {
@@ -103,13 +113,17 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     peersBehindAfterStall: slowOwed(false).map((r) => ({ server: r.server, owed: r.undelivered })),
     loadgenLimited: loadgenLimitedSteps.length > 0,
     loadgenLimitedSteps,
-    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? []), ...(run.writes?.steps ?? []), ...restaurantSteps].filter((s) => s?.contended).length,
+    contendedSteps: [...run.fanout.flatMap((f) => f.steps), ...run.slow.flatMap((r) => [r.baseline, r.withSlow]), ...(run.reads?.steps ?? []), ...(run.writes?.steps ?? []), ...restaurantSteps, ...costSteps].filter((s) => s?.contended).length,
     crashes,
     ...(wsRestaurants
       ? { restaurantsRatio: wsRestaurants.ratio, restaurantsRatioIsFloor: wsRestaurants.ratioIsFloor, restaurantViewBytes: wsRestaurants.viewBytes }
       : {}),
     ...(run.cluster?.comparisons.length ? { clusterWrites: clusterWrites(run.cluster) } : {}),
     ...(run.writes ? { writesRatio: compareWrites(run.writes).ratio } : {}),
+    ...(cost.length
+      ? { costVsRaw: compareCost(cost).map((c) => ({ server: c.server, raw: c.raw, deliveriesPerSec: c.targetDeliveriesPerSec, ratio: c.ratio, sysRatio: c.sysRatio, flagged: c.flagged })) }
+      : {}),
+    ...(run.ceiling ? { ceilingRatio: run.ceiling.ratio, ceilingRatioBound: run.ceiling.ratioBound } : {}),
   };
   const atLeast = (v: number | null, t: number) => (v === null ? null : v >= t);
   const atMost = (v: number | null, t: number) => (v === null ? null : v <= t);
@@ -165,6 +179,8 @@ export function failures(run: RunResult): string[] {
   if (run.reads?.status === 'failed') out.push(`reads: ${run.reads.reason?.split('\n')[0] ?? 'failed'}`);
   for (const r of run.restaurants ?? []) if (r.status === 'failed') out.push(`restaurants/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.cluster?.status === 'failed') out.push(`cluster: ${run.cluster.reason?.split('\n')[0] ?? 'failed'}`);
+  for (const r of run.cost ?? []) if (r.status === 'failed') out.push(`cost/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
+  for (const r of run.ceiling?.rounds ?? []) if (r.status === 'failed') out.push(`ceiling/${r.server}#${r.round}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.history?.status === 'failed' || run.history?.status === 'crashed') out.push(`history: ${run.history.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.history?.non2xx) out.push(`history: ${run.history.non2xx} state?at= answers were not 200`);
   out.push(...readsErrors(run.reads));

@@ -28,6 +28,31 @@ export interface Options {
   writes: { connections: number[]; durationMs: number; warmupMs: number };
   restaurants: RestaurantsOptions;
   cluster: ClusterOptions;
+  cost: CostOptions;
+  ceiling: CeilingOptions;
+}
+
+/** The cost scenario: each server at fixed publish rates (rate × clients deliveries/s), each step long enough to be stable. */
+export interface CostOptions {
+  clients: number;
+  rates: number[];
+  stepMs: number;
+  drainMs: number;
+  finalDrainMs: number;
+  servers: ServerName[];
+}
+
+/** The ceiling scenario: `servers` in alternating rounds, each held to `budgetCores` (CFS quota per `periodUs`), rates stepped. */
+export interface CeilingOptions {
+  clients: number;
+  rates: number[];
+  stepMs: number;
+  drainMs: number;
+  finalDrainMs: number;
+  rounds: number;
+  budgetCores: number;
+  periodUs: number;
+  servers: ServerName[];
 }
 
 /** The restaurants scenario: many restaurants against one with the same clients and deliveries, churn, memory per view. */
@@ -79,7 +104,7 @@ export interface ClusterOptions {
   finalDrainMs: number;
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes'] as const;
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes', 'cost', 'ceiling'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {
