@@ -31,8 +31,8 @@ const NO_RAW_HEADERS = Object.freeze([]) as unknown as string[];
 
 /**
  * Admission and the head are the only readers of a stream's request headers, but node keeps them as long as the
- * request: the raw lines, and the object built from them (~0.3 KB for a bare client, 1–2 KB for a browser's cookies
- * and user agent, per stream for hours). Node itself no longer reads them once the head is written.
+ * request: the raw lines, and the object built from them (~0.3 KB for the bench's bare client, more for a browser's
+ * cookies and user agent, per stream for hours). Node itself no longer reads them once the head is written.
  */
 function forgetHeaders(req: IncomingMessage): void {
   req.headers = NO_HEADERS;
