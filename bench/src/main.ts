@@ -20,6 +20,7 @@ import { restaurantsTable } from './report/restaurants.js';
 import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
+import { runChurn } from './scenarios/churn.js';
 import { runCluster, stopClusters } from './scenarios/cluster.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
@@ -165,6 +166,14 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       stepMs: quick ? 2000 : 5000,
       drainMs: quick ? 3000 : 10_000,
       finalDrainMs: quick ? 10_000 : 30_000,
+    },
+    // Each server beside its raw ceiling: the same clients killed and back at once.
+    churn: {
+      clients: positive(values.clients, 'clients') ?? (quick ? 1000 : 10_000),
+      rate: 20,
+      phaseMs: quick ? 500 : 1000,
+      drainMs: quick ? 10_000 : 30_000,
+      servers: servers.filter((s) => ['ws-gateway', 'uws-raw', 'sse-gateway', 'http-sse-raw'].includes(s)),
     },
   };
 }
@@ -327,7 +336,8 @@ async function run(options: Options): Promise<RunResult> {
       partial.writes = await runWrites(ctx);
       if (partial.writes.status === 'skipped') log(`skipped writes: ${partial.writes.reason ?? ''}`);
     }
-    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? [])]) {
+    await each('churn', options.churn.servers, (name) => runChurn(ctx, SERVERS[name]), (partial.churn ??= []));
+    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? []), ...(partial.churn ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
     }
   } finally {

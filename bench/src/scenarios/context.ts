@@ -28,6 +28,17 @@ export interface Options {
   writes: { connections: number[]; durationMs: number; warmupMs: number };
   restaurants: RestaurantsOptions;
   cluster: ClusterOptions;
+  churn: ChurnOptions;
+}
+
+/** The churn scenario: a server killed under `clients` held clients, restarted on its port, all reconnecting at once. */
+export interface ChurnOptions {
+  clients: number;
+  /** Events per second written before the kill, while the server is down and after the return, each for this long. */
+  rate: number;
+  phaseMs: number;
+  drainMs: number;
+  servers: ServerName[];
 }
 
 /** The restaurants scenario: many restaurants against one with the same clients and deliveries, churn, memory per view. */
@@ -79,7 +90,7 @@ export interface ClusterOptions {
   finalDrainMs: number;
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes'] as const;
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes', 'churn'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {

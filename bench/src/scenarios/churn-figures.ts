@@ -1,0 +1,72 @@
+// The churn scenario's figures from the load generator workers' reports: one reconnect storm merged, and what a
+// Dish Live gateway's clients must end with (every event exactly once, in order).
+import type { HeldReport, ReconnectReport } from '../loadgen/held.js';
+import { addCounters, emptyCounters, LatencyHistogram, summarize } from '../loadgen/stats.js';
+import type { ChurnResult, ReconnectFigures } from '../results.js';
+
+/** The workers' reconnects as one: counts summed, spans from the earliest attempt to the latest open / first message. */
+export function reconnectFigures(reports: readonly ReconnectReport[]): ReconnectFigures {
+  const open = new LatencyHistogram();
+  const first = new LatencyHistogram();
+  const firstTypes: Record<string, number> = {};
+  let attempted = 0;
+  let opened = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let firstAttemptAt = Infinity;
+  let lastOpenAt = 0;
+  let lastFirstAt = 0;
+  for (const r of reports) {
+    attempted += r.attempted;
+    opened += r.opened;
+    failed += r.failed;
+    firstError ??= r.firstError;
+    if (r.attempted > 0) firstAttemptAt = Math.min(firstAttemptAt, r.firstAttemptAt);
+    lastOpenAt = Math.max(lastOpenAt, r.lastOpenAt);
+    lastFirstAt = Math.max(lastFirstAt, r.lastFirstAt);
+    open.merge(r.open);
+    first.merge(r.first);
+    for (const [type, n] of Object.entries(r.firstTypes)) firstTypes[type] = (firstTypes[type] ?? 0) + n;
+  }
+  const span = (at: number) => (at > 0 && Number.isFinite(firstAttemptAt) ? Math.max(0, at - firstAttemptAt) : 0);
+  const openSpanMs = span(lastOpenAt);
+  return {
+    attempted, opened, failed, ...(firstError !== undefined ? { firstError } : {}),
+    // A storm that opened in under a millisecond is not timed to better than one.
+    connectsPerSec: opened > 0 ? Math.round(opened / (Math.max(1, openSpanMs) / 1000)) : 0,
+    openSpanMs: Math.round(openSpanMs), firstSpanMs: Math.round(span(lastFirstAt)),
+    open: summarize(open), first: summarize(first), firstTypes,
+  };
+}
+
+/** The workers' held clients as one. */
+export function mergeHeld(reports: readonly HeldReport[]): HeldReport {
+  const out: HeldReport = { clients: 0, open: 0, behind: 0, silent: 0, withoutId: 0, counters: emptyCounters() };
+  for (const r of reports) {
+    out.clients += r.clients;
+    out.open += r.open;
+    out.behind += r.behind;
+    out.silent += r.silent;
+    out.withoutId += r.withoutId;
+    addCounters(out.counters, r.counters);
+  }
+  return out;
+}
+
+/**
+ * Why a churn run failed its contract, or undefined: every client reconnected, and for a Dish Live gateway each one
+ * resumed (no snapshot) and ended with every event exactly once, in order.
+ */
+export function churnFailure(r: Pick<ChurnResult, 'clients' | 'reconnect' | 'lost' | 'reordered' | 'undelivered' | 'snapshots'>, dishLive: boolean): string | undefined {
+  const c = r.reconnect;
+  if (!c) return 'no reconnect measured';
+  if (c.opened < r.clients || c.failed > 0) return `${r.clients - c.opened} of ${r.clients} clients did not reconnect${c.firstError ? ` (${c.firstError})` : ''}`;
+  if (!dishLive) return undefined;
+  if (r.lost > 0) return `${r.lost} events lost`;
+  if (r.reordered > 0) return `${r.reordered} events duplicated or reordered`;
+  if (r.undelivered > 0) return `${r.undelivered} events still owed after the drain`;
+  if (r.snapshots > 0) return `${r.snapshots} clients got a snapshot instead of resumed`;
+  const resumed = c.firstTypes.resumed ?? 0;
+  if (resumed < r.clients) return `${resumed} of ${r.clients} clients resumed`;
+  return undefined;
+}
