@@ -17,6 +17,7 @@ import { readsTable } from './report/reads.js';
 import { writesTable } from './report/writes.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { restaurantsTable } from './report/restaurants.js';
+import { churnTable } from './report/churn.js';
 import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
@@ -262,7 +263,8 @@ function printTables(run: RunResult): void {
   const cluster = c?.writes.length
     ? `\n\n${[clusterWritesTable(c), clusterComparisonTable(c), ...(c.deliveries.length ? [clusterDeliveriesTable(c)] : [])].map(renderText).join('\n\n')}`
     : '';
-  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}\n\n${renderText(summaryTable(run))}`);
+  const churn = run.churn?.length ? `\n\n${renderText(churnTable(run.churn))}` : '';
+  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}${churn}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options): Promise<RunResult> {

@@ -5,6 +5,7 @@ import { formatKb, formatRate } from '../format.js';
 import type { RunResult } from '../results.js';
 import { SERVERS } from '../servers.js';
 import { READS_TARGET, readsTable } from './reads.js';
+import { churnSection } from './churn.js';
 import { clusterSection } from './cluster.js';
 import { restaurantsSection } from './restaurants.js';
 import { writesSection } from './writes.js';
@@ -243,6 +244,10 @@ ${restaurantsSection(run)}
 ## Redis Cluster (the same writes on 1 primary and on 3)
 
 ${clusterSection(run)}
+
+## Connection churn (a server killed under its clients, all reconnecting at once)
+
+${churnSection(run)}
 `;
 }
 

@@ -2,6 +2,7 @@
 import type { RunResult } from '../results.js';
 import { formatKb as kb, formatRate } from '../format.js';
 import { writesSummaryLine } from '../scenarios/writes-figures.js';
+import { churnSummaryRows } from './churn.js';
 
 export interface Table {
   head: string[];
@@ -70,6 +71,7 @@ export function summaryTable(run: RunResult): Table {
       '—',
       '',
     ]),
+    ...churnSummaryRows(run.churn),
     ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
     [
       'peers still behind after the stall (late)',
