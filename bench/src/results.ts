@@ -490,6 +490,19 @@ export interface ReconnectFigures {
   firstTypes: Record<string, number>;
 }
 
+/** CPU time the storm took: less noisy on a shared machine than its clock times. */
+export interface StormCpu {
+  elapsedMs: number;
+  /** utime + stime of the new server process, and of the load generator's processes, over the storm. */
+  serverMs: number;
+  loadgenMs: number;
+  /** The server's CPU per client taken back (µs). */
+  serverUsPerClient: number;
+  /** How busy the load generator's core was (whoever used it): past 90 % the times are the load generator's too. */
+  loadgenCorePct: number;
+  loadgenLimited: boolean;
+}
+
 /**
  * Connection churn (issue 18): the server SIGKILLed under `clients` held clients, events written while it is down,
  * restarted on the same port, every client reconnecting at once with its last event id.
@@ -505,6 +518,8 @@ export interface ChurnResult {
   /** From the SIGKILL to the new process listening (ready): not part of any reconnect figure. */
   restartMs: number;
   reconnect?: ReconnectFigures;
+  /** CPU over the storm, from the first attempt until every client is back (opened, and answered when waited for). */
+  cpu?: StormCpu;
   /** Dish Live only: events clients missed, got twice or out of order, and still owed after the drain, over the whole run. */
   lost: number;
   reordered: number;

@@ -13,7 +13,7 @@ const figures = (over: Partial<ReconnectFigures> = {}): ReconnectFigures => ({
 
 const churn = (server: ServerName, over: Partial<ChurnResult> = {}): ChurnResult => ({
   server, description: '', status: 'ok', clients: 10, events: { before: 20, down: 20, after: 20 }, restartMs: 900,
-  reconnect: figures(), lost: 0, reordered: 0, undelivered: 0, snapshots: 0, ...over,
+  reconnect: figures(), cpu: { elapsedMs: 10, serverMs: 5, loadgenMs: 8, serverUsPerClient: 500, loadgenCorePct: 95, loadgenLimited: true }, lost: 0, reordered: 0, undelivered: 0, snapshots: 0, ...over,
 });
 
 function run(results: ChurnResult[]): RunResult {
@@ -26,7 +26,7 @@ function run(results: ChurnResult[]): RunResult {
 describe('churnTable', () => {
   it('shows resume figures for a gateway and the accept alone for a raw server', () => {
     const t = churnTable([churn('ws-gateway'), churn('uws-raw', { reconnect: figures({ firstTypes: {}, first: latency(0, 0) }) })]);
-    expect(t.rows[0]).toEqual(['ws-gateway', '10 / 10', '2.5k', '4', '1 / 3 / 4', '5 / 8 / 9 (all in 9)', 'resumed 10', '0 / 0 / 0', '900']);
+    expect(t.rows[0]).toEqual(['ws-gateway', '10 / 10', '2.5k', '4', '1 / 3 / 4', '5 / 8 / 9 (all in 9)', 'resumed 10', '0 / 0 / 0', '500 (95% ⚠ loadgen-limited)', '900']);
     expect(t.rows[1]!.slice(5, 8)).toEqual(['—', '—', '—']);
     expect(t.head).toHaveLength(t.rows[0]!.length);
   });

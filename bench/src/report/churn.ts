@@ -16,12 +16,14 @@ function row(r: ChurnResult): string[] {
   const c = r.reconnect;
   const dishLive = SERVERS[r.server].dishLive;
   const note = r.status === 'ok' ? '' : `${r.status}: ${(r.reason ?? '').split('\n')[0]}`;
-  if (!c) return [r.server, String(r.clients), '—', '—', '—', '—', '—', '—', note];
+  if (!c) return [r.server, String(r.clients), '—', '—', '—', '—', '—', '—', '—', note];
   const first = Object.entries(c.firstTypes).map(([type, n]) => `${type} ${n}`).join(', ') || '—';
   return [
     r.server, `${c.opened} / ${r.clients}`, formatRate(c.connectsPerSec), String(c.openSpanMs), ms(c.open),
     dishLive ? `${ms(c.first)} (all in ${c.firstSpanMs})` : '—', dishLive ? first : '—',
-    dishLive ? `${r.lost} / ${r.reordered} / ${r.undelivered}` : '—', [String(r.restartMs), note].filter(Boolean).join('; '),
+    dishLive ? `${r.lost} / ${r.reordered} / ${r.undelivered}` : '—',
+    r.cpu ? `${r.cpu.serverUsPerClient} (${r.cpu.loadgenCorePct}%${r.cpu.loadgenLimited ? ' ⚠ loadgen-limited' : ''})` : '—',
+    [String(r.restartMs), note].filter(Boolean).join('; '),
   ];
 }
 
@@ -30,7 +32,7 @@ export function churnTable(results: readonly ChurnResult[]): Table {
   return {
     head: [
       'server', 'back / clients', 'connects/s', 'first attempt → last open ms', 'open p50 / p99 / max ms', 'resumed p50 / p99 / max ms',
-      'first message', 'lost / dup-or-reordered / owed', 'restart ms (not counted)',
+      'first message', 'lost / dup-or-reordered / owed', 'server CPU µs per client (loadgen core)', 'restart ms (not counted)',
     ],
     rows: results.map(row),
   };
@@ -58,7 +60,7 @@ export function churnSection(run: RunResult): string {
   if (results.length === 0) return '_Not run._';
   const o = (run.options as { churn?: { rate: number; phaseMs: number } }).churn;
   const events = results.find((r) => SERVERS[r.server].dishLive)?.events;
-  return `Each server in turn, fed through the broker as in the fan-out, with ${results[0]!.clients} clients (raw sockets in the load generator's process${(run.options as { workers?: number }).workers === 1 ? '' : 'es'}, each holding the id of the last event it saw). A gateway's client is held once its snapshot arrived. Events are written (${o?.rate ?? '?'}/s for ${(o?.phaseMs ?? 0) / 1000} s${events ? `: ${events.before}` : ''}) until every client has the last one; then the server is **SIGKILLed**, the bench waits until every client saw its connection end, writes events while it is down${events ? ` (${events.down})` : ''}, and starts the same server again **on the same port**. Once the new process answers (\`/readyz\`; the peers' ready line), every client reconnects **at once** — one loop of connects in each load generator process — a gateway's with its last id (WebSocket \`?since=\`, SSE \`Last-Event-ID\`). The restart itself is not counted in any figure: each client's times run from its own reconnect attempt, after the new process listens. **connects/s** is the clients that opened over the time from the first attempt to the last open; **open** is a client's attempt to its upgrade answer (WS \`101\`, SSE \`200\` response head); **resumed** is a client's attempt to its first message, which must be \`resumed\` (the gateway's ring is empty after the restart, so the missed events come from the Redis stream), followed by the missed events. Then events are written again${events ? ` (${events.after})` : ''} and every gateway client must end with every event exactly once, in order (the bench dish's version checked per client: a gap is lost, a repeat or step back is counted as duplicated or reordered). The raw servers have no resume: their figures are the accept alone. All connections come from 127.0.0.1 to one port, so a storm this size also meets the kernel's accept backlog (\`somaxconn\`, the server's \`listen\` backlog): connects past it wait for a SYN retransmit (1 s, then 3 s), which shows as steps in the open times of every server alike.
+  return `Each server in turn, fed through the broker as in the fan-out, with ${results[0]!.clients} clients (raw sockets in the load generator's process${(run.options as { workers?: number }).workers === 1 ? '' : 'es'}, each holding the id of the last event it saw). A gateway's client is held once its snapshot arrived. Events are written (${o?.rate ?? '?'}/s for ${(o?.phaseMs ?? 0) / 1000} s${events ? `: ${events.before}` : ''}) until every client has the last one; then the server is **SIGKILLed**, the bench waits until every client saw its connection end, writes events while it is down${events ? ` (${events.down})` : ''}, and starts the same server again **on the same port**. Once the new process answers (\`/readyz\`; the peers' ready line), every client reconnects **at once** — one loop of connects in each load generator process — a gateway's with its last id (WebSocket \`?since=\`, SSE \`Last-Event-ID\`). The restart itself is not counted in any figure: each client's times run from its own reconnect attempt, after the new process listens. **connects/s** is the clients that opened over the time from the first attempt to the last open; **open** is a client's attempt to its upgrade answer (WS \`101\`, SSE \`200\` response head); **resumed** is a client's attempt to its first message, which must be \`resumed\` (the gateway's ring is empty after the restart, so the missed events come from the Redis stream), followed by the missed events. Then events are written again${events ? ` (${events.after})` : ''} and every gateway client must end with every event exactly once, in order (the bench dish's version checked per client: a gap is lost, a repeat or step back is counted as duplicated or reordered). The raw servers have no resume: their figures are the accept alone. **Server CPU per client** is the new process's utime + stime over the storm (first attempt until every client is back) over the clients taken back: on a shared machine it moves far less than the clock times. The load generator's core busy share is beside it; past 90 % (⚠) the times are the load generator's as much as the server's. All connections come from 127.0.0.1 to one port, so a storm this size also meets the kernel's accept backlog (\`somaxconn\`, the server's \`listen\` backlog): connects past it wait for a SYN retransmit (1 s, then 3 s), which shows as steps in the open times of every server alike.
 
 ${renderMarkdown(churnTable(results))}`;
 }

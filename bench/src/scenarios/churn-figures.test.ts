@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconnectReport } from '../loadgen/held.js';
 import { emptyCounters, LatencyHistogram } from '../loadgen/stats.js';
-import { churnFailure, mergeHeld, reconnectFigures } from './churn-figures.js';
+import { churnFailure, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
 
 const histogram = (...ms: number[]) => {
   const h = new LatencyHistogram();
@@ -64,5 +64,15 @@ describe('churnFailure', () => {
 
   it('asks a raw peer only to take every client back', () => {
     expect(churnFailure({ ...run, lost: 5, reconnect: { ...ok, firstTypes: {} } }, false)).toBeUndefined();
+  });
+});
+
+describe('stormCpu', () => {
+  it('turns percent of a core over the storm into CPU ms, and per client into µs', () => {
+    const usage = { cores: [40, 95], procs: { 10: 50, 20: 30, 21: 20 }, procsSys: {} };
+    expect(stormCpu(usage, 2000, 10, [20, 21], 1, 4000)).toEqual({
+      elapsedMs: 2000, serverMs: 1000, loadgenMs: 1000, serverUsPerClient: 250, loadgenCorePct: 95, loadgenLimited: true,
+    });
+    expect(stormCpu(usage, 2000, 10, [20], 0, 0)).toMatchObject({ loadgenMs: 600, serverUsPerClient: 0, loadgenLimited: false });
   });
 });

@@ -1,8 +1,9 @@
 // The churn scenario's figures from the load generator workers' reports: one reconnect storm merged, and what a
 // Dish Live gateway's clients must end with (every event exactly once, in order).
+import type { CpuUsage } from '../cpu.js';
 import type { HeldReport, ReconnectReport } from '../loadgen/held.js';
 import { addCounters, emptyCounters, LatencyHistogram, summarize } from '../loadgen/stats.js';
-import type { ChurnResult, ReconnectFigures } from '../results.js';
+import type { ChurnResult, ReconnectFigures, StormCpu } from '../results.js';
 
 /** The workers' reconnects as one: counts summed, spans from the earliest attempt to the latest open / first message. */
 export function reconnectFigures(reports: readonly ReconnectReport[]): ReconnectFigures {
@@ -69,4 +70,16 @@ export function churnFailure(r: Pick<ChurnResult, 'clients' | 'reconnect' | 'los
   const resumed = c.firstTypes.resumed ?? 0;
   if (resumed < r.clients) return `${resumed} of ${r.clients} clients resumed`;
   return undefined;
+}
+
+/** The storm's CPU from one /proc reading each side of it (percent of a core over `elapsedMs`) as CPU ms. */
+export function stormCpu(usage: CpuUsage, elapsedMs: number, serverPid: number, loadgenPids: readonly number[], loadgenCore: number, clients: number): StormCpu {
+  const cpuMs = (pids: readonly number[]) => Math.round(pids.reduce((s, p) => s + (usage.procs[p] ?? 0), 0) * elapsedMs) / 100;
+  const serverMs = cpuMs([serverPid]);
+  const loadgenCorePct = usage.cores[loadgenCore] ?? 0;
+  return {
+    elapsedMs: Math.round(elapsedMs), serverMs, loadgenMs: cpuMs(loadgenPids),
+    serverUsPerClient: clients > 0 ? Math.round((serverMs * 1000) / clients) : 0,
+    loadgenCorePct, loadgenLimited: loadgenCorePct > 90,
+  };
 }

@@ -1,10 +1,11 @@
 // Scenario: connection churn. A server SIGKILLed under many held clients, events written while it is down, the
 // server restarted on the same port, every client reconnecting at once (Dish Live's with its last event id): the
 // accepts per second, the time to open and, for the gateways, to `resumed`, with every event checked exactly once.
+import { cpuBetween, sampleCpu } from '../cpu.js';
 import { Publisher } from '../publisher.js';
 import type { ChurnResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
-import { churnFailure, mergeHeld, reconnectFigures } from './churn-figures.js';
+import { churnFailure, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
 import { connectRedis, sleep, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
 
@@ -67,8 +68,12 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
     result.restartMs = Math.round(performance.now() - killedAt);
 
     // The storm: every held client at once, timed from its own attempt, the new process already listening.
+    const pids = [server.process.pid, ...ctx.loadgen.pids];
+    const before = sampleCpu(pids);
     const reconnect = reconnectFigures(await ctx.loadgen.reconnect(port, def.path, def.dishLive, def.dishLive));
+    const usage = cpuBetween(before, sampleCpu(pids));
     result.reconnect = reconnect;
+    result.cpu = stormCpu(usage, performance.now() - before.at, server.process.pid, ctx.loadgen.pids, ctx.options.loadgenCore, reconnect.opened);
     result.snapshots = reconnect.firstTypes.snapshot ?? 0;
     if (def.dishLive) {
       // The resumed streams go on live: the events after the return must follow the replayed ones, in order.
@@ -91,6 +96,7 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
           ? `, resumed p50 ${reconnect.first.p50} p99 ${reconnect.first.p99} max ${reconnect.first.max} ms (all in ${reconnect.firstSpanMs} ms); ` +
             `${result.snapshots} snapshots, lost ${result.lost}, reordered ${result.reordered}, owed ${result.undelivered}`
           : '') +
+        `; server CPU ${result.cpu.serverUsPerClient} µs/client, loadgen core ${result.cpu.loadgenCorePct}%${result.cpu.loadgenLimited ? ' [loadgen-limited]' : ''}` +
         `; restart ${result.restartMs} ms (not counted)${failure ? ` — ${failure}` : ''}`,
     );
   } catch (err) {
