@@ -488,6 +488,13 @@ export interface ReconnectFigures {
   first: LatencySummary;
   /** The first message's type on each new connection. */
   firstTypes: Record<string, number>;
+  /** Failed reconnects by reason. */
+  errors: Record<string, number>;
+  /**
+   * Connects the kernel dropped at a full accept queue during the storm (TcpExt ListenOverflows, machine-wide, so a
+   * neighbour's count too); each waits for its SYN retransmit. Absent where /proc/net/netstat has no such counter.
+   */
+  listenOverflows?: number;
 }
 
 /** CPU time the storm took: less noisy on a shared machine than its clock times. */

@@ -167,6 +167,8 @@ export interface ReconnectReport {
   first: HistogramData;
   /** The first message's type on each new connection: `resumed`, `snapshot`, … */
   firstTypes: Record<string, number>;
+  /** Failed reconnects by reason (`connect timeout`, `read ECONNRESET`, …). */
+  errors: Record<string, number>;
 }
 
 /**
@@ -178,7 +180,7 @@ export async function reconnect(port: number, path: string, resume: boolean, unt
   const open = new LatencyHistogram();
   const first = new LatencyHistogram();
   const report: Omit<ReconnectReport, 'open' | 'first'> = {
-    attempted: held.length, opened: 0, failed: 0, firstAttemptAt: 0, lastOpenAt: 0, lastFirstAt: 0, firstTypes: {},
+    attempted: held.length, opened: 0, failed: 0, firstAttemptAt: 0, lastOpenAt: 0, lastFirstAt: 0, firstTypes: {}, errors: {},
   };
   report.firstAttemptAt = now();
   const results = held.map((c) => {
@@ -199,6 +201,7 @@ export async function reconnect(port: number, path: string, resume: boolean, unt
     if (r.error !== undefined) {
       report.failed++;
       report.firstError ??= r.error;
+      report.errors[r.error] = (report.errors[r.error] ?? 0) + 1;
     }
   }
   return { ...report, open: open.toData(), first: first.toData() };

@@ -8,7 +8,7 @@ const latency = (p50: number, p99: number) => ({ count: 10, p50, p90: p99, p99, 
 
 const figures = (over: Partial<ReconnectFigures> = {}): ReconnectFigures => ({
   attempted: 10, opened: 10, failed: 0, connectsPerSec: 2500, openSpanMs: 4, firstSpanMs: 9, open: latency(1, 3), first: latency(5, 8),
-  firstTypes: { resumed: 10 }, ...over,
+  firstTypes: { resumed: 10 }, errors: {}, ...over,
 });
 
 const churn = (server: ServerName, over: Partial<ChurnResult> = {}): ChurnResult => ({
@@ -26,8 +26,9 @@ function run(results: ChurnResult[]): RunResult {
 describe('churnTable', () => {
   it('shows resume figures for a gateway and the accept alone for a raw server', () => {
     const t = churnTable([churn('ws-gateway'), churn('uws-raw', { reconnect: figures({ firstTypes: {}, first: latency(0, 0) }) })]);
-    expect(t.rows[0]).toEqual(['ws-gateway', '10 / 10', '2.5k', '4', '1 / 3 / 4', '5 / 8 / 9 (all in 9)', 'resumed 10', '0 / 0 / 0', '500 (95% ⚠ loadgen-limited)', '900']);
-    expect(t.rows[1]!.slice(5, 8)).toEqual(['—', '—', '—']);
+    expect(t.rows[0]).toEqual(['ws-gateway', '10 / 10', '2.5k', '4', '—', '1 / 3 / 4', '5 / 8 / 9 (all in 9)', 'resumed 10', '0 / 0 / 0', '500 (95% ⚠ loadgen-limited)', '900']);
+    expect(t.rows[1]!.slice(6, 9)).toEqual(['—', '—', '—']);
+    expect(churnTable([churn('uws-raw', { reconnect: figures({ listenOverflows: 1200 }) })]).rows[0]![4]).toBe('1200');
     expect(t.head).toHaveLength(t.rows[0]!.length);
   });
 

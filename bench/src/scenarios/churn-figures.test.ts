@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconnectReport } from '../loadgen/held.js';
 import { emptyCounters, LatencyHistogram } from '../loadgen/stats.js';
-import { churnFailure, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
+import { churnFailure, listenOverflows, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
 
 const histogram = (...ms: number[]) => {
   const h = new LatencyHistogram();
@@ -10,7 +10,7 @@ const histogram = (...ms: number[]) => {
 };
 
 const worker = (over: Partial<ReconnectReport>): ReconnectReport => ({
-  attempted: 0, opened: 0, failed: 0, firstAttemptAt: 0, lastOpenAt: 0, lastFirstAt: 0, open: histogram(), first: histogram(), firstTypes: {}, ...over,
+  attempted: 0, opened: 0, failed: 0, firstAttemptAt: 0, lastOpenAt: 0, lastFirstAt: 0, open: histogram(), first: histogram(), firstTypes: {}, errors: {}, ...over,
 });
 
 describe('reconnectFigures', () => {
@@ -26,8 +26,11 @@ describe('reconnectFigures', () => {
   });
 
   it('keeps the first failure and counts no rate without an open', () => {
-    const f = reconnectFigures([worker({ attempted: 3, failed: 3, firstAttemptAt: 10, firstError: 'connect timeout' }), worker({ firstError: 'later' })]);
-    expect(f).toMatchObject({ opened: 0, failed: 3, connectsPerSec: 0, openSpanMs: 0, firstError: 'connect timeout' });
+    const f = reconnectFigures([
+      worker({ attempted: 3, failed: 3, firstAttemptAt: 10, firstError: 'connect timeout', errors: { 'connect timeout': 2, 'read ECONNRESET': 1 } }),
+      worker({ firstError: 'later', errors: { 'read ECONNRESET': 4 } }),
+    ]);
+    expect(f).toMatchObject({ opened: 0, failed: 3, connectsPerSec: 0, openSpanMs: 0, firstError: 'connect timeout', errors: { 'connect timeout': 2, 'read ECONNRESET': 5 } });
   });
 
   it('ignores a worker that held no client when finding the first attempt', () => {
@@ -60,6 +63,7 @@ describe('churnFailure', () => {
     expect(churnFailure({ ...run, snapshots: 1, reconnect: { ...ok, firstTypes: { resumed: 9, snapshot: 1 } } }, true)).toBe('1 clients got a snapshot instead of resumed');
     expect(churnFailure({ ...run, reconnect: { ...ok, firstTypes: { resumed: 9, error: 1 } } }, true)).toBe('9 of 10 clients resumed');
     expect(churnFailure({ ...run, clients: 11 }, false)).toBe('1 of 11 clients did not reconnect');
+    expect(churnFailure({ ...run, reconnect: { ...ok, opened: 8, failed: 2, errors: { 'read ECONNRESET': 2 } } }, true)).toBe('2 of 10 clients did not reconnect (read ECONNRESET 2)');
   });
 
   it('asks a raw peer only to take every client back', () => {
@@ -74,5 +78,13 @@ describe('stormCpu', () => {
       elapsedMs: 2000, serverMs: 1000, loadgenMs: 1000, serverUsPerClient: 250, loadgenCorePct: 95, loadgenLimited: true,
     });
     expect(stormCpu(usage, 2000, 10, [20], 0, 0)).toMatchObject({ loadgenMs: 600, serverUsPerClient: 0, loadgenLimited: false });
+  });
+});
+
+describe('listenOverflows', () => {
+  it('reads the TcpExt counter by its name', () => {
+    const text = 'TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 6163 6170\nIpExt: InNoRoutes\nIpExt: 0\n';
+    expect(listenOverflows(text)).toBe(6163);
+    expect(listenOverflows('IpExt: InNoRoutes\nIpExt: 0\n')).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ export function reconnectFigures(reports: readonly ReconnectReport[]): Reconnect
   const open = new LatencyHistogram();
   const first = new LatencyHistogram();
   const firstTypes: Record<string, number> = {};
+  const errors: Record<string, number> = {};
   let attempted = 0;
   let opened = 0;
   let failed = 0;
@@ -28,6 +29,7 @@ export function reconnectFigures(reports: readonly ReconnectReport[]): Reconnect
     open.merge(r.open);
     first.merge(r.first);
     for (const [type, n] of Object.entries(r.firstTypes)) firstTypes[type] = (firstTypes[type] ?? 0) + n;
+    for (const [reason, n] of Object.entries(r.errors)) errors[reason] = (errors[reason] ?? 0) + n;
   }
   const span = (at: number) => (at > 0 && Number.isFinite(firstAttemptAt) ? Math.max(0, at - firstAttemptAt) : 0);
   const openSpanMs = span(lastOpenAt);
@@ -36,7 +38,7 @@ export function reconnectFigures(reports: readonly ReconnectReport[]): Reconnect
     // A storm that opened in under a millisecond is not timed to better than one.
     connectsPerSec: opened > 0 ? Math.round(opened / (Math.max(1, openSpanMs) / 1000)) : 0,
     openSpanMs: Math.round(openSpanMs), firstSpanMs: Math.round(span(lastFirstAt)),
-    open: summarize(open), first: summarize(first), firstTypes,
+    open: summarize(open), first: summarize(first), firstTypes, errors,
   };
 }
 
@@ -61,7 +63,10 @@ export function mergeHeld(reports: readonly HeldReport[]): HeldReport {
 export function churnFailure(r: Pick<ChurnResult, 'clients' | 'reconnect' | 'lost' | 'reordered' | 'undelivered' | 'snapshots'>, dishLive: boolean): string | undefined {
   const c = r.reconnect;
   if (!c) return 'no reconnect measured';
-  if (c.opened < r.clients || c.failed > 0) return `${r.clients - c.opened} of ${r.clients} clients did not reconnect${c.firstError ? ` (${c.firstError})` : ''}`;
+  if (c.opened < r.clients || c.failed > 0) {
+    const why = Object.entries(c.errors).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    return `${r.clients - c.opened} of ${r.clients} clients did not reconnect${why ? ` (${why})` : ''}`;
+  }
   if (!dishLive) return undefined;
   if (r.lost > 0) return `${r.lost} events lost`;
   if (r.reordered > 0) return `${r.reordered} events duplicated or reordered`;
@@ -82,4 +87,16 @@ export function stormCpu(usage: CpuUsage, elapsedMs: number, serverPid: number, 
     serverUsPerClient: clients > 0 ? Math.round((serverMs * 1000) / clients) : 0,
     loadgenCorePct, loadgenLimited: loadgenCorePct > 90,
   };
+}
+
+/**
+ * TcpExt `ListenOverflows` from /proc/net/netstat's text: connects the kernel dropped at a full accept queue (the
+ * client's SYN retransmit, a second later, then gets in). Undefined when the counter is absent.
+ */
+export function listenOverflows(netstat: string): number | undefined {
+  const lines = netstat.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  const i = names.indexOf('ListenOverflows');
+  return i > 0 && values[i] !== undefined ? Number(values[i]) : undefined;
 }

@@ -1,16 +1,19 @@
 // Scenario: connection churn. A server SIGKILLed under many held clients, events written while it is down, the
 // server restarted on the same port, every client reconnecting at once (Dish Live's with its last event id): the
 // accepts per second, the time to open and, for the gateways, to `resumed`, with every event checked exactly once.
+import { readFileSync } from 'node:fs';
 import { cpuBetween, sampleCpu } from '../cpu.js';
 import { Publisher } from '../publisher.js';
 import type { ChurnResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
-import { churnFailure, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
+import { churnFailure, listenOverflows, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
 import { connectRedis, sleep, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
 
 /** Held clients opened at once while the server is first filled (the storm is the reconnect, not this). */
 const FILL_CONCURRENCY = 200;
+
+const overflows = () => listenOverflows(readFileSync('/proc/net/netstat', 'utf8'));
 
 /** Polls the held clients until none is behind `target` and none silent (or the time is up); the last merged report. */
 async function drainHeld(ctx: Context, target: number, timeoutMs: number) {
@@ -70,8 +73,11 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
     // The storm: every held client at once, timed from its own attempt, the new process already listening.
     const pids = [server.process.pid, ...ctx.loadgen.pids];
     const before = sampleCpu(pids);
+    const overflowsBefore = overflows();
     const reconnect = reconnectFigures(await ctx.loadgen.reconnect(port, def.path, def.dishLive, def.dishLive));
     const usage = cpuBetween(before, sampleCpu(pids));
+    const overflowsAfter = overflows();
+    if (overflowsBefore !== undefined && overflowsAfter !== undefined) reconnect.listenOverflows = overflowsAfter - overflowsBefore;
     result.reconnect = reconnect;
     result.cpu = stormCpu(usage, performance.now() - before.at, server.process.pid, ctx.loadgen.pids, ctx.options.loadgenCore, reconnect.opened);
     result.snapshots = reconnect.firstTypes.snapshot ?? 0;
@@ -96,6 +102,7 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
           ? `, resumed p50 ${reconnect.first.p50} p99 ${reconnect.first.p99} max ${reconnect.first.max} ms (all in ${reconnect.firstSpanMs} ms); ` +
             `${result.snapshots} snapshots, lost ${result.lost}, reordered ${result.reordered}, owed ${result.undelivered}`
           : '') +
+        `${reconnect.listenOverflows ? `; ${reconnect.listenOverflows} connects dropped at a full accept queue` : ''}` +
         `; server CPU ${result.cpu.serverUsPerClient} µs/client, loadgen core ${result.cpu.loadgenCorePct}%${result.cpu.loadgenLimited ? ' [loadgen-limited]' : ''}` +
         `; restart ${result.restartMs} ms (not counted)${failure ? ` — ${failure}` : ''}`,
     );
