@@ -211,7 +211,7 @@ export async function reconnect(port: number, path: string, resume: boolean, unt
 export interface HeldReport {
   clients: number;
   open: number;
-  /** Events clients still miss up to `target`; clients that never saw the bench dish are `silent`. */
+  /** Events open clients still miss up to `target`; open clients that never saw the bench dish are `silent`. */
   behind: number;
   silent: number;
   /** Clients without a last id to resume from. */
@@ -222,10 +222,13 @@ export interface HeldReport {
 export function heldReport(target: number): HeldReport {
   const out: HeldReport = { clients: held.length, open: 0, behind: 0, silent: 0, withoutId: 0, counters: emptyCounters() };
   for (const c of held) {
-    if (c.open) out.open++;
     if (c.lastId === undefined) out.withoutId++;
-    if (c.sequence.last < 0) out.silent++;
-    else if (c.sequence.last < target) out.behind += target - c.sequence.last;
+    // A client not back from the storm is counted by the reconnect, not as owing events.
+    if (c.open) {
+      out.open++;
+      if (c.sequence.last < 0) out.silent++;
+      else if (c.sequence.last < target) out.behind += target - c.sequence.last;
+    }
     for (const key of Object.keys(out.counters) as (keyof Counters)[]) out.counters[key] += c.counters[key];
   }
   return out;

@@ -35,12 +35,16 @@ describe('churnTable', () => {
   it('says why a run has no figures', () => {
     const [row] = churnTable([churn('sse-gateway', { status: 'failed', reason: 'before the kill: 3 events owed\nmore', reconnect: undefined })]).rows;
     expect(row!.at(-1)).toBe('failed: before the kill: 3 events owed');
+    const [partly] = churnTable([churn('sse-gateway', { reconnect: figures({ opened: 7, failed: 3, errors: { 'connect timeout': 3 } }) })]).rows;
+    expect(partly!.at(-1)).toBe('900; 3 of 10 clients not back (connect timeout 3)');
   });
 });
 
 describe('churnSummaryRows', () => {
   it('puts each gateway beside its raw ceiling, when both ran', () => {
-    const rows = churnSummaryRows([churn('ws-gateway'), churn('uws-raw', { reconnect: figures({ connectsPerSec: 5000 }) }), churn('sse-gateway', { status: 'failed', reason: 'x' })]);
+    const rows = churnSummaryRows([
+      churn('ws-gateway'), churn('uws-raw', { reconnect: figures({ connectsPerSec: 5000 }) }), churn('sse-gateway', { reconnect: figures({ opened: 9, failed: 1 }) }),
+    ]);
     expect(rows).toHaveLength(2);
     expect(rows[0]![1]).toBe('2.5k connects/s, resumed p50 5 / p99 8 ms (uws-raw: 5.0k/s, open p99 3 ms)');
     expect(rows[0]![3]).toBe('yes');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconnectReport } from '../loadgen/held.js';
 import { emptyCounters, LatencyHistogram } from '../loadgen/stats.js';
-import { churnFailure, listenOverflows, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
+import { churnFailure, listenOverflows, mergeHeld, notBack, reconnectFigures, stormCpu } from './churn-figures.js';
 
 const histogram = (...ms: number[]) => {
   const h = new LatencyHistogram();
@@ -56,14 +56,20 @@ describe('churnFailure', () => {
     expect(churnFailure(run, true)).toBeUndefined();
   });
 
-  it('fails a lost, repeated or owed event, a snapshot, a client not back', () => {
+  it('fails a lost, repeated or owed event, a snapshot, a client back without resumed', () => {
     expect(churnFailure({ ...run, lost: 2 }, true)).toBe('2 events lost');
     expect(churnFailure({ ...run, reordered: 1 }, true)).toBe('1 events duplicated or reordered');
     expect(churnFailure({ ...run, undelivered: 3 }, true)).toBe('3 events still owed after the drain');
     expect(churnFailure({ ...run, snapshots: 1, reconnect: { ...ok, firstTypes: { resumed: 9, snapshot: 1 } } }, true)).toBe('1 clients got a snapshot instead of resumed');
-    expect(churnFailure({ ...run, reconnect: { ...ok, firstTypes: { resumed: 9, error: 1 } } }, true)).toBe('9 of 10 clients resumed');
-    expect(churnFailure({ ...run, clients: 11 }, false)).toBe('1 of 11 clients did not reconnect');
-    expect(churnFailure({ ...run, reconnect: { ...ok, opened: 8, failed: 2, errors: { 'read ECONNRESET': 2 } } }, true)).toBe('2 of 10 clients did not reconnect (read ECONNRESET 2)');
+    expect(churnFailure({ ...run, reconnect: { ...ok, firstTypes: { resumed: 9, error: 1 } } }, true)).toBe('9 of the 10 clients back resumed');
+  });
+
+  it('counts clients not back as a figure with its reasons, not a failure', () => {
+    const partly = { ...run, reconnect: { ...ok, opened: 8, failed: 2, errors: { 'read ECONNRESET': 2 }, firstTypes: { resumed: 8 } } };
+    expect(churnFailure(partly, true)).toBeUndefined();
+    expect(notBack(partly)).toBe('2 of 10 clients not back (read ECONNRESET 2)');
+    expect(notBack({ ...run, clients: 11 })).toBe('1 of 11 clients not back');
+    expect(notBack(run)).toBeUndefined();
   });
 
   it('asks a raw peer only to take every client back', () => {

@@ -6,7 +6,7 @@ import { cpuBetween, sampleCpu } from '../cpu.js';
 import { Publisher } from '../publisher.js';
 import type { ChurnResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
-import { churnFailure, listenOverflows, mergeHeld, reconnectFigures, stormCpu } from './churn-figures.js';
+import { churnFailure, listenOverflows, mergeHeld, notBack, reconnectFigures, stormCpu } from './churn-figures.js';
 import { connectRedis, sleep, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
 
@@ -95,6 +95,7 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
       result.status = 'failed';
       result.reason = failure;
     }
+    const missed = notBack(result);
     ctx.log(
       `churn ${def.name.padEnd(12)} ${reconnect.opened}/${o.clients} back: ${reconnect.connectsPerSec} connects/s (${reconnect.openSpanMs} ms), ` +
         `open p50 ${reconnect.open.p50} p99 ${reconnect.open.p99} max ${reconnect.open.max} ms` +
@@ -104,7 +105,7 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
           : '') +
         `${reconnect.listenOverflows ? `; ${reconnect.listenOverflows} connects dropped at a full accept queue` : ''}` +
         `; server CPU ${result.cpu.serverUsPerClient} µs/client, loadgen core ${result.cpu.loadgenCorePct}%${result.cpu.loadgenLimited ? ' [loadgen-limited]' : ''}` +
-        `; restart ${result.restartMs} ms (not counted)${failure ? ` — ${failure}` : ''}`,
+        `; restart ${result.restartMs} ms (not counted)${missed ? `; ${missed}` : ''}${failure ? ` — ${failure}` : ''}`,
     );
   } catch (err) {
     // The kill was asked for: only an exit nobody asked for is a crash.
