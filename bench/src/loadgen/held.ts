@@ -121,6 +121,7 @@ function openHeld(client: Held, port: number, path: string, untilFirstMessage: b
       settle(reason);
     };
     client.first = undefined;
+    client.open = false;
     const request = resumeRequest(heldKind, path, resume ? client.lastId : undefined);
     const socket = connectOne(port, request, { onOpen, onText, onEnd });
     client.socket = socket;
