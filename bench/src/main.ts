@@ -17,7 +17,7 @@ import { readsTable } from './report/reads.js';
 import { writesTable } from './report/writes.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { restaurantsTable } from './report/restaurants.js';
-import { churnTable } from './report/churn.js';
+import { CHURN_PAIRS, churnTable } from './report/churn.js';
 import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
@@ -174,7 +174,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       rate: 20,
       phaseMs: quick ? 500 : 1000,
       drainMs: quick ? 10_000 : 30_000,
-      servers: servers.filter((s) => ['ws-gateway', 'uws-raw', 'sse-gateway', 'http-sse-raw'].includes(s)),
+      servers: servers.filter((s) => CHURN_PAIRS.flat().includes(s)),
     },
   };
 }
