@@ -19,9 +19,11 @@ import { writesTable } from './report/writes.js';
 import { ceilingTable, costTable } from './report/cost.js';
 import { failures, summarizeRun } from './report/summary.js';
 import { restaurantsTable } from './report/restaurants.js';
+import { CHURN_PAIRS, churnTable } from './report/churn.js';
 import { clusterComparisonTable, clusterDeliveriesTable, clusterWritesTable } from './report/cluster.js';
 import { fanoutTable, renderText, summaryTable } from './report/table.js';
 import type { RunResult } from './results.js';
+import { runChurn } from './scenarios/churn.js';
 import { runCluster, stopClusters } from './scenarios/cluster.js';
 import { runE2e } from './scenarios/e2e.js';
 import { runFanout } from './scenarios/fanout.js';
@@ -204,6 +206,14 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       periodUs: 10_000,
       servers: servers.filter((s) => s === 'ws-gateway' || s === 'uws-raw'),
     },
+    // Each server beside its raw ceiling: the same clients killed and back at once.
+    churn: {
+      clients: positive(values.clients, 'clients') ?? (quick ? 1000 : 10_000),
+      rate: 20,
+      phaseMs: quick ? 500 : 1000,
+      drainMs: quick ? 10_000 : 30_000,
+      servers: servers.filter((s) => CHURN_PAIRS.flat().includes(s)),
+    },
   };
 }
 
@@ -323,7 +333,8 @@ function printTables(run: RunResult): void {
   const cluster = c?.writes.length
     ? `\n\n${[clusterWritesTable(c), clusterComparisonTable(c), ...(c.deliveries.length ? [clusterDeliveriesTable(c)] : [])].map(renderText).join('\n\n')}`
     : '';
-  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}${cost}${ceiling}\n\n${renderText(summaryTable(run))}`);
+  const churn = run.churn?.length ? `\n\n${renderText(churnTable(run.churn))}` : '';
+  console.log(`\n${renderText(fanoutTable(run))}${reads}${writes}${restaurants}${cluster}${cost}${ceiling}${churn}\n\n${renderText(summaryTable(run))}`);
 }
 
 async function run(options: Options & { connectionsGiven: boolean }): Promise<RunResult> {
@@ -403,7 +414,8 @@ async function run(options: Options & { connectionsGiven: boolean }): Promise<Ru
       log('\n== ceiling');
       partial.ceiling = await runCeiling(ctx);
     }
-    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? []), ...(partial.cost ?? [])]) {
+    await each('churn', options.churn.servers, (name) => runChurn(ctx, SERVERS[name]), (partial.churn ??= []));
+    for (const r of [...partial.fanout, ...partial.memory, ...partial.slow, ...(partial.restaurants ?? []), ...(partial.cost ?? []), ...(partial.churn ?? [])]) {
       if (r.status === 'skipped') log(`skipped ${r.server}: ${r.reason ?? ''}`);
     }
   } finally {

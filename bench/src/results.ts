@@ -524,6 +524,70 @@ export interface Summary {
   targets: Record<string, { target: string; met: boolean | null }>;
 }
 
+/** One reconnect storm: every client at once, the figures merged over the load generator's workers. */
+export interface ReconnectFigures {
+  attempted: number;
+  opened: number;
+  failed: number;
+  firstError?: string;
+  /** Accepted connections per second: those opened over the time from the first reconnect attempt to the last open. */
+  connectsPerSec: number;
+  /** From the first reconnect attempt to the last open, and to the last first message (0 when none was waited for). */
+  openSpanMs: number;
+  firstSpanMs: number;
+  /** Per client, from its reconnect attempt to its open (WS 101, SSE 200 response head). */
+  open: LatencySummary;
+  /** Per client, from its reconnect attempt to its first message (`resumed`, or a snapshot); Dish Live's gateways only. */
+  first: LatencySummary;
+  /** The first message's type on each new connection. */
+  firstTypes: Record<string, number>;
+  /** Failed reconnects by reason. */
+  errors: Record<string, number>;
+  /**
+   * Connects the kernel dropped at a full accept queue during the storm (TcpExt ListenOverflows, machine-wide, so a
+   * neighbour's count too); each waits for its SYN retransmit. Absent where /proc/net/netstat has no such counter.
+   */
+  listenOverflows?: number;
+}
+
+/** CPU time the storm took: less noisy on a shared machine than its clock times. */
+export interface StormCpu {
+  elapsedMs: number;
+  /** utime + stime of the new server process, and of the load generator's processes, over the storm. */
+  serverMs: number;
+  loadgenMs: number;
+  /** The server's CPU per client taken back (µs). */
+  serverUsPerClient: number;
+  /** How busy the load generator's core was (whoever used it): past 90 % the times are the load generator's too. */
+  loadgenCorePct: number;
+  loadgenLimited: boolean;
+}
+
+/**
+ * Connection churn (issue 18): the server SIGKILLed under `clients` held clients, events written while it is down,
+ * restarted on the same port, every client reconnecting at once with its last event id.
+ */
+export interface ChurnResult {
+  server: ServerName;
+  description: string;
+  status: 'ok' | 'skipped' | 'failed' | 'crashed';
+  reason?: string;
+  clients: number;
+  /** Events written before the kill (so every client has a last id), while the server was down, after the return. */
+  events: { before: number; down: number; after: number };
+  /** From the SIGKILL to the new process listening (ready): not part of any reconnect figure. */
+  restartMs: number;
+  reconnect?: ReconnectFigures;
+  /** CPU over the storm, from the first attempt until every client is back (opened, and answered when waited for). */
+  cpu?: StormCpu;
+  /** Dish Live only: events clients missed, got twice or out of order, and still owed after the drain, over the whole run. */
+  lost: number;
+  reordered: number;
+  undelivered: number;
+  /** Clients that came back with a snapshot rather than `resumed` (a resume should always find its id here). */
+  snapshots: number;
+}
+
 export interface RunResult {
   startedAt: string;
   finishedAt: string;
@@ -548,6 +612,8 @@ export interface RunResult {
   cost?: CostResult[];
   /** ws-gateway and raw uWS each held to the same CPU budget, rates stepped to each one's own limit (issue 18). */
   ceiling?: CeilingResult;
+  /** Connection churn: a killed server's clients all reconnecting at once (issue 18); absent before it existed. */
+  churn?: ChurnResult[];
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;

@@ -59,6 +59,8 @@ export interface ServerContext {
   inspect?: boolean;
   /** Settings of a Dish Live gateway for this run (the restaurants scenario's grace period and memory budget). */
   env?: NodeJS.ProcessEnv;
+  /** Listen on this port rather than a free one (the churn scenario restarts a killed server where it was). */
+  port?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export function serviceEnv(ctx: ServerContext, port: number): NodeJS.ProcessEnv 
 }
 
 export async function startServer(def: ServerDef, ctx: ServerContext): Promise<RunningServer> {
-  const port = await freePort();
+  const port = ctx.port ?? (await freePort());
   const nodeFlags = [...profileFlags(ctx.profile), ...(ctx.inspect ? [INSPECT_FLAG] : [])];
   if (def.dishLive) {
     const process = start({ name: def.name, core: ctx.core, command: 'node', args: [...nodeFlags, def.entry], env: { ...serviceEnv(ctx, port), ...ctx.env } });

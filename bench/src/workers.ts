@@ -1,6 +1,7 @@
 // The orchestrator's handle on the load generator worker processes: commands over IPC, reports merged.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HeldReport, ReconnectReport } from './loadgen/held.js';
 import type { HttpLoadResult, HttpRequestSpec } from './loadgen/http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply, WriteLoad, WritersSetup } from './loadgen/ipc.js';
 import { addCounters, emptyCounters, LatencyHistogram } from './loadgen/stats.js';
@@ -198,6 +199,30 @@ export class LoadGen {
 
   async resume(group: string): Promise<void> {
     await this.#all({ op: 'resume', group });
+  }
+
+  /** The churn scenario: `count` held clients spread over the workers (loadgen/held.ts); throws unless all opened. */
+  async hold(kind: ClientKind, port: number, path: string, count: number, concurrency: number, untilFirstMessage: boolean): Promise<void> {
+    const n = this.workers.length;
+    const replies = await Promise.all(
+      this.workers.map((w, i) =>
+        this.#send(w, { op: 'hold', kind, port, path, count: Math.floor(count / n) + (i < count % n ? 1 : 0), concurrency: Math.ceil(concurrency / n), untilFirstMessage }),
+      ),
+    );
+    for (const r of replies) {
+      if (r.op === 'error') throw new Error(r.message);
+      if (r.op === 'connected' && r.failed > 0) throw new Error(`${r.failed} held clients could not connect: ${r.firstError}`);
+    }
+  }
+
+  /** Every held client of every worker reconnects at once; one report per worker (scenarios/churn-figures.ts merges them). */
+  async reconnect(port: number, path: string, resume: boolean, untilFirstMessage: boolean): Promise<ReconnectReport[]> {
+    const replies = await this.#all({ op: 'reconnect', port, path, resume, untilFirstMessage });
+    return replies.flatMap((r) => (r.op === 'reconnected' ? [r] : []));
+  }
+
+  async heldReports(target: number): Promise<HeldReport[]> {
+    return (await this.#all({ op: 'heldReport', target })).flatMap((r) => (r.op === 'heldReport' ? [r] : []));
   }
 
   async closeAll(): Promise<void> {

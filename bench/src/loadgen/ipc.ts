@@ -1,4 +1,5 @@
 // The messages between the orchestrator and a load generator worker process (Node IPC, JSON).
+import type { HeldReport, ReconnectReport } from './held.js';
 import type { HttpLoadResult, HttpRequestSpec } from './http-load.js';
 import type { Counters, HistogramData } from './stats.js';
 
@@ -39,6 +40,10 @@ export type WorkerCommand =
   /** Writes through them: as fast as `concurrency` writes in flight allow, or at a fixed rate. */
   | { op: 'write'; id: string; load: WriteLoad }
   | { op: 'writersClose'; id: string }
+  /** The churn scenario's held clients (held.ts): opened, reconnected all at once (with their last id when `resume`), accounted. */
+  | { op: 'hold'; kind: ClientKind; port: number; path: string; count: number; concurrency: number; untilFirstMessage: boolean }
+  | { op: 'reconnect'; port: number; path: string; resume: boolean; untilFirstMessage: boolean }
+  | { op: 'heldReport'; target: number }
   | { op: 'closeAll' };
 
 /** A write load's connections, restaurants and durability, known to the workers by `id`. */
@@ -89,5 +94,7 @@ export type WorkerReply =
   | { op: 'report'; groups: Record<string, GroupReport> }
   | ({ op: 'http' } & HttpLoadResult)
   | ({ op: 'written' } & WriteReport)
+  | ({ op: 'reconnected' } & ReconnectReport)
+  | ({ op: 'heldReport' } & HeldReport)
   | { op: 'error'; message: string }
   | { op: 'ok' };

@@ -1,6 +1,7 @@
 // A load generator process: opens raw clients on the orchestrator's command and counts every message they receive.
 import type { Socket } from 'node:net';
 import { clock, openWs } from '@dish-live/test-support';
+import { closeHeld, heldReport, hold, reconnect } from './held.js';
 import { httpLoad } from './http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './ipc.js';
 import { accountMessage, BENCH_DISH_ID, type MessageSink } from './message.js';
@@ -290,6 +291,7 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
       return { op: 'ok' };
     case 'closeAll':
       closeAll();
+      closeHeld();
       await closeAllWriters();
       return { op: 'ok' };
     case 'http':
@@ -304,6 +306,12 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
     case 'writersClose':
       await closeWriters(cmd.id);
       return { op: 'ok' };
+    case 'hold':
+      return refused(async () => ({ op: 'connected', ms: 0, ...(await hold(cmd.kind, cmd.port, cmd.path, cmd.count, cmd.concurrency, cmd.untilFirstMessage)) }));
+    case 'reconnect':
+      return { op: 'reconnected', ...(await reconnect(cmd.port, cmd.path, cmd.resume, cmd.untilFirstMessage)) };
+    case 'heldReport':
+      return { op: 'heldReport', ...heldReport(cmd.target) };
   }
 }
 

@@ -5,6 +5,7 @@ import { formatRate } from '../format.js';
 import type { RunResult } from '../results.js';
 import { SERVERS } from '../servers.js';
 import { READS_TARGET, readsTable } from './reads.js';
+import { churnSection } from './churn.js';
 import { clusterSection } from './cluster.js';
 import { memoryCounts, memoryMethod, memoryTable } from './memory.js';
 import { restaurantsSection } from './restaurants.js';
@@ -243,6 +244,10 @@ ${costSection(run.cost)}
 ## Ceiling under a fixed CPU budget (ws-gateway vs raw uWS)
 
 ${ceilingSection(run.ceiling)}
+
+## Connection churn (a server killed under its clients, all reconnecting at once)
+
+${churnSection(run)}
 `;
 }
 

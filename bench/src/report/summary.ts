@@ -58,6 +58,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     e2e.reduce((s, t) => s + t.lost, 0) +
     stalled.reduce((s, t) => s + t.lost, 0) +
     restaurants.reduce((s, r) => s + r.lost, 0) +
+    (run.churn ?? []).reduce((s, r) => s + r.lost + r.undelivered, 0) +
     (run.cluster?.lost ?? 0) +
     [...cost, ...ceilingRounds].reduce((s, r) => s + r.lost, 0);
   const reordered =
@@ -66,6 +67,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     e2e.reduce((s, t) => s + t.reordered, 0) +
     stalled.reduce((s, t) => s + t.reordered, 0) +
     restaurants.reduce((s, r) => s + r.reordered, 0) +
+    (run.churn ?? []).reduce((s, r) => s + r.reordered, 0) +
     (run.cluster?.reordered ?? 0) +
     [...cost, ...ceilingRounds].reduce((s, r) => s + r.reordered, 0);
   const loadgenLimitedSteps = [
@@ -85,6 +87,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
   const crashes = [
     ...[...run.fanout, ...run.memory, ...run.slow].filter((r) => r.status === 'crashed').map((r) => `${r.server}: ${r.reason ?? ''}`),
     ...restaurants.filter((r) => r.status === 'crashed').map((r) => `restaurants/${r.server}: ${r.reason ?? ''}`),
+    ...(run.churn ?? []).filter((r) => r.status === 'crashed').map((r) => `churn/${r.server}: ${r.reason ?? ''}`),
     ...(run.e2e?.status === 'crashed' ? [`e2e: ${run.e2e.reason ?? ''}`] : []),
     ...(run.reads?.status === 'crashed' ? [`reads: ${run.reads.reason ?? ''}`] : []),
     ...(run.writes?.status === 'crashed' ? [`writes: ${run.writes.reason ?? ''}`] : []),
@@ -178,6 +181,7 @@ export function failures(run: RunResult): string[] {
   if (run.e2e?.status === 'failed') out.push(`e2e: ${run.e2e.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.reads?.status === 'failed') out.push(`reads: ${run.reads.reason?.split('\n')[0] ?? 'failed'}`);
   for (const r of run.restaurants ?? []) if (r.status === 'failed') out.push(`restaurants/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
+  for (const r of run.churn ?? []) if (r.status === 'failed') out.push(`churn/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   if (run.cluster?.status === 'failed') out.push(`cluster: ${run.cluster.reason?.split('\n')[0] ?? 'failed'}`);
   for (const r of run.cost ?? []) if (r.status === 'failed') out.push(`cost/${r.server}: ${r.reason?.split('\n')[0] ?? 'failed'}`);
   for (const r of run.ceiling?.rounds ?? []) if (r.status === 'failed') out.push(`ceiling/${r.server}#${r.round}: ${r.reason?.split('\n')[0] ?? 'failed'}`);

@@ -4,6 +4,7 @@ import { formatKb as kb, formatRate } from '../format.js';
 import { writesSummaryLine } from '../scenarios/writes-figures.js';
 import { costSummaryRows } from './cost.js';
 import { memoryRatios, memorySummaryRows } from './memory.js';
+import { churnSummaryRows } from './churn.js';
 
 export interface Table {
   head: string[];
@@ -72,6 +73,7 @@ export function summaryTable(run: RunResult): Table {
       '',
     ]),
     ...costSummaryRows(run),
+    ...churnSummaryRows(run.churn),
     ['lost / reordered', `${s.lost} / ${s.reordered}`, '0 / 0', met(s.lost === 0 && s.reordered === 0)],
     [
       'peers still behind after the stall (late)',

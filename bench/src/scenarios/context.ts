@@ -30,6 +30,7 @@ export interface Options {
   cluster: ClusterOptions;
   cost: CostOptions;
   ceiling: CeilingOptions;
+  churn: ChurnOptions;
 }
 
 /** The cost scenario: each server at fixed publish rates (rate × clients deliveries/s), each step long enough to be stable. */
@@ -52,6 +53,16 @@ export interface CeilingOptions {
   rounds: number;
   budgetCores: number;
   periodUs: number;
+  servers: ServerName[];
+}
+
+/** The churn scenario: a server killed under `clients` held clients, restarted on its port, all reconnecting at once. */
+export interface ChurnOptions {
+  clients: number;
+  /** Events per second written before the kill, while the server is down and after the return, each for this long. */
+  rate: number;
+  phaseMs: number;
+  drainMs: number;
   servers: ServerName[];
 }
 
@@ -104,7 +115,7 @@ export interface ClusterOptions {
   finalDrainMs: number;
 }
 
-export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes', 'cost', 'ceiling'] as const;
+export const SCENARIOS = ['fanout', 'memory', 'e2e', 'slow', 'reads', 'restaurants', 'cluster', 'history', 'writes', 'cost', 'ceiling', 'churn'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Context {
