@@ -161,7 +161,8 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       memoryRestaurants: quick ? 200 : 1000,
       ringEvents: 10,
       settleMs: quick ? 500 : 1500,
-      servers: servers.filter((s) => SERVERS[s].dishLive),
+      // The raw peers run the two cases too: how far the transport alone gets from one restaurant to many.
+      servers: servers.filter((s) => GATEWAYS_AND_RAW_PEERS.includes(s)),
     },
     // Enough writes in flight, over several cluster connections, to saturate a core on this machine: with
     // WRITE_MIN_REPLICAS a WAIT holds its connection until a replica answers, so one connection would measure round
@@ -191,7 +192,7 @@ function parseOptions(argv: string[]): Options & { docs: boolean; reportOnly: bo
       stepMs: quick ? 2000 : 8000,
       drainMs: quick ? 3000 : 10_000,
       finalDrainMs: quick ? 10_000 : 30_000,
-      servers: servers.filter((s) => (quick ? SERVERS[s].dishLive || s === 'uws-raw' || s === 'http-sse-raw' : true)),
+      servers: servers.filter((s) => (quick ? GATEWAYS_AND_RAW_PEERS.includes(s) : true)),
     },
     // Half a core each, in 10 ms periods (a throttled server waits at most 5 ms, not a whole 100 ms default period):
     // the load generator then has twice the server's CPU, so the server's own limit shows.
@@ -227,8 +228,8 @@ function packageVersion(name: string): string {
 
 /** Descriptors a server or a load generator worker keeps for itself (listeners, Redis, inspector, pipes), with room. */
 const FD_MARGIN = 1000;
-/** The gateways and their raw peers: the pairs whose heaps are compared type by type. */
-const SNAPSHOT_SERVERS: ServerName[] = ['ws-gateway', 'uws-raw', 'sse-gateway', 'http-sse-raw'];
+/** The gateways and their raw peers: the pairs compared on cost, many restaurants and heaps type by type. */
+const GATEWAYS_AND_RAW_PEERS: ServerName[] = ['ws-gateway', 'uws-raw', 'sse-gateway', 'http-sse-raw'];
 
 /**
  * Local ports one client address has towards one server address and port (Linux's ephemeral range). Each server
@@ -250,7 +251,7 @@ function memoryPlan(options: Options & { connectionsGiven: boolean }, nofile: nu
   if (options.quick || options.connectionsGiven) return { counts: [reference], reference, snapshots: [], snapshotServers: [] };
   const largest = Math.min(nofile, ephemeralPorts()) - FD_MARGIN;
   const counts = [...new Set([1000, reference, ...(largest > reference ? [largest] : [])])].sort((a, b) => a - b);
-  return { counts, reference, snapshots: [1000, reference], snapshotServers: SNAPSHOT_SERVERS };
+  return { counts, reference, snapshots: [1000, reference], snapshotServers: GATEWAYS_AND_RAW_PEERS };
 }
 
 function machine(): Record<string, unknown> {

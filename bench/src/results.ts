@@ -512,6 +512,8 @@ export interface Summary {
   restaurantsRatio?: number | null;
   restaurantsRatioIsFloor?: boolean;
   restaurantViewBytes?: number | null;
+  /** The same many/single ratio for raw uWS (the transport alone, no views), when it ran the scenario. */
+  restaurantsRatioRawUws?: { ratio: number | null; isFloor: boolean };
   /** The dish service's PATCH req/s over the bare express + ioredis handler's, each at its best clean step. */
   writesRatio?: number | null;
   /** The cluster scenario per WRITE_MIN_REPLICAS: writes/s and primaries' CPU µs per write on 1 primary and on 3. */

@@ -87,7 +87,7 @@ export async function startServer(def: ServerDef, ctx: ServerContext): Promise<R
     core: ctx.core,
     command: 'node',
     args: [...nodeFlags, '--import', 'tsx', def.entry],
-    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: brokerKeys(ctx.prefix).channel, NODE_ENV: 'production' },
+    env: { PORT: String(port), REDIS_URL: ctx.redisUrl, CHANNEL: brokerKeys(ctx.prefix).channel, KEY_PREFIX: ctx.prefix, NODE_ENV: 'production' },
   });
   await waitForReadyLine(process);
   return { def, port, process };

@@ -41,6 +41,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
   const restaurants = run.restaurants ?? [];
   const restaurantSteps = restaurants.flatMap((r) => [...(r.single?.steps ?? []), ...(r.many?.steps ?? [])]);
   const wsRestaurants = restaurants.find((r) => r.server === 'ws-gateway');
+  const rawRestaurants = restaurants.find((r) => r.server === 'uws-raw');
   const e2e = Object.values(run.e2e?.transports ?? {});
   const cost = run.cost ?? [];
   const ceilingRounds = run.ceiling?.rounds ?? [];
@@ -121,6 +122,7 @@ export function summarizeRun(run: Omit<RunResult, 'summary'>): Summary {
     ...(wsRestaurants
       ? { restaurantsRatio: wsRestaurants.ratio, restaurantsRatioIsFloor: wsRestaurants.ratioIsFloor, restaurantViewBytes: wsRestaurants.viewBytes }
       : {}),
+    ...(rawRestaurants ? { restaurantsRatioRawUws: { ratio: rawRestaurants.ratio, isFloor: rawRestaurants.ratioIsFloor } } : {}),
     ...(run.cluster?.comparisons.length ? { clusterWrites: clusterWrites(run.cluster) } : {}),
     ...(run.writes ? { writesRatio: compareWrites(run.writes).ratio } : {}),
     ...(cost.length

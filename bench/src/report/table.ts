@@ -63,6 +63,9 @@ export function summaryTable(run: RunResult): Table {
     ...(s.targets.restaurantsRatio
       ? [['ws-gateway many restaurants / one restaurant', `${x(s.restaurantsRatio ?? null)}${s.restaurantsRatioIsFloor ? ' (floor)' : ''}`, s.targets.restaurantsRatio.target, met(s.targets.restaurantsRatio.met)]]
       : []),
+    ...(s.restaurantsRatioRawUws
+      ? [['raw uWS many restaurants / one restaurant (the transport alone)', `${x(s.restaurantsRatioRawUws.ratio)}${s.restaurantsRatioRawUws.isFloor ? ' (floor)' : ''}`, '—', '']]
+      : []),
     ...(s.targets.restaurantViewBytes
       ? [['ws-gateway live memory per restaurant view', kb(s.restaurantViewBytes), s.targets.restaurantViewBytes.target, met(s.targets.restaurantViewBytes.met)]]
       : []),

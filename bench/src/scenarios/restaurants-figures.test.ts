@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RestaurantsCase, RestaurantsResult, RunResult, StepResult } from '../results.js';
+import { restaurantsTable } from '../report/restaurants.js';
 import { failures, summarizeRun } from '../report/summary.js';
 import { caseFigures, compareCases, keptUp } from './restaurants-figures.js';
 
@@ -102,6 +103,19 @@ describe('restaurants figures', () => {
     expect(met.summary.targets.restaurantViewBytes?.met).toBe(true);
     const fat = run([{ ...result(single, single), viewBytes: 25_000 }]);
     expect(fat.summary.targets.restaurantViewBytes?.met).toBe(false);
+  });
+
+  it("puts raw uWS's ratio beside the gateway's and each case's CPU per delivery at its best step in the table", () => {
+    const single = kase([step(100_000, { cpu: cpu(20) }), step(1_000_000, { cpu: cpu(60) }), late(2_000_000)]);
+    const many = kase([step(100_000, { cpu: cpu(50) }), late(200_000)]);
+    const raw = { ...result(single, kase([step(100_000, { cpu: cpu(40) }), short(200_000)])), server: 'uws-raw' as const };
+    const r = run([result(single, many), raw]);
+    expect(r.summary.restaurantsRatio).toBe(0.1);
+    expect(r.summary.restaurantsRatioRawUws).toEqual({ ratio: 0.1, isFloor: true });
+    const table = restaurantsTable([result(single, many), raw]);
+    const column = table.head.indexOf('server CPU per delivery at the best steps: one / many');
+    // 60 % of a core over 1M deliveries/s: 0.6 µs each; 50 % over 100k/s: 5 µs.
+    expect(table.rows.map((row) => row[column])).toEqual(['0.60 µs / 5.00 µs', '0.60 µs / 4.00 µs']);
   });
 
   it("counts the scenario's losses and failures in the run", () => {

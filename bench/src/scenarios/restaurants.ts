@@ -176,7 +176,7 @@ async function runCase(
     }
     out.rssBytes = out.steps.at(-1)?.serverRssBytes ?? 0;
     out.liveHeapBytes = await liveHeapBytes(inspector);
-    out.gateway = await gatewayMetrics(server.port);
+    if (def.dishLive) out.gateway = await gatewayMetrics(server.port);
     if (then) await then(server);
   });
   if (profile) {
@@ -361,6 +361,12 @@ export async function runRestaurants(ctx: Context, def: ServerDef): Promise<Rest
         throw new Error(`churn (${run.kind} grace, ${run.graceMs} ms): the restaurants were ${state} when their clients returned`);
       }
     };
+    // A raw peer keeps no views, so it has no churn nor memory per view to measure: it stands beside the gateway in
+    // the throughput comparison only, the same two cases on the transport alone.
+    if (!def.dishLive) {
+      result.many = await runCase(ctx, def, 'many', many, o.clientsPerRestaurant);
+      return finish(result, verified);
+    }
     result.many = await runCase(ctx, def, 'many', many, o.clientsPerRestaurant, async (server) => {
       churned(await churn(ctx, def, server, redis, many, 'long', o.longGraceMs));
       addVerified(await verifyDelivery(ctx, many, o.clientsPerRestaurant));
@@ -382,6 +388,11 @@ export async function runRestaurants(ctx: Context, def: ServerDef): Promise<Rest
     await ctx.loadgen.closeAll();
     redis.disconnect();
   }
+  return finish(result, verified);
+}
+
+/** The result's totals and comparisons, once its runs ended (or one failed). */
+function finish(result: RestaurantsResult, verified: { lost: number; reordered: number }): RestaurantsResult {
   result.lost = (result.single?.lost ?? 0) + (result.many?.lost ?? 0) + verified.lost;
   result.reordered = (result.single?.reordered ?? 0) + (result.many?.reordered ?? 0) + verified.reordered;
   compareCases(result);
