@@ -10,6 +10,7 @@ import { stopAllStarted } from '@dish-live/test-support';
 import { limits, pin } from './processes.js';
 import { profileLine, readProfile } from './profile.js';
 import { writeCapacityDoc, type SourcedRun } from './report/capacity.js';
+import { carriedLine, carryOver } from './report/carry-over.js';
 import { resultsFileName, writeResults } from './report/json.js';
 import { writeBenchmarksDoc } from './report/markdown.js';
 import { renderMemoryProfiles } from './report/memory.js';
@@ -317,10 +318,12 @@ function writeReports(run: RunResult, docs: boolean, profileDir: string | undefi
     return;
   }
   const previous = readLatest();
-  const { file } = writeResults(RESULTS_DIR, run);
-  console.log(`\nresults: ${file} (and bench/results/latest.json)`);
+  const picture = carryOver(previous?.run, run);
+  const { file } = writeResults(RESULTS_DIR, run, picture);
+  const carried = carriedLine(picture);
+  console.log(`\nresults: ${file} (and bench/results/latest.json${carried ? `, with ${carried}` : ''})`);
   if (!docs) return;
-  console.log(`report:  ${writeBenchmarksDoc(`${ROOT}docs`, run)}`);
+  console.log(`report:  ${writeBenchmarksDoc(`${ROOT}docs`, picture)}`);
   console.log(`capacity: ${writeCapacity({ run, file: `bench/results/${resultsFileName(run)}` }, previous)}`);
 }
 

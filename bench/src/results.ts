@@ -7,6 +7,7 @@ import type { ServerName } from './servers.js';
 import type { WritesResult } from './scenarios/writes-figures.js';
 import type { CeilingResult } from './scenarios/ceiling.js';
 import type { CostResult } from './scenarios/cost-figures.js';
+import type { ScenarioName } from './scenarios/context.js';
 
 export type Status = 'ok' | 'skipped' | 'failed' | 'crashed';
 
@@ -616,6 +617,8 @@ export interface RunResult {
   ceiling?: CeilingResult;
   /** Connection churn: a killed server's clients all reconnecting at once (issue 18); absent before it existed. */
   churn?: ChurnResult[];
+  /** Scenarios this run did not measure, carried over from an earlier one: each one's run start (report/carry-over.ts). */
+  carried?: Partial<Record<ScenarioName, string>>;
   /** The load generator's profile over the whole run (`--profile` runs only). */
   loadgenProfile?: ProfileSummary;
   summary: Summary;
