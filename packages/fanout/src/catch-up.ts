@@ -1,7 +1,7 @@
 // Bringing one connection to the present: a snapshot, or `resumed` and what it missed (from the ring, or from Redis
 // while live events wait), then on to its group's full-rate path or to conflation at its maxRate.
 import { compareStreamIds, isStreamId, stateDigest, type DishEvent, type ResumedMessage, type SnapshotMessage } from '@dish-live/protocol';
-import type { EventLog } from '@dish-live/broker';
+import type { EventLog, ReplayResult } from '@dish-live/broker';
 import type { Backpressure } from './backpressure.js';
 import type { Connection } from './connection.js';
 import type { LiveView } from './live-view.js';
@@ -11,6 +11,7 @@ import type { RingEntry } from './ring-buffer.js';
 import type { Sink, Transport } from './transport.js';
 import type { Writer } from './writer.js';
 import type { Proof } from './proof.js';
+import { ReadBatcher } from './read-batcher.js';
 
 export interface CatchUpOptions<S extends Sink> {
   log: EventLog;
@@ -31,9 +32,15 @@ export class CatchUp<S extends Sink> {
   /** Failed replays since the last warning: a Redis outage fails every resuming client at once, and one line a second says so. */
   #replayFailures = 0;
   #replayWarnedAt = 0;
+  /**
+   * Pages of replays from Redis by the id they follow: after a restart every client resumes from Redis (the ring
+   * starts empty), most from the same id, and those waiting together share each page's read.
+   */
+  readonly #pages: ReadBatcher<string, ReplayResult>;
 
   constructor(options: CatchUpOptions<S>) {
     this.#o = options;
+    this.#pages = new ReadBatcher((since) => options.log.replay(since, options.replayPageSize));
   }
 
   /** A connection just (re)subscribed to its group: snapshot, or resumed + missed events, then live. */
@@ -127,7 +134,7 @@ export class CatchUp<S extends Sink> {
     const { log, replayPageSize, logger } = this.#o;
     const stale = () => conn.closed || conn.epoch !== epoch;
     try {
-      let page = await log.replay(since, replayPageSize);
+      let page = await this.#pages.get(since);
       if (stale()) return;
       if (!page.recovered) return this.snapshot(conn);
       const group = conn.group!;
@@ -139,7 +146,7 @@ export class CatchUp<S extends Sink> {
         for (const event of page.events) if (group.passes(event)) this.send(conn, event, JSON.stringify(event));
         conn.floor = page.last;
         if (!page.more) break;
-        page = await log.replay(page.last, replayPageSize);
+        page = await this.#pages.get(page.last);
         if (stale()) return;
         // Trimmed while we read: the rest is gone from Redis, but a snapshot from memory needs no reconnect.
         if (!page.recovered) return this.snapshot(conn);

@@ -37,6 +37,22 @@ class HeldLog extends EventLog {
   }
 }
 
+/** An event log counting the replay pages and ranges (a resume's digest, the feed's gap fills) read from Redis. */
+class CountingLog extends EventLog {
+  replays = 0;
+  ranges = 0;
+
+  override replay(since: string, limit?: number): ReturnType<EventLog['replay']> {
+    this.replays++;
+    return super.replay(since, limit);
+  }
+
+  override range(start: string, end: string, count: number): ReturnType<EventLog['range']> {
+    this.ranges++;
+    return super.range(start, end, count);
+  }
+}
+
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
@@ -89,6 +105,26 @@ describe('Hub', () => {
     expect(sink.messages[0]).toMatchObject({ type: 'resumed', id: since, recovered: true });
     expect(eventsOf(sink).map((e) => e.id)).toEqual([...missed, ...more]);
     expect(chainOf(sink.messages)).toEqual([]);
+  });
+
+  it('lets clients resuming from Redis at once share its reads, each still getting every event once, in order', async () => {
+    const counting = new CountingLog(redis, { prefix });
+    const { hub } = await startHub({ ringSize: 3, replayPageSize: 7, log: counting });
+    const since = await log.lastId();
+    const missed = await change(30);
+    await hub.idle();
+    const writing = change(30);
+    // A restarted gateway's clients, all back with the same last id: unshared, 200 × 5 pages of XRANGE.
+    const clients = Array.from({ length: 200 }, () => connect(hub, { since }));
+    const more = await writing;
+    for (const { sink } of clients) await until('60 events', () => eventsOf(sink).length >= 60);
+    for (const { sink } of clients) {
+      expect(sink.messages[0]).toMatchObject({ type: 'resumed', id: since, recovered: true });
+      expect(eventsOf(sink).map((e) => e.id)).toEqual([...missed, ...more]);
+      expect(chainOf(sink.messages)).toEqual([]);
+    }
+    expect(counting.replays).toBeLessThan(40);
+    expect(counting.ranges).toBeLessThan(40);
   });
 
   it('resumes from the ring, and answers an unknown id with a snapshot', async () => {

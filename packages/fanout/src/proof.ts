@@ -9,6 +9,9 @@ import { filteredDigest, Rollback } from './rollback.js';
 import type { Sink } from './transport.js';
 
 export class Proof {
+  /** Digests being read from the log, per group by id and the view's last id. */
+  readonly #reading = new WeakMap<object, Map<string, Promise<string | undefined>>>();
+
   constructor(private readonly live: LiveView) {}
 
   /**
@@ -38,9 +41,26 @@ export class Proof {
    * far back reads those events anyway to replay them: this doubles a rare read rather than hold a day of
    * before-images per restaurant.
    */
-  async digestFromLog<S extends Sink>(group: Group<S>, since: string, log: EventLog, pageSize: number): Promise<string | undefined> {
+  digestFromLog<S extends Sink>(group: Group<S>, since: string, log: EventLog, pageSize: number): Promise<string | undefined> {
     const cached = this.digestAt(group, since);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return Promise.resolve(cached);
+    // Clients resuming from one id at once (after a restart) share the read: the same view at the same last id.
+    const key = `${since} ${this.live.view.last}`;
+    let reading = this.#reading.get(group);
+    if (!reading) this.#reading.set(group, (reading = new Map<string, Promise<string | undefined>>()));
+    let digest = reading.get(key);
+    if (!digest) {
+      const own = reading;
+      digest = this.#digestFromLog(group, since, log, pageSize).finally(() => {
+        own.delete(key);
+        if (own.size === 0) this.#reading.delete(group);
+      });
+      reading.set(key, digest);
+    }
+    return digest;
+  }
+
+  async #digestFromLog<S extends Sink>(group: Group<S>, since: string, log: EventLog, pageSize: number): Promise<string | undefined> {
     const view = this.live.view;
     const last = view.last;
     // The view moves on while the log is read: its dishes as of `last` are what the events roll back from.
