@@ -104,19 +104,24 @@ export class Writer<S extends Sink> {
     const published = this.#dirtyGroups;
     this.#dirtyGroups = [];
     const now = Date.now();
+    // Counted once per flush: with many restaurants a flush publishes to hundreds of groups of one event each.
+    let bytesPublished = 0;
+    let delivered = 0;
     for (const group of published) {
       const n = group.members.length;
       if (n > 0) {
         transport.publish(group.topic, group.sinks, group.batch);
         let bytes = 0;
         for (const frame of group.batch) bytes += Buffer.byteLength(frame);
-        metrics.bound.bytesSent.inc(bytes * n);
-        metrics.bound.eventsDelivered.inc(group.batchTs.length * n);
+        bytesPublished += bytes * n;
+        delivered += group.batchTs.length * n;
         for (const ts of group.batchTs) metrics.bound.publishLatency.observe((now - ts) / 1000);
       }
       group.batch.length = 0;
       group.batchTs.length = 0;
     }
+    if (bytesPublished > 0) metrics.bound.bytesSent.inc(bytesPublished);
+    if (delivered > 0) metrics.bound.eventsDelivered.inc(delivered);
     for (const conn of this.#joinable) {
       const group = conn.group;
       if (conn.mode !== 'catching-up' || !group || conn.lastChain !== group.lastPassed) continue;
