@@ -47,12 +47,47 @@ interface Client {
   drop(): void;
 }
 
+const SNAPSHOT = '"type":"snapshot"';
+/**
+ * uWebSockets.js 20.30 may close a socket it has just upgraded asynchronously (res.cork around res.upgrade): the 101
+ * goes out, then a FIN, before any frame (uNetworking/uWebSockets#1928). A real client reconnects; so does this one,
+ * only in that case (closed before its first message), once per client and a few times per run, each counted.
+ */
+const MAX_RECONNECTS = 5;
+let reconnects = 0;
+
+/** How a raw WebSocket client's wait for its snapshot ends: with it, or with its socket closed (right after the upgrade or not). */
+async function snapshotOrClose(ws: RawWs): Promise<'snapshot' | 'closed after the upgrade' | 'closed'> {
+  const closed = (async () => {
+    const upgraded = await ws.opened.then(() => true, () => false);
+    await ws.ended;
+    return upgraded && ws.count === 0 && ws.closeCode === undefined ? 'closed after the upgrade' : 'closed';
+  })();
+  return Promise.race([ws.whenText(SNAPSHOT).then(() => 'snapshot' as const), closed]);
+}
+
+/** A WebSocket client that reconnects once if its socket is closed right after the upgrade, before any frame. */
+function openWs(g: Gateway, id: string): Client {
+  let c = new RawWs(g.port, `/ws/${id}`, { keep: false });
+  const ready = (async () => {
+    let outcome = await snapshotOrClose(c);
+    if (outcome === 'closed after the upgrade') {
+      reconnects++;
+      expect(reconnects, 'clients reconnected after an early close').toBeLessThanOrEqual(MAX_RECONNECTS);
+      c = new RawWs(g.port, `/ws/${id}`, { keep: false });
+      outcome = await snapshotOrClose(c);
+    }
+    expect(outcome, `${id}: its snapshot`).toBe('snapshot');
+  })();
+  return {
+    until: (needle) => (needle === SNAPSHOT ? ready : ready.then(() => c.whenText(needle))),
+    drop: () => c.drop(),
+  };
+}
+
 /** A raw client keeping no text: what it waits for is asked before it can arrive. */
 function open(g: Gateway, id: string): Client {
-  if (g.kind === 'ws') {
-    const c = new RawWs(g.port, `/ws/${id}`, { keep: false });
-    return { until: (needle) => c.whenText(needle), drop: () => c.drop() };
-  }
+  if (g.kind === 'ws') return openWs(g, id);
   const c = new RawSse(g.port, `/sse/${id}`, { keep: false });
   return { until: (needle) => c.until(needle), drop: () => c.drop() };
 }
@@ -63,7 +98,7 @@ async function connectAll(g: Gateway, ids: readonly string[]): Promise<Client[]>
   await inBatches(ids, 100, async (id) => {
     const c = open(g, id);
     clients.push(c);
-    await within(`${id}: its snapshot`, 20_000, c.until('"type":"snapshot"'));
+    await within(`${id}: its snapshot`, 20_000, c.until(SNAPSHOT));
   });
   return clients;
 }
@@ -139,7 +174,7 @@ describe('a gateway serving many restaurants', () => {
           `heap before ${mib(before.heap)}, with clients ${mib(held.heap)}, clients gone (restaurants live) ${mib(idle.heap)}, ` +
           `all released ${mib(after.heap)}; RSS ${mib(before.rss)} → ${mib(held.rss)} → ${mib(after.rss)}; ` +
           `one live restaurant (${DISHES} dishes, a ring of 3 events) ≈ ${(perRestaurant / 1024).toFixed(1)} KiB of heap, ` +
-          `estimated ${(estimated / N / 1024).toFixed(1)} KiB by the budget`,
+          `estimated ${(estimated / N / 1024).toFixed(1)} KiB by the budget${kind === 'ws' ? `; ${reconnects} client(s) reconnected after an early close` : ''}`,
       );
       expect(after.heap, 'live heap back within 10 %').toBeLessThanOrEqual(before.heap * 1.1);
       expect(after.rss, 'resident memory back within 10 %').toBeLessThanOrEqual(before.rss * 1.1);
