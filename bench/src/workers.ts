@@ -107,16 +107,18 @@ export class LoadGen {
     );
     let connected = 0;
     let failed = 0;
+    let earlyCloses = 0;
     let firstError: string | undefined;
     const firstMessage = new LatencyHistogram();
     for (const r of replies) {
       if (r.op !== 'connected') continue;
       connected += r.connected;
       failed += r.failed;
+      earlyCloses += r.earlyCloses ?? 0;
       firstError ??= r.firstError;
       if (r.firstMessage) firstMessage.merge(r.firstMessage);
     }
-    return { connected, failed, firstError, firstMessage };
+    return { connected, failed, earlyCloses, firstError, firstMessage };
   }
 
   /** Closes the group's clients of these paths; they leave the group without counting as ended. */

@@ -89,7 +89,7 @@ export interface GroupReport {
 }
 
 export type WorkerReply =
-  | { op: 'connected'; connected: number; failed: number; firstError?: string; ms: number; firstMessage?: HistogramData }
+  | { op: 'connected'; connected: number; failed: number; earlyCloses?: number; firstError?: string; ms: number; firstMessage?: HistogramData }
   | { op: 'closed'; closed: number }
   | { op: 'report'; groups: Record<string, GroupReport> }
   | ({ op: 'http' } & HttpLoadResult)

@@ -13,7 +13,7 @@ import { Publisher } from '../publisher.js';
 import type { ClusterDelivery, ClusterResult, ClusterWriteConfig, ClusterWriteRound } from '../results.js';
 import { SERVERS, startServer, unavailable } from '../servers.js';
 import { bytesPerEntry, compareConfigs, configFigures, deliveryRate, roundFigures, usPerWrite } from './cluster-figures.js';
-import { drain, measureStep, stepLine, type Context } from './context.js';
+import { drain, measureStep, noteEarlyCloses, stepLine, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
 
 const GROUP = 'cluster';
@@ -160,6 +160,7 @@ async function measureDeliveries(ctx: Context, d: Deployed, minReplicas: number,
   try {
     const count = d.rids.length * o.clientsPerRestaurant;
     const c = await ctx.loadgen.connect(def.client, server.port, def.path, count, GROUP, 200, { paths, untilFirstMessage: true });
+    noteEarlyCloses(ctx, `cluster ${def.name}`, c);
     if (c.failed > 0) throw new Error(`${c.failed} of ${count} clients got no snapshot: ${c.firstError}`);
     out.clients = c.connected;
     // Warm-up: every client has seen a write of its restaurant before the step.

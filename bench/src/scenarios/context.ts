@@ -141,6 +141,11 @@ export function connectRedis(url: string): Redis {
  * Waits until every open client of `group` has seen `target` (or the time is up); returns the last report. `target`
  * is one sequence number, or one per client path (each restaurant's bench dish has its own).
  */
+/** Says how many of a connect's clients reconnected after uWS closed them right after their upgrade (never silent). */
+export function noteEarlyCloses(ctx: Context, label: string, c: { earlyCloses: number }): void {
+  if (c.earlyCloses > 0) ctx.log(`${label}: ${c.earlyCloses} client(s) closed right after the upgrade, before any frame, and reconnected (uWebSockets.js 20.30)`);
+}
+
 export async function drain(ctx: Context, group: string, target: number | Record<string, number>, timeoutMs: number): Promise<MergedGroup | undefined> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {

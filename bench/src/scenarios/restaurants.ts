@@ -11,7 +11,7 @@ import { slope, summarize } from '../loadgen/stats.js';
 import { Publisher } from '../publisher.js';
 import type { ChurnRun, GatewayRestaurantMetrics, MemoryPoint, RestaurantMemoryRun, RestaurantsCase, RestaurantsResult, StepResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
-import { drain, measureStep, sleep, stepLine, type Context } from './context.js';
+import { drain, measureStep, noteEarlyCloses, sleep, stepLine, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
 import { caseFigures, compareCases, keptUp } from './restaurants-figures.js';
 
@@ -216,6 +216,7 @@ async function churn(
   const released = counts.every((n) => n === 0) ? true : counts.every((n) => n > 0) ? false : null;
   const started = performance.now();
   const c = await ctx.loadgen.connect(def.client, server.port, def.path, clients, GROUP, clients, { paths, untilFirstMessage: true });
+  noteEarlyCloses(ctx, `restaurants ${def.name} churn`, c);
   const totalMs = Math.round(performance.now() - started);
   const run: ChurnRun = {
     kind, graceMs, restaurants: rids.length, clients, otherRestaurants: d.rids.length - rids.length, released,
@@ -288,6 +289,7 @@ async function memoryRun(ctx: Context, def: ServerDef, redis: Redis): Promise<Re
     /** Loads one batch (a client each, snapshot, gone), then reads heap and RSS. */
     const load = async (paths: string[]) => {
       const c = await ctx.loadgen.connect(def.client, server.port, def.path, paths.length, GROUP, 200, { paths, untilFirstMessage: true });
+      noteEarlyCloses(ctx, `restaurants ${def.name} memory`, c);
       if (c.failed > 0) throw new Error(`${c.failed} of ${paths.length} restaurant clients failed: ${c.firstError}`);
       await ctx.loadgen.close(GROUP, paths);
       await sleep(o.settleMs);
