@@ -57,6 +57,18 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
   const { app, hub, gate, config, log, auth } = o;
   // Sockets uWS still holds, which the hub forgets as soon as it closes them: shutdown waits for these.
   let open = 0;
+  /**
+   * uWebSockets.js 20.30 may shut a socket it has just upgraded inside `res.cork` (docs/ARCHITECTURE.md, "Known
+   * issues"): after the callback it mistakes the reallocated WebSocket for the HTTP response. With another socket
+   * corked, `res.cork` runs the upgrade on its other path, without that check (and uWS's "writes must be corked"
+   * warning stays quiet). Any open client serves: the newest one opened; without one, the plain cork.
+   */
+  let corker: WsSink | undefined;
+  const corkForUpgrade = (res: HttpResponse, upgrade: () => void) => {
+    const other = corker;
+    if (other && !other.closed) other.ws.cork(() => res.cork(upgrade));
+    else res.cork(upgrade);
+  };
   const messages = createClientMessageHandler({
     hub, logger: log, auth,
     chatLimiter: o.chatLimiter, chatRate: { burst: config.CHAT_BURST, perSecond: config.CHAT_RATE },
@@ -95,7 +107,7 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
           if (verdict.ok) verdict.abandon();
           return;
         }
-        res.cork(() => {
+        corkForUpgrade(res, () => {
           // A refused token still gets the upgrade, and then at once a close 1008 with the reason and nothing else: a
           // browser cannot read the HTTP status of a failed upgrade, and would take a 401 for a network failure.
           if (verdict.ok || verdict.reason === 'unauthorized') {
@@ -116,6 +128,7 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       // A close reason is at most 123 bytes.
       if (!admitted) return ws.end(CLOSE_CODES.policy, Buffer.from(data.refused ?? 'refused').subarray(0, 123).toString());
       const sink = new WsSink(ws, admitted.ip, admitted.grant);
+      corker = sink;
       data.admitted = undefined;
       sink.conn = hub.connect(sink, admitted.lease, admitted.options, admitted.grant.expiresAt);
       data.sink = sink;
@@ -137,6 +150,7 @@ export function createWsApp(o: WsAppOptions): { openSockets: () => number } {
       if (!sink) return;
       o.limits.release(sink.ip);
       sink.closed = true;
+      if (corker === sink) corker = undefined;
       hub.disconnect(sink.conn, code === 1009 ? 'too_large' : code === CLOSE_CODES.tokenExpired ? 'token_expired' : 'client');
     },
   });
