@@ -280,6 +280,20 @@ export class RawWs {
     return new Promise((resolve) => this.#waiters.push({ done: () => this.count >= n, resolve }));
   }
 
+  /**
+   * How waiting for a text containing `needle` ends: with it, or with the socket closed — told apart when it closed
+   * right after its upgrade, before any frame or close frame (uWebSockets.js 20.30's early close, see
+   * docs/ARCHITECTURE.md "Known issues", which a real client survives by reconnecting).
+   */
+  textOrClose(needle: string): Promise<'text' | 'closed after the upgrade, no frame' | 'closed'> {
+    const closed = (async () => {
+      const upgraded = await this.opened.then(() => true, () => false);
+      await this.ended;
+      return upgraded && this.count === 0 && this.closeCode === undefined ? ('closed after the upgrade, no frame' as const) : ('closed' as const);
+    })();
+    return Promise.race([this.whenText(needle).then(() => 'text' as const), closed]);
+  }
+
   /** Resolves once a text message containing `needle` has arrived (kept messages are searched too). */
   whenText(needle: string): Promise<void> {
     if (this.messages.some((m) => m.includes(needle))) return Promise.resolve();
