@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReadBatcher } from './read-batcher.js';
 
-/** A read whose answers the test releases one at a time, each with the value of a counter at its release. */
+/** A read whose answers (or failures) the test releases by hand, in any order. */
 function controlledRead() {
   const issued: { key: string; release: (v: string) => void; fail: (e: Error) => void }[] = [];
   const read = (key: string) => new Promise<string>((release, fail) => issued.push({ key, release, fail }));
