@@ -13,7 +13,7 @@ export { metric, startGateway, type Gateway, type GatewayKind } from './gateway.
 export { events, SseClient, WsClient, type Received } from './message-clients.js';
 export { deliveryProblems, RecordingClient, type Delivered } from './recording-client.js';
 export { clock } from './raw-connection.js';
-export { encodeFrame, OPCODES, openWs, RawWs } from './raw-ws.js';
+export { encodeFrame, OPCODES, openWs, RawWs, rawWsUntil } from './raw-ws.js';
 export { openSseStream, RawSse } from './raw-sse.js';
 export { httpRequest, probe } from './http-client.js';
 export { accepted, requestBurst, wsChatBurst } from './rate-probes.js';

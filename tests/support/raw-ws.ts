@@ -316,3 +316,21 @@ export class RawWs {
     this.closed = true;
   }
 }
+
+/**
+ * A raw WebSocket client that waits for a text containing `needle` as a real client would under uWebSockets.js 20.30's
+ * early close (docs/ARCHITECTURE.md, "Known issues"): closed right after its upgrade, before any frame, it reconnects
+ * once, and `onEarlyClose` counts it. Resolves with the client it ended with and how that wait ended.
+ */
+export async function rawWsUntil(
+  port: number, path: string, needle: string, onEarlyClose: () => void,
+): Promise<{ ws: RawWs; outcome: 'text' | 'closed after the upgrade, no frame' | 'closed' }> {
+  let ws = new RawWs(port, path, { keep: false });
+  let outcome = await ws.textOrClose(needle);
+  if (outcome === 'closed after the upgrade, no frame') {
+    onEarlyClose();
+    ws = new RawWs(port, path, { keep: false });
+    outcome = await ws.textOrClose(needle);
+  }
+  return { ws, outcome };
+}

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog, Restaurants } from '@dish-live/broker';
 import {
-  collectGarbage, heapUsed, INSPECT_FLAG, metric, RawSse, RawWs, settledRss, startGateway, testRedis, waitFor, waitForInspector, within,
+  collectGarbage, heapUsed, INSPECT_FLAG, metric, RawSse, rawWsUntil, settledRss, startGateway, testRedis, waitFor, waitForInspector, within,
   type Gateway, type GatewayKind,
 } from '@dish-live/test-support';
 
@@ -58,20 +58,14 @@ let reconnects = 0;
 
 /** A WebSocket client that reconnects once if its socket is closed right after the upgrade, before any frame. */
 function openWs(g: Gateway, id: string): Client {
-  let c = new RawWs(g.port, `/ws/${id}`, { keep: false });
-  const ready = (async () => {
-    let outcome = await c.textOrClose(SNAPSHOT);
-    if (outcome === 'closed after the upgrade, no frame') {
-      reconnects++;
-      expect(reconnects, 'clients reconnected after an early close').toBeLessThanOrEqual(MAX_RECONNECTS);
-      c = new RawWs(g.port, `/ws/${id}`, { keep: false });
-      outcome = await c.textOrClose(SNAPSHOT);
-    }
-    expect(outcome, `${id}: its snapshot`).toBe('text');
-  })();
+  const opening = rawWsUntil(g.port, `/ws/${id}`, SNAPSHOT, () => {
+    reconnects++;
+    expect(reconnects, 'clients reconnected after an early close').toBeLessThanOrEqual(MAX_RECONNECTS);
+  });
+  const ready = opening.then(({ outcome }) => expect(outcome, `${id}: its snapshot`).toBe('text'));
   return {
-    until: (needle) => (needle === SNAPSHOT ? ready : ready.then(() => c.whenText(needle))),
-    drop: () => c.drop(),
+    until: (needle) => (needle === SNAPSHOT ? ready : ready.then(() => opening).then(({ ws }) => ws.whenText(needle))),
+    drop: () => void opening.then(({ ws }) => ws.drop()),
   };
 }
 
