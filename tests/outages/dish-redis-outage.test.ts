@@ -7,6 +7,7 @@ import { killAllStarted, recordFigures, RestartableRedis, startDish, waitFor, ty
 import { caughtUp, judgeDelivery, watchEvents, type EventWatcher } from './event-watcher.js';
 import { chainBreaks, readAllEvents, soldEventsByOrder, soldQtyByDish } from './log-contents.js';
 import { accepted, judgeOrders, OrderClient, outcomes, request } from './orders.js';
+import { jobIdFor } from '../../services/dish/src/orders.js';
 
 const TOKEN = 'fault-outage-token-5f1c';
 const PREFIX = 'outage:';
@@ -72,14 +73,22 @@ describe('Redis outage', () => {
     // A burst right before the stop, so orders are still queued (or mid-job) when Redis goes.
     const burst = Promise.all(Array.from({ length: 150 }, () => client.post()));
     const queueWatch = new Redis(redis.url);
-    const backlog = await waitFor('a backlog of queued orders', async () => {
-      const waiting = await queueWatch.llen(`${PREFIX}bull:dish-orders:wait`);
-      if (waiting < 40) return undefined;
-      // Writes held from here to the stop: on a quiet machine the one worker slot drained 40 orders before SIGTERM
-      // took Redis down, and no order was left to wait across the outage. Held writes fail with the stop, as in any.
+    // Held from the moment at least ten orders the client saw accepted (202) still wait in the queue: a job counted
+    // in the queue alone may not have had its 202 yet (its answer waits behind writes on the service's connection),
+    // and on a quiet machine the one worker slot drains the queue before SIGTERM takes Redis down. Held writes fail
+    // with the stop, as in any; those orders are refused (503) and retried after it.
+    const waitingKey = `${PREFIX}bull:dish-orders:wait`;
+    const acceptedWaiting = async () => {
+      const waiting = new Set(await queueWatch.lrange(waitingKey, 0, -1));
+      return [...client.orders.values()].filter((o) => accepted(o) && waiting.has(jobIdFor(o.orderId))).length;
+    };
+    const backlog = await waitFor('ten accepted orders waiting in the queue', async () => {
+      if ((await acceptedWaiting()) < 10) return undefined;
       await queueWatch.call('CLIENT', 'PAUSE', '30000', 'WRITE');
-      return waiting;
-    }, 15_000).finally(() => queueWatch.disconnect());
+      // Counted again once held: the worker may have taken a job between the count and the pause.
+      return await acceptedWaiting();
+    }, 15_000, () => ({ accepted: acceptedCount() })).finally(() => queueWatch.disconnect());
+    expect(backlog, 'accepted orders still queued when Redis stops').toBeGreaterThan(0);
 
     const outageStart = Date.now();
     await redis.stop();
