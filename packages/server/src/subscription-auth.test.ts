@@ -1,6 +1,6 @@
 // Subscription tokens: HS256 and RS256 verified, expiry and categories read, anything else refused with a reason.
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { effectiveCategories, OPEN_GRANT, requestToken, restaurantAllowed, SubscriptionAuth } from './subscription-auth.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
@@ -60,6 +60,49 @@ describe('SubscriptionAuth', () => {
     expect(await auth.verify(token)).toEqual({ ok: true, grant: { restaurants: ['default'], categories: ['x'], expiresAt: exp * 1000 } });
     const confused = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(pem));
     expect((await auth.verify(confused)).ok).toBe(false);
+  });
+});
+
+describe('a token verified before', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Whether `promise` settles among the microtasks of this turn (answered from memory) or needs I/O to complete. */
+  const settles = async (promise: Promise<unknown>) => {
+    let settled = false;
+    void promise.then(() => (settled = true));
+    for (let i = 0; i < 20 && !settled; i++) await Promise.resolve();
+    return settled ? 'this turn' : 'a later turn';
+  };
+
+  it('is answered from memory within the same turn, with the same grant, until it expires', async () => {
+    const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET });
+    const exp = now() + 60;
+    const token = await hs({ restaurants: ['a'], categories: ['x'] }, exp);
+    // The signature check itself ends on a later turn (jose's crypto is asynchronous): what a reconnect avoids.
+    const first = auth.verify(token);
+    expect(await settles(first)).toBe('a later turn');
+    await first;
+    expect(await settles(auth.verify(token))).toBe('this turn');
+    const again = await auth.verify(token);
+    expect(again).toEqual({ ok: true, grant: { restaurants: ['a'], categories: ['x'], expiresAt: exp * 1000 } });
+    if (again.ok) expect(Object.isFrozen(again.grant) && Object.isFrozen(again.grant.restaurants)).toBe(true);
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(exp * 1000 + 1);
+    expect(await auth.verify(token)).toEqual({ ok: false, message: 'token expired' });
+  });
+
+  it('is remembered only when it was granted: a refused token is checked again each time', async () => {
+    const auth = await SubscriptionAuth.create({ SUBSCRIBE_JWT_SECRET: SECRET });
+    // Signed with another key; signed right but with a malformed claim.
+    for (const token of [await hs({}, now() + 60, 'another-secret-of-at-least-32-chars!!'), await hs({ restaurants: ['UPPER'] }, now() + 60)]) {
+      await auth.verify(token);
+      const again = auth.verify(token);
+      expect(await settles(again)).toBe('a later turn');
+      expect((await again).ok).toBe(false);
+    }
   });
 });
 

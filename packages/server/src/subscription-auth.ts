@@ -1,6 +1,7 @@
 // Signed subscription tokens (JWT, HS256 or RS256): who may subscribe, to which restaurants and categories, until when.
 import { errors, importSPKI, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
 import { DEFAULT_RESTAURANT, isRestaurantId, normalizeCategories, type SubscriptionOptions } from '@dish-live/protocol';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /**
  * What a verified token grants: `restaurants` undefined means every restaurant, `categories` undefined every category;
@@ -26,10 +27,14 @@ export const OPEN_GRANT: Grant = Object.freeze({ restaurants: undefined, categor
 /** Tokens are at most this long; longer ones are refused before any crypto runs. */
 export const MAX_TOKEN_LENGTH = 8192;
 
+/** Verified tokens remembered per process: one per connected client of a large gateway, about 100 bytes each. */
+export const VERIFIED_TOKENS_KEPT = 20_000;
+
 export class SubscriptionAuth {
   readonly required: boolean;
   readonly #key: Uint8Array | CryptoKey | KeyObject | undefined;
   readonly #algorithm: 'HS256' | 'RS256' | undefined;
+  readonly #verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT);
 
   private constructor(required: boolean, key: Uint8Array | CryptoKey | KeyObject | undefined, algorithm: 'HS256' | 'RS256' | undefined) {
     this.required = required;
@@ -66,7 +71,8 @@ export class SubscriptionAuth {
 
   /**
    * Verifies a token (signature, algorithm, `exp` present and not past, `nbf`) and reads its `restaurants` and
-   * `categories` claims. No token: the open grant when tokens are optional, a refusal when they are required.
+   * `categories` claims. No token: the open grant when tokens are optional, a refusal when they are required. A token
+   * verified before and not expired since is answered from memory, without awaiting anything.
    */
   async verify(token: string | undefined): Promise<AuthResult> {
     if (token === undefined || token === '') {
@@ -74,6 +80,8 @@ export class SubscriptionAuth {
     }
     if (!this.#key || !this.#algorithm) return { ok: true, grant: OPEN_GRANT };
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, message: 'token too long' };
+    const known = this.#verified.get(token);
+    if (known) return { ok: true, grant: known };
     try {
       const { payload } = await jwtVerify(token, this.#key, { algorithms: [this.#algorithm], requiredClaims: ['exp'] });
       const claim = payload.categories;
@@ -89,7 +97,12 @@ export class SubscriptionAuth {
       }
       const restaurants = restaurantsClaim(payload.restaurants);
       if (restaurants === false) return { ok: false, message: 'token claim restaurants must be an array of restaurant ids, or ["*"]' };
-      return { ok: true, grant: { restaurants, categories, expiresAt: payload.exp! * 1000 } };
+      // Frozen: one grant object now serves every connection that presents this token.
+      const grant = Object.freeze({
+        restaurants: restaurants && Object.freeze([...restaurants]), categories: categories && Object.freeze([...categories]), expiresAt: payload.exp! * 1000,
+      });
+      this.#verified.add(token, grant);
+      return { ok: true, grant };
     } catch (err) {
       if (err instanceof errors.JWTExpired) return { ok: false, message: 'token expired' };
       if (err instanceof errors.JOSEError) return { ok: false, message: `invalid token (${err.code})` };
