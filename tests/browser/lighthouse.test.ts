@@ -18,15 +18,21 @@ describe.skipIf(skip !== undefined)('the dashboard on Lighthouse', () => {
     await write(stack, 'POST', '/orders', { items: [{ dishId: 'mapo-tofu', qty: 2 }] });
   });
 
-  it('scores on Lighthouse mobile: performance ≥ 80, CLS < 0.1, accessibility ≥ 95', async () => {
-    const f = await runLighthouse(`${stack.url}/?transport=ws`);
+  it('scores on Lighthouse mobile: performance ≥ 80 (median of three runs), CLS < 0.1, accessibility ≥ 95', async () => {
+    // The median of three runs, as Lighthouse advises where the machine is shared: one run's score moved 92 → 83
+    // between two otherwise equal CI runs here. Layout shift and accessibility must hold in every run.
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await runLighthouse(`${stack.url}/?transport=ws`));
+    for (const run of runs) {
+      expect(run.cls).toBeLessThan(0.1);
+      expect(run.accessibility).toBeGreaterThanOrEqual(95);
+    }
+    const f = [...runs].sort((a, b) => a.performance - b.performance)[1]!;
     console.log(
-      `[browser] Lighthouse mobile: performance ${f.performance}, accessibility ${f.accessibility}; ` +
+      `[browser] Lighthouse mobile: performance ${f.performance} (median of ${runs.map((r) => r.performance).join(', ')}), accessibility ${f.accessibility}; ` +
         `LCP ${Math.round(f.lcpMs)} ms, TBT ${Math.round(f.tbtMs)} ms, CLS ${f.cls.toFixed(3)}, script bootup ${Math.round(f.bootupMs)} ms (${f.slowestScripts.join(', ')})` +
         (f.accessibilityFailures.length ? `; accessibility audits failed: ${f.accessibilityFailures.join(', ')}` : ''),
     );
-    expect(f.cls).toBeLessThan(0.1);
-    expect(f.accessibility).toBeGreaterThanOrEqual(95);
     expect(f.performance).toBeGreaterThanOrEqual(80);
-  }, 120_000);
+  }, 300_000);
 });
