@@ -546,6 +546,8 @@ export interface ReconnectFigures {
   firstTypes: Record<string, number>;
   /** Failed reconnects by reason. */
   errors: Record<string, number>;
+  /** Clients uWebSockets.js closed right after their 101, reconnected once (docs/ARCHITECTURE.md, "Known issues"); absent when none. */
+  earlyCloses?: number;
   /**
    * Connects the kernel dropped at a full accept queue during the storm (TcpExt ListenOverflows, machine-wide, so a
    * neighbour's count too); each waits for its SYN retransmit. Absent where /proc/net/netstat has no such counter.

@@ -203,18 +203,24 @@ export class LoadGen {
     await this.#all({ op: 'resume', group });
   }
 
-  /** The churn scenario: `count` held clients spread over the workers (loadgen/held.ts); throws unless all opened. */
-  async hold(kind: ClientKind, port: number, path: string, count: number, concurrency: number, untilFirstMessage: boolean): Promise<void> {
+  /**
+   * The churn scenario: `count` held clients spread over the workers (loadgen/held.ts); throws unless all opened.
+   * Answers how many were closed right after their 101 and reconnected.
+   */
+  async hold(kind: ClientKind, port: number, path: string, count: number, concurrency: number, untilFirstMessage: boolean): Promise<{ earlyCloses: number }> {
     const n = this.workers.length;
     const replies = await Promise.all(
       this.workers.map((w, i) =>
         this.#send(w, { op: 'hold', kind, port, path, count: Math.floor(count / n) + (i < count % n ? 1 : 0), concurrency: Math.ceil(concurrency / n), untilFirstMessage }),
       ),
     );
+    let earlyCloses = 0;
     for (const r of replies) {
       if (r.op === 'error') throw new Error(r.message);
       if (r.op === 'connected' && r.failed > 0) throw new Error(`${r.failed} held clients could not connect: ${r.firstError}`);
+      if (r.op === 'connected') earlyCloses += r.earlyCloses ?? 0;
     }
+    return { earlyCloses };
   }
 
   /** Every held client of every worker reconnects at once; one report per worker (scenarios/churn-figures.ts merges them). */

@@ -10,7 +10,7 @@ const histogram = (...ms: number[]) => {
 };
 
 const worker = (over: Partial<ReconnectReport>): ReconnectReport => ({
-  attempted: 0, opened: 0, failed: 0, firstAttemptAt: 0, lastOpenAt: 0, lastFirstAt: 0, open: histogram(), first: histogram(), firstTypes: {}, errors: {}, ...over,
+  attempted: 0, opened: 0, failed: 0, firstAttemptAt: 0, lastOpenAt: 0, lastFirstAt: 0, open: histogram(), first: histogram(), firstTypes: {}, errors: {}, earlyCloses: 0, ...over,
 });
 
 describe('reconnectFigures', () => {
@@ -31,6 +31,11 @@ describe('reconnectFigures', () => {
       worker({ firstError: 'later', errors: { 'read ECONNRESET': 4 } }),
     ]);
     expect(f).toMatchObject({ opened: 0, failed: 3, connectsPerSec: 0, openSpanMs: 0, firstError: 'connect timeout', errors: { 'connect timeout': 2, 'read ECONNRESET': 5 } });
+  });
+
+  it('sums the clients closed right after their 101 and reconnected, and says nothing when there were none', () => {
+    expect(reconnectFigures([worker({ earlyCloses: 1 }), worker({ earlyCloses: 2 })]).earlyCloses).toBe(3);
+    expect(reconnectFigures([worker({}), worker({})])).not.toHaveProperty('earlyCloses');
   });
 
   it('ignores a worker that held no client when finding the first attempt', () => {

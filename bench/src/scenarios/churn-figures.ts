@@ -14,6 +14,7 @@ export function reconnectFigures(reports: readonly ReconnectReport[]): Reconnect
   let attempted = 0;
   let opened = 0;
   let failed = 0;
+  let earlyCloses = 0;
   let firstError: string | undefined;
   let firstAttemptAt = Infinity;
   let lastOpenAt = 0;
@@ -22,6 +23,7 @@ export function reconnectFigures(reports: readonly ReconnectReport[]): Reconnect
     attempted += r.attempted;
     opened += r.opened;
     failed += r.failed;
+    earlyCloses += r.earlyCloses;
     firstError ??= r.firstError;
     if (r.attempted > 0) firstAttemptAt = Math.min(firstAttemptAt, r.firstAttemptAt);
     lastOpenAt = Math.max(lastOpenAt, r.lastOpenAt);
@@ -38,7 +40,7 @@ export function reconnectFigures(reports: readonly ReconnectReport[]): Reconnect
     // A storm that opened in under a millisecond is not timed to better than one.
     connectsPerSec: opened > 0 ? Math.round(opened / (Math.max(1, openSpanMs) / 1000)) : 0,
     openSpanMs: Math.round(openSpanMs), firstSpanMs: Math.round(span(lastFirstAt)),
-    open: summarize(open), first: summarize(first), firstTypes, errors,
+    open: summarize(open), first: summarize(first), firstTypes, errors, ...(earlyCloses > 0 ? { earlyCloses } : {}),
   };
 }
 

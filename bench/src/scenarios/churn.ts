@@ -7,7 +7,7 @@ import { Publisher } from '../publisher.js';
 import type { ChurnResult } from '../results.js';
 import { startServer, unavailable, type RunningServer, type ServerDef } from '../servers.js';
 import { churnFailure, listenOverflows, mergeHeld, notBack, reconnectFigures, stormCpu } from './churn-figures.js';
-import { connectRedis, sleep, type Context } from './context.js';
+import { connectRedis, noteEarlyCloses, sleep, type Context } from './context.js';
 import { Crash, exited } from './fanout.js';
 
 /** Held clients opened at once while the server is first filled (the storm is the reconnect, not this). */
@@ -52,7 +52,7 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
     server = await startServer(def, serverCtx);
     const { port } = server;
     // The gateways answer every connect (snapshot): a client is held once it has one. The peers say nothing first.
-    await ctx.loadgen.hold(def.client, port, def.path, o.clients, FILL_CONCURRENCY, def.dishLive);
+    noteEarlyCloses(ctx, `churn ${def.name} fill`, await ctx.loadgen.hold(def.client, port, def.path, o.clients, FILL_CONCURRENCY, def.dishLive));
     ctx.progress(`churn ${def.name}: ${o.clients} clients held`);
     result.events.before = (await publisher.run(o.rate, o.phaseMs)).sent;
     const held = await drainHeld(ctx, publisher.lastSeq, o.drainMs);
@@ -75,6 +75,7 @@ export async function runChurn(ctx: Context, def: ServerDef): Promise<ChurnResul
     const before = sampleCpu(pids);
     const overflowsBefore = overflows();
     const reconnect = reconnectFigures(await ctx.loadgen.reconnect(port, def.path, def.dishLive, def.dishLive));
+    noteEarlyCloses(ctx, `churn ${def.name} storm`, { earlyCloses: reconnect.earlyCloses ?? 0 });
     const usage = cpuBetween(before, sampleCpu(pids));
     const overflowsAfter = overflows();
     if (overflowsBefore !== undefined && overflowsAfter !== undefined) reconnect.listenOverflows = overflowsAfter - overflowsBefore;
