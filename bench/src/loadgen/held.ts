@@ -2,6 +2,7 @@
 // then all reconnected at once with that id, timing the accept and the server's first answer.
 import type { Socket } from 'node:net';
 import { openSseStream, openWs } from '@dish-live/test-support';
+import { closedRightAfterUpgrade } from './early-close.js';
 import type { ClientKind } from './ipc.js';
 import { BENCH_DISH_ID } from './message.js';
 import { SseStreamParser } from './sse-client.js';
@@ -128,15 +129,10 @@ function openHeld(client: Held, port: number, path: string, untilFirstMessage: b
   });
 }
 
-/**
- * `openHeld`, again once when uWebSockets.js 20.30 closed the socket right after its 101, before any frame (it may,
- * after an asynchronous upgrade: docs/ARCHITECTURE.md, "Known issues"): a real client reconnects with its last id, so
- * a held one does too, and the caller counts it.
- */
+/** `openHeld`, again once (with its last id) when uWS closed it right after its 101; the caller counts that. */
 async function openHeldOrRetry(client: Held, port: number, path: string, untilFirstMessage: boolean, resume: boolean): Promise<Opened & { earlyClose: boolean }> {
   const r = await openHeld(client, port, path, untilFirstMessage, resume);
-  const closedEarly = heldKind === 'ws' && untilFirstMessage && r.error === 'closed' && r.openAt > 0 && r.firstAt === 0;
-  if (!closedEarly) return { ...r, earlyClose: false };
+  if (!closedRightAfterUpgrade({ kind: heldKind, untilFirstMessage, upgraded: r.openAt > 0, error: r.error })) return { ...r, earlyClose: false };
   return { ...(await openHeld(client, port, path, untilFirstMessage, resume)), earlyClose: true };
 }
 

@@ -1,6 +1,7 @@
 // A load generator process: opens raw clients on the orchestrator's command and counts every message they receive.
 import type { Socket } from 'node:net';
 import { clock, openWs } from '@dish-live/test-support';
+import { closedRightAfterUpgrade } from './early-close.js';
 import { closeHeld, heldReport, hold, reconnect } from './held.js';
 import { httpLoad } from './http-load.js';
 import type { ClientKind, GroupReport, WorkerCommand, WorkerReply } from './ipc.js';
@@ -119,9 +120,7 @@ async function connect(cmd: Extract<WorkerCommand, { op: 'connect' }>): Promise<
       let client = newClient(g, path);
       const openedAt = performance.timeOrigin + performance.now();
       let error = await openOne(cmd.kind, cmd.port, path, client, cmd.untilFirstMessage);
-      if (error === 'closed' && cmd.kind === 'ws' && client.upgraded && cmd.untilFirstMessage) {
-        // uWebSockets.js 20.30 may close a socket it upgraded asynchronously right after the 101, before any frame
-        // (docs/ARCHITECTURE.md, "Known issues"): a real client reconnects, so this one does, once, and it is counted.
+      if (closedRightAfterUpgrade({ kind: cmd.kind, untilFirstMessage: cmd.untilFirstMessage ?? false, upgraded: client.upgraded ?? false, error })) {
         earlyCloses++;
         client = newClient(g, path);
         error = await openOne(cmd.kind, cmd.port, path, client, cmd.untilFirstMessage);
